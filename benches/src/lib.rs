@@ -1,0 +1,1 @@
+//! Benchmarks for sealed-session live in `benches/`; this library is empty.
