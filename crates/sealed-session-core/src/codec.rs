@@ -1,0 +1,457 @@
+//! Seal and open: the two operations, over caller buffers and (with `alloc`)
+//! over `String`/`Vec`.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use rand_core::CryptoRng;
+
+use crate::compress::{self, Wrapping};
+use crate::eax::TAG_LEN;
+use crate::envelope::{self, Header, NONCE_LEN, OVERHEAD, VERSION};
+use crate::error::{Error, ErrorKind, err};
+use crate::key::Keyring;
+
+/// The largest context, in bytes, that can be bound to a cookie.
+pub const MAX_CONTEXT_LEN: usize = u32::MAX as usize;
+
+/// When `seal` compresses the plaintext.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Compression {
+    /// Never compress.
+    Never,
+    /// Compress plaintexts longer than this many bytes, and keep the result
+    /// only when it is shorter. Only the allocating API compresses.
+    Above(usize),
+}
+
+/// Limits and policies of a [`Codec`]. Start from [`Options::new`] (the
+/// defaults) and adjust with the `with_*` methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Options {
+    /// Default: compress above 1024 bytes, as the Python package does.
+    pub compression: Compression,
+    /// The largest plaintext `open` returns, after decompression: the
+    /// decompression-bomb bound. `seal` refuses longer plaintexts. Default
+    /// 64 KiB.
+    pub max_plaintext_len: usize,
+    /// The longest cookie text accepted by `open` (checked before any other
+    /// work) and produced by `seal`. Default 4096, what browsers store.
+    pub max_text_len: usize,
+    /// Cookies older than this many seconds are [`ErrorKind::Expired`].
+    /// Default: no limit.
+    pub max_age: Option<u64>,
+    /// How far in the future, in seconds, an issue time may lie before the
+    /// cookie is [`ErrorKind::IssuedInFuture`]. Default 60.
+    pub clock_skew: u64,
+}
+
+impl Options {
+    /// The defaults.
+    #[must_use]
+    pub const fn new() -> Self {
+        Self {
+            compression: Compression::Above(1024),
+            max_plaintext_len: 64 * 1024,
+            max_text_len: 4096,
+            max_age: None,
+            clock_skew: 60,
+        }
+    }
+
+    /// Sets [`Options::compression`].
+    #[must_use]
+    pub const fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
+    /// Sets [`Options::max_plaintext_len`].
+    #[must_use]
+    pub const fn with_max_plaintext_len(mut self, len: usize) -> Self {
+        self.max_plaintext_len = len;
+        self
+    }
+
+    /// Sets [`Options::max_text_len`].
+    #[must_use]
+    pub const fn with_max_text_len(mut self, len: usize) -> Self {
+        self.max_text_len = len;
+        self
+    }
+
+    /// Sets [`Options::max_age`].
+    #[must_use]
+    pub const fn with_max_age(mut self, seconds: Option<u64>) -> Self {
+        self.max_age = seconds;
+        self
+    }
+
+    /// Sets [`Options::clock_skew`].
+    #[must_use]
+    pub const fn with_clock_skew(mut self, seconds: u64) -> Self {
+        self.clock_skew = seconds;
+        self
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where a seal gets its 16-byte nonce.
+///
+/// Implemented for every [`rand_core::CryptoRng`]; [`FixedNonce`] supplies
+/// explicit bytes for tests and vectors.
+pub trait NonceSource {
+    /// Fills `nonce` with fresh bytes.
+    fn fill_nonce(&mut self, nonce: &mut [u8; NONCE_LEN]);
+}
+
+impl<R: CryptoRng + ?Sized> NonceSource for R {
+    fn fill_nonce(&mut self, nonce: &mut [u8; NONCE_LEN]) {
+        self.fill_bytes(nonce);
+    }
+}
+
+/// An explicit nonce, for test vectors only. Sealing twice with the same key
+/// and nonce reveals the XOR of the two plaintexts: in production, pass a
+/// CSPRNG.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FixedNonce(pub [u8; NONCE_LEN]);
+
+impl NonceSource for FixedNonce {
+    fn fill_nonce(&mut self, nonce: &mut [u8; NONCE_LEN]) {
+        *nonce = self.0;
+    }
+}
+
+/// An opened cookie: the plaintext and what its authenticated header said.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Opened<P> {
+    /// The plaintext (decompressed when it was compressed).
+    pub plaintext: P,
+    /// Id of the key that opened it.
+    pub key_id: u8,
+    /// When it was sealed, in Unix seconds.
+    pub issued_at: u64,
+    /// Whether the plaintext had been compressed.
+    pub compressed: bool,
+    /// The cookie opened under a key other than the primary: seal it again so
+    /// the older key can be retired.
+    pub reseal_advised: bool,
+}
+
+impl<P> Opened<P> {
+    /// Replaces the plaintext, keeping the header information.
+    pub fn map<Q>(self, f: impl FnOnce(P) -> Q) -> Opened<Q> {
+        Opened {
+            plaintext: f(self.plaintext),
+            key_id: self.key_id,
+            issued_at: self.issued_at,
+            compressed: self.compressed,
+            reseal_advised: self.reseal_advised,
+        }
+    }
+}
+
+/// Seals and opens cookies with one [`Keyring`] and one set of [`Options`].
+/// Build it once; it is cheap to share.
+#[derive(Clone, Debug)]
+pub struct Codec {
+    keyring: Keyring,
+    options: Options,
+}
+
+impl Codec {
+    /// A codec over `keyring` with `options`.
+    #[must_use]
+    pub const fn new(keyring: Keyring, options: Options) -> Self {
+        Self { keyring, options }
+    }
+
+    /// The keyring.
+    #[must_use]
+    pub const fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    /// The options.
+    #[must_use]
+    pub const fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The exact length of the cookie text [`Codec::seal`] writes for a
+    /// plaintext of `plaintext_len` bytes: size `seal`'s buffer with it.
+    #[must_use]
+    pub const fn seal_len(plaintext_len: usize) -> usize {
+        envelope::text_len(OVERHEAD.saturating_add(plaintext_len))
+    }
+
+    /// Buffer length that [`Codec::open`] needs for a cookie of `text_len`
+    /// characters: room for the decoded envelope, plus
+    /// [`Options::max_plaintext_len`] to inflate into in case the cookie is
+    /// compressed. An uncompressed cookie needs only the first part.
+    #[must_use]
+    pub const fn open_len(&self, text_len: usize) -> usize {
+        envelope::decoded_len(text_len).saturating_add(self.options.max_plaintext_len)
+    }
+
+    /// Seals `plaintext` into `out` and returns the cookie text, without
+    /// allocating and without compressing.
+    ///
+    /// `context` (for example the cookie's name) is authenticated but not
+    /// stored: `open` must be given the same bytes. `now` is the issue time in
+    /// Unix seconds.
+    ///
+    /// # Errors
+    /// - [`ErrorKind::TooLarge`] if the plaintext exceeds
+    ///   [`Options::max_plaintext_len`] or the text would exceed
+    ///   [`Options::max_text_len`];
+    /// - [`ErrorKind::BufferTooSmall`] if `out` is shorter than
+    ///   [`Codec::seal_len`];
+    /// - [`ErrorKind::ContextTooLong`] if `context` exceeds
+    ///   [`MAX_CONTEXT_LEN`].
+    pub fn seal<'o, N: NonceSource + ?Sized>(
+        &self,
+        plaintext: &[u8],
+        context: &[u8],
+        now: u64,
+        nonce: &mut N,
+        out: &'o mut [u8],
+    ) -> Result<&'o str, Error> {
+        self.check_plaintext(plaintext.len())?;
+        let region = out
+            .get_mut(OVERHEAD - TAG_LEN..OVERHEAD - TAG_LEN + plaintext.len())
+            .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+        region.copy_from_slice(plaintext);
+        self.seal_in_place(plaintext.len(), false, context, now, nonce, out)
+    }
+
+    /// [`Codec::seal`] for a plaintext the caller already wrote at
+    /// `out[27..27 + body_len]`, where the ciphertext goes.
+    #[cfg(feature = "serde")]
+    pub(crate) fn seal_body<'o, N: NonceSource + ?Sized>(
+        &self,
+        body_len: usize,
+        context: &[u8],
+        now: u64,
+        nonce: &mut N,
+        out: &'o mut [u8],
+    ) -> Result<&'o str, Error> {
+        self.check_plaintext(body_len)?;
+        self.seal_in_place(body_len, false, context, now, nonce, out)
+    }
+
+    /// Seals `plaintext`, compressing it as [`Options::compression`] says,
+    /// and returns the cookie text.
+    ///
+    /// # Errors
+    /// As [`Codec::seal`], without [`ErrorKind::BufferTooSmall`].
+    #[cfg(feature = "alloc")]
+    pub fn seal_to_string<N: NonceSource + ?Sized>(
+        &self,
+        plaintext: &[u8],
+        context: &[u8],
+        now: u64,
+        nonce: &mut N,
+    ) -> Result<alloc::string::String, Error> {
+        self.check_plaintext(plaintext.len())?;
+        let packed = match self.options.compression {
+            Compression::Above(threshold) if plaintext.len() > threshold => {
+                Some(compress::deflate(plaintext, Wrapping::Raw))
+                    .filter(|packed| packed.len() < plaintext.len())
+            }
+            _ => None,
+        };
+        let body = packed.as_deref().unwrap_or(plaintext);
+        let mut out = alloc::vec![0u8; Self::seal_len(body.len())];
+        out[OVERHEAD - TAG_LEN..OVERHEAD - TAG_LEN + body.len()].copy_from_slice(body);
+        let len = self
+            .seal_in_place(body.len(), packed.is_some(), context, now, nonce, &mut out)?
+            .len();
+        out.truncate(len);
+        // The buffer holds only base64url characters.
+        alloc::string::String::from_utf8(out).map_err(|_| Error::new(ErrorKind::Malformed))
+    }
+
+    /// Opens `text` into `buf` without allocating, and returns the plaintext
+    /// (a slice of `buf`) with what the header said.
+    ///
+    /// Checks run in this order: text length, encoding and shape, version,
+    /// key id, **authenticity**, then time, then decompression. Nothing is
+    /// decompressed or parsed before the tag has verified.
+    ///
+    /// # Errors
+    /// - [`ErrorKind::TooLarge`]: text over [`Options::max_text_len`], or a
+    ///   plaintext over [`Options::max_plaintext_len`];
+    /// - [`ErrorKind::Malformed`], [`ErrorKind::UnknownVersion`],
+    ///   [`ErrorKind::UnknownKeyId`]: the public shape is wrong;
+    /// - [`ErrorKind::Unauthentic`]: wrong key or context, or any change;
+    /// - [`ErrorKind::Expired`], [`ErrorKind::IssuedInFuture`];
+    /// - [`ErrorKind::BufferTooSmall`]: `buf` is shorter than the decoded
+    ///   envelope, or than a compressed cookie's plaintext
+    ///   ([`Codec::open_len`] is always enough);
+    /// - [`ErrorKind::ContextTooLong`].
+    pub fn open<'b>(
+        &self,
+        text: &str,
+        context: &[u8],
+        now: u64,
+        buf: &'b mut [u8],
+    ) -> Result<Opened<&'b [u8]>, Error> {
+        let (opened, body) = self.open_in_place(text, context, now, buf)?;
+        let (envelope, spare) = buf.split_at_mut(body.end);
+        let body = &envelope[body.start..];
+        if !opened.compressed {
+            return Ok(opened.map(|()| body));
+        }
+        let limit = self.options.max_plaintext_len;
+        let len = compress::inflate_into(body, spare, limit, Wrapping::Raw)?;
+        Ok(opened.map(|()| &spare[..len]))
+    }
+
+    /// Opens `text` and returns the plaintext as a vector.
+    ///
+    /// # Errors
+    /// As [`Codec::open`], without [`ErrorKind::BufferTooSmall`].
+    #[cfg(feature = "alloc")]
+    pub fn open_to_vec(
+        &self,
+        text: &str,
+        context: &[u8],
+        now: u64,
+    ) -> Result<Opened<alloc::vec::Vec<u8>>, Error> {
+        if text.len() > self.options.max_text_len {
+            return err(ErrorKind::TooLarge);
+        }
+        let mut buf = alloc::vec![0u8; envelope::decoded_len(text.len())];
+        let (opened, body) = self.open_in_place(text, context, now, &mut buf)?;
+        if opened.compressed {
+            let limit = self.options.max_plaintext_len;
+            let plain = compress::inflate_to_vec(&buf[body], limit, Wrapping::Raw)?;
+            return Ok(opened.map(|()| plain));
+        }
+        buf.truncate(body.end);
+        buf.drain(..body.start);
+        Ok(opened.map(|()| buf))
+    }
+
+    fn check_plaintext(&self, len: usize) -> Result<(), Error> {
+        if len > self.options.max_plaintext_len {
+            return err(ErrorKind::TooLarge);
+        }
+        Ok(())
+    }
+
+    /// Seals the `body_len` bytes that sit at `out[27..]` (after header and
+    /// nonce), writes header, nonce and tag around them, and encodes the
+    /// whole envelope as text in place.
+    fn seal_in_place<'o, N: NonceSource + ?Sized>(
+        &self,
+        body_len: usize,
+        compressed: bool,
+        context: &[u8],
+        now: u64,
+        nonce: &mut N,
+        out: &'o mut [u8],
+    ) -> Result<&'o str, Error> {
+        let context_len = context_len(context)?;
+        let bin_len = OVERHEAD + body_len;
+        let text_len = envelope::text_len(bin_len);
+        if text_len > self.options.max_text_len {
+            return err(ErrorKind::TooLarge);
+        }
+        if out.len() < text_len {
+            return err(ErrorKind::BufferTooSmall);
+        }
+        let header = Header {
+            version: VERSION,
+            compressed,
+            key_id: self.keyring.primary_id(),
+            issued_at: now,
+        }
+        .to_bytes();
+        let (head, rest) = out.split_at_mut(Header::LEN);
+        head.copy_from_slice(&header);
+        let (nonce_bytes, rest) = rest.split_at_mut(NONCE_LEN);
+        let mut fresh = [0u8; NONCE_LEN];
+        nonce.fill_nonce(&mut fresh);
+        nonce_bytes.copy_from_slice(&fresh);
+        let (body, rest) = rest.split_at_mut(body_len);
+        let tag = self
+            .keyring
+            .primary()
+            .encrypt(&fresh, &[&header, &context_len, context], body);
+        rest[..TAG_LEN].copy_from_slice(&tag);
+        envelope::encode_in_place(out, bin_len)
+    }
+
+    /// Decodes and authenticates `text` into `buf`, checks the time, and
+    /// returns the header facts and where the (possibly compressed) body is.
+    fn open_in_place(
+        &self,
+        text: &str,
+        context: &[u8],
+        now: u64,
+        buf: &mut [u8],
+    ) -> Result<(Opened<()>, core::ops::Range<usize>), Error> {
+        if text.len() > self.options.max_text_len {
+            return err(ErrorKind::TooLarge);
+        }
+        let context_len = context_len(context)?;
+        let room = envelope::decoded_len(text.len());
+        let buf = buf
+            .get_mut(..room)
+            .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+        let bin_len = Base64UrlUnpadded::decode(text, buf)
+            .map_err(|_| Error::new(ErrorKind::Malformed))?
+            .len();
+        let bin = &mut buf[..bin_len];
+        let header = Header::read(bin)?;
+        let key = self
+            .keyring
+            .get(header.key_id)
+            .ok_or(Error::new(ErrorKind::UnknownKeyId))?;
+        let (head, rest) = bin.split_at_mut(Header::LEN);
+        let (nonce, rest) = rest.split_at_mut(NONCE_LEN);
+        let (body, tag) = rest.split_at_mut(bin_len - OVERHEAD);
+        let mut tag_bytes = [0u8; TAG_LEN];
+        tag_bytes.copy_from_slice(tag);
+        key.decrypt(nonce, &[head, &context_len, context], body, &tag_bytes)
+            .map_err(|()| Error::new(ErrorKind::Unauthentic))?;
+
+        // Authentic from here on.
+        if header.issued_at > now.saturating_add(self.options.clock_skew) {
+            return err(ErrorKind::IssuedInFuture);
+        }
+        if let Some(max_age) = self.options.max_age
+            && now.saturating_sub(header.issued_at) > max_age
+        {
+            return err(ErrorKind::Expired);
+        }
+        if !header.compressed && body.len() > self.options.max_plaintext_len {
+            return err(ErrorKind::TooLarge);
+        }
+        let start = Header::LEN + NONCE_LEN;
+        let opened = Opened {
+            plaintext: (),
+            key_id: header.key_id,
+            issued_at: header.issued_at,
+            compressed: header.compressed,
+            reseal_advised: header.key_id != self.keyring.primary_id(),
+        };
+        Ok((opened, start..start + body.len()))
+    }
+}
+
+/// The context's length prefix: u32 big-endian.
+fn context_len(context: &[u8]) -> Result<[u8; 4], Error> {
+    u32::try_from(context.len())
+        .map(u32::to_be_bytes)
+        .map_err(|_| Error::new(ErrorKind::ContextTooLong))
+}

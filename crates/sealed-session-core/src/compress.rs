@@ -1,0 +1,189 @@
+//! Bounded DEFLATE: compression for seal (needs `alloc`), and inflation that
+//! never writes past a limit (works without an allocator).
+
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
+
+use crate::error::{Error, ErrorKind, err};
+
+/// The DEFLATE stream wrapping in use.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Wrapping {
+    /// Raw DEFLATE (RFC 1951), as envelope v1 uses: the AEAD tag already
+    /// authenticates the bytes, so no checksum is carried.
+    Raw,
+    /// zlib (RFC 1950), as Python's `zlib.compress` writes it.
+    #[cfg_attr(not(feature = "legacy"), allow(dead_code))]
+    Zlib,
+}
+
+impl Wrapping {
+    const fn flags(self) -> u32 {
+        let base = inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+        match self {
+            Self::Raw => base,
+            Self::Zlib => base | inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER,
+        }
+    }
+}
+
+/// miniz_oxide level used on seal, chosen from the level table that
+/// `cargo xtask bench` prints.
+#[cfg(feature = "alloc")]
+pub(crate) const LEVEL: u8 = 6;
+
+/// Compresses `input`.
+#[cfg(feature = "alloc")]
+pub(crate) fn deflate(input: &[u8], wrapping: Wrapping) -> alloc::vec::Vec<u8> {
+    match wrapping {
+        Wrapping::Raw => miniz_oxide::deflate::compress_to_vec(input, LEVEL),
+        Wrapping::Zlib => miniz_oxide::deflate::compress_to_vec_zlib(input, LEVEL),
+    }
+}
+
+/// Inflates all of `input` into `out`, writing at most `limit` bytes, and
+/// returns the length written.
+///
+/// # Errors
+/// - [`ErrorKind::TooLarge`] if the stream holds more than `limit` bytes;
+/// - [`ErrorKind::BufferTooSmall`] if `out` is shorter than `limit` and the
+///   stream does not fit in it;
+/// - [`ErrorKind::Malformed`] for a corrupt, truncated or wrongly wrapped
+///   stream, a bad zlib checksum, or bytes after the end of the stream.
+pub(crate) fn inflate_into(
+    input: &[u8],
+    out: &mut [u8],
+    limit: usize,
+    wrapping: Wrapping,
+) -> Result<usize, Error> {
+    // One byte of headroom tells "exactly at the limit" from "over it".
+    let room = out.len().min(limit.saturating_add(1));
+    let mut state = DecompressorOxide::new();
+    let (status, consumed, written) =
+        decompress(&mut state, input, &mut out[..room], 0, wrapping.flags());
+    finish(status, consumed == input.len(), written, limit, out.len())
+}
+
+/// Inflates all of `input` into a vector that grows to at most `limit` bytes.
+///
+/// # Errors
+/// As [`inflate_into`], without [`ErrorKind::BufferTooSmall`].
+#[cfg(feature = "alloc")]
+pub(crate) fn inflate_to_vec(
+    input: &[u8],
+    limit: usize,
+    wrapping: Wrapping,
+) -> Result<alloc::vec::Vec<u8>, Error> {
+    let cap = limit.saturating_add(1);
+    let mut out = alloc::vec![0u8; input.len().saturating_mul(4).clamp(64, cap)];
+    let mut state = alloc::boxed::Box::new(DecompressorOxide::new());
+    let (mut read, mut written) = (0usize, 0usize);
+    loop {
+        let (status, consumed, produced) = decompress(
+            &mut state,
+            &input[read..],
+            &mut out,
+            written,
+            wrapping.flags(),
+        );
+        read += consumed;
+        written += produced;
+        if status == TINFLStatus::HasMoreOutput && out.len() < cap {
+            let grown = out.len().saturating_mul(2).min(cap);
+            out.resize(grown, 0);
+            continue;
+        }
+        let len = finish(status, read == input.len(), written, limit, usize::MAX)?;
+        out.truncate(len);
+        return Ok(out);
+    }
+}
+
+fn finish(
+    status: TINFLStatus,
+    all_input_used: bool,
+    written: usize,
+    limit: usize,
+    out_len: usize,
+) -> Result<usize, Error> {
+    match status {
+        TINFLStatus::Done if !all_input_used => err(ErrorKind::Malformed),
+        TINFLStatus::Done if written > limit => err(ErrorKind::TooLarge),
+        TINFLStatus::Done => Ok(written),
+        TINFLStatus::HasMoreOutput if out_len <= limit => err(ErrorKind::BufferTooSmall),
+        TINFLStatus::HasMoreOutput => err(ErrorKind::TooLarge),
+        _ => err(ErrorKind::Malformed),
+    }
+}
+
+#[cfg(all(test, feature = "alloc"))]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    #[test]
+    fn exactly_at_limit_is_accepted_and_one_over_is_not() {
+        for wrapping in [Wrapping::Raw, Wrapping::Zlib] {
+            let data = vec![b'a'; 1000];
+            let packed = deflate(&data, wrapping);
+            assert_eq!(inflate_to_vec(&packed, 1000, wrapping).unwrap(), data);
+            assert_eq!(
+                inflate_to_vec(&packed, 999, wrapping).unwrap_err().kind(),
+                ErrorKind::TooLarge
+            );
+            let mut out = vec![0u8; 1000];
+            assert_eq!(inflate_into(&packed, &mut out, 1000, wrapping), Ok(1000));
+            let mut big = vec![0u8; 5000];
+            assert_eq!(
+                inflate_into(&packed, &mut big, 999, wrapping)
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::TooLarge
+            );
+            let mut small = vec![0u8; 500];
+            assert_eq!(
+                inflate_into(&packed, &mut small, 1000, wrapping)
+                    .unwrap_err()
+                    .kind(),
+                ErrorKind::BufferTooSmall
+            );
+        }
+    }
+
+    #[test]
+    fn trailing_bytes_truncation_and_checksum_are_malformed() {
+        let data = b"hello hello hello hello".repeat(10);
+        let mut raw = deflate(&data, Wrapping::Raw);
+        raw.push(0);
+        assert_eq!(
+            inflate_to_vec(&raw, 1 << 16, Wrapping::Raw)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Malformed
+        );
+        raw.truncate(raw.len() - 3);
+        assert_eq!(
+            inflate_to_vec(&raw, 1 << 16, Wrapping::Raw)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Malformed
+        );
+        let mut z = deflate(&data, Wrapping::Zlib);
+        let last = z.len() - 1;
+        z[last] ^= 1;
+        assert_eq!(
+            inflate_to_vec(&z, 1 << 16, Wrapping::Zlib)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Malformed
+        );
+        // A raw stream is not a zlib stream.
+        let raw = deflate(&data, Wrapping::Raw);
+        assert_eq!(
+            inflate_to_vec(&raw, 1 << 16, Wrapping::Zlib)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Malformed
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! Envelope v1: the header, written and read by paired functions. FORMAT.md
+//! at the repository root is the normative description.
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+
+use crate::eax::TAG_LEN;
+use crate::error::{Error, ErrorKind, err};
+
+/// The envelope version this crate writes and reads.
+pub const VERSION: u8 = 0x01;
+/// Length of the random EAX nonce.
+pub const NONCE_LEN: usize = 16;
+/// Flag bit 0: the plaintext was DEFLATE-compressed before encryption.
+pub(crate) const FLAG_COMPRESSED: u8 = 0b0000_0001;
+/// Bytes of a v1 envelope that are not ciphertext: header, nonce and tag.
+pub const OVERHEAD: usize = Header::LEN + NONCE_LEN + TAG_LEN;
+
+/// The authenticated, public header of a v1 envelope: everything the cookie
+/// says about itself before it is opened.
+///
+/// Anyone can read it with [`Header::peek`]; nothing in it is secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Header {
+    /// Envelope version, [`VERSION`].
+    pub version: u8,
+    /// Whether the plaintext was compressed before encryption.
+    pub compressed: bool,
+    /// Id of the key that sealed the cookie.
+    pub key_id: u8,
+    /// When the cookie was sealed, in Unix seconds.
+    pub issued_at: u64,
+}
+
+/// What [`Header::peek`] learns from a cookie without a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Peeked {
+    /// The header.
+    pub header: Header,
+    /// Length of the ciphertext (the possibly compressed plaintext) in bytes.
+    pub ciphertext_len: usize,
+}
+
+impl Header {
+    /// Encoded length: version, flags, key id, issued-at (u64 big-endian).
+    pub const LEN: usize = 11;
+
+    /// Writes the header in its binary form.
+    #[must_use]
+    pub fn to_bytes(&self) -> [u8; Self::LEN] {
+        let mut out = [0u8; Self::LEN];
+        out[0] = self.version;
+        out[1] = if self.compressed { FLAG_COMPRESSED } else { 0 };
+        out[2] = self.key_id;
+        out[3..].copy_from_slice(&self.issued_at.to_be_bytes());
+        out
+    }
+
+    /// Reads the header at the start of a decoded envelope of `bytes.len()`
+    /// bytes, checking the version, the reserved flag bits and the minimum
+    /// length.
+    ///
+    /// # Errors
+    /// [`ErrorKind::UnknownVersion`] for a version other than [`VERSION`];
+    /// [`ErrorKind::Malformed`] when a reserved flag bit is set or the input
+    /// is shorter than [`OVERHEAD`].
+    pub fn read(bytes: &[u8]) -> Result<Self, Error> {
+        match bytes.first() {
+            None => return err(ErrorKind::Malformed),
+            Some(&VERSION) => {}
+            Some(_) => return err(ErrorKind::UnknownVersion),
+        }
+        if bytes.len() < OVERHEAD {
+            return err(ErrorKind::Malformed);
+        }
+        let flags = bytes[1];
+        if flags & !FLAG_COMPRESSED != 0 {
+            return err(ErrorKind::Malformed);
+        }
+        let mut issued_at = [0u8; 8];
+        issued_at.copy_from_slice(&bytes[3..Self::LEN]);
+        Ok(Self {
+            version: VERSION,
+            compressed: flags & FLAG_COMPRESSED != 0,
+            key_id: bytes[2],
+            issued_at: u64::from_be_bytes(issued_at),
+        })
+    }
+
+    /// Reads the public header of a cookie without a key, after checking that
+    /// the whole text is strict base64url. Nothing is authenticated: use it
+    /// to inspect or route, never to trust.
+    ///
+    /// # Errors
+    /// As [`Header::read`], plus [`ErrorKind::Malformed`] for text that is not
+    /// canonical unpadded base64url.
+    pub fn peek(text: &str) -> Result<Peeked, Error> {
+        let mut decoder =
+            base64ct::Decoder::<Base64UrlUnpadded>::new(text.as_bytes()).map_err(malformed)?;
+        let total = decoder.remaining_len();
+        let mut start = [0u8; OVERHEAD];
+        let take = total.min(OVERHEAD);
+        decoder.decode(&mut start[..take]).map_err(malformed)?;
+        let header = Self::read(&start[..take])?;
+        // Validate the rest of the text without keeping it.
+        let mut sink = [0u8; 48];
+        while !decoder.is_finished() {
+            let n = decoder.remaining_len().min(sink.len());
+            decoder.decode(&mut sink[..n]).map_err(malformed)?;
+        }
+        Ok(Peeked {
+            header,
+            ciphertext_len: total - OVERHEAD,
+        })
+    }
+}
+
+fn malformed(_: base64ct::Error) -> Error {
+    Error::new(ErrorKind::Malformed)
+}
+
+/// Length of the unpadded base64url text for `n` bytes.
+pub(crate) const fn text_len(n: usize) -> usize {
+    (n / 3) * 4
+        + match n % 3 {
+            0 => 0,
+            1 => 2,
+            _ => 3,
+        }
+}
+
+/// Upper bound of the bytes that `text_len` characters of base64 decode to.
+pub(crate) const fn decoded_len(text_len: usize) -> usize {
+    (text_len / 4) * 3 + (text_len % 4) * 3 / 4
+}
+
+/// Encodes `buf[..bin_len]` as unpadded base64url into the same buffer, in
+/// place, and returns the text. `buf` must hold `text_len(bin_len)` bytes.
+///
+/// Chunks are encoded from the last to the first: chunk `i` reads
+/// `[48i, 48i + 48)` and writes `[64i, 64i + 64)`, which never overlaps a
+/// chunk not yet read.
+pub(crate) fn encode_in_place(buf: &mut [u8], bin_len: usize) -> Result<&str, Error> {
+    const IN: usize = 48 * 4;
+    const OUT: usize = 64 * 4;
+    let total = text_len(bin_len);
+    if buf.len() < total {
+        return err(ErrorKind::BufferTooSmall);
+    }
+    let mut chunk = [0u8; IN];
+    let whole = bin_len / IN;
+    let tail = bin_len % IN;
+    let mut encode = |read: usize, len: usize, write: usize, buf: &mut [u8]| {
+        chunk[..len].copy_from_slice(&buf[read..read + len]);
+        let out_len = text_len(len);
+        Base64UrlUnpadded::encode(&chunk[..len], &mut buf[write..write + out_len])
+            .map(|_| ())
+            .map_err(|_| Error::new(ErrorKind::BufferTooSmall))
+    };
+    encode(whole * IN, tail, whole * OUT, buf)?;
+    for i in (0..whole).rev() {
+        encode(i * IN, IN, i * OUT, buf)?;
+    }
+    // Base64 output is ASCII, so this never fails.
+    core::str::from_utf8(&buf[..total]).map_err(|_| Error::new(ErrorKind::Malformed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_round_trip() {
+        let h = Header {
+            version: VERSION,
+            compressed: true,
+            key_id: 7,
+            issued_at: 0x0102_0304_0506_0708,
+        };
+        let bytes = h.to_bytes();
+        assert_eq!(bytes, [1, 1, 7, 1, 2, 3, 4, 5, 6, 7, 8]);
+        let mut env = [0u8; OVERHEAD];
+        env[..Header::LEN].copy_from_slice(&bytes);
+        assert_eq!(Header::read(&env), Ok(h));
+    }
+
+    #[test]
+    fn header_rejections() {
+        let mut env = [0u8; OVERHEAD];
+        env[0] = 2;
+        assert_eq!(
+            Header::read(&env).unwrap_err().kind(),
+            ErrorKind::UnknownVersion
+        );
+        env[0] = 1;
+        env[1] = 0b10;
+        assert_eq!(Header::read(&env).unwrap_err().kind(), ErrorKind::Malformed);
+        env[1] = 0;
+        assert_eq!(
+            Header::read(&env[..OVERHEAD - 1]).unwrap_err().kind(),
+            ErrorKind::Malformed
+        );
+        assert_eq!(Header::read(&[]).unwrap_err().kind(), ErrorKind::Malformed);
+    }
+
+    #[test]
+    fn in_place_encoding_matches_plain_encoding() {
+        let mut src = [0u8; 700];
+        for (i, b) in src.iter_mut().enumerate() {
+            *b = (i * 31 + 7) as u8;
+        }
+        let mut expect = [0u8; 1000];
+        let mut buf = [0u8; 1000];
+        for n in 0..src.len() {
+            let want = Base64UrlUnpadded::encode(&src[..n], &mut expect).unwrap();
+            buf[..n].copy_from_slice(&src[..n]);
+            assert_eq!(encode_in_place(&mut buf, n).unwrap(), want, "n = {n}");
+            assert_eq!(text_len(n), want.len());
+            assert!(decoded_len(want.len()) >= n);
+        }
+    }
+}

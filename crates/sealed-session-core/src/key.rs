@@ -1,0 +1,379 @@
+//! Keys and the keyring.
+
+use core::fmt;
+
+use base64ct::{Base64UrlUnpadded, Encoding};
+use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::eax::CipherKey;
+use crate::error::{Error, ErrorKind, err};
+
+/// Length of a key in bytes (AES-256).
+pub const KEY_LEN: usize = 32;
+
+/// A 256-bit secret key.
+///
+/// Wiped on drop, compared in constant time, and never printed: `Debug`
+/// shows `Key { .. }`. Text forms are base64url without padding
+/// ([`KEY_BASE64_LEN`] characters) and hex ([`KEY_HEX_LEN`] digits).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Key([u8; KEY_LEN]);
+
+/// Length of a key written as unpadded base64url.
+pub const KEY_BASE64_LEN: usize = 43;
+/// Length of a key written as hex.
+pub const KEY_HEX_LEN: usize = 64;
+
+impl Key {
+    /// Wraps raw key bytes.
+    #[must_use]
+    pub const fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        Self(bytes)
+    }
+
+    /// Draws a fresh key from a cryptographically secure generator.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut key = Self([0; KEY_LEN]);
+        rng.fill_bytes(&mut key.0);
+        key
+    }
+
+    /// Parses a key from 43 characters of unpadded base64url or 64 hex digits
+    /// (either case). Surrounding whitespace is not accepted.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] for any other length or alphabet, or a
+    /// non-canonical base64url encoding.
+    pub fn parse(text: &str) -> Result<Self, Error> {
+        match text.len() {
+            KEY_BASE64_LEN => Self::from_base64url(text),
+            KEY_HEX_LEN => Self::from_hex(text),
+            _ => err(ErrorKind::InvalidKey),
+        }
+    }
+
+    /// Parses 43 characters of unpadded base64url (strict: canonical only).
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] on a wrong length or alphabet.
+    pub fn from_base64url(text: &str) -> Result<Self, Error> {
+        let mut key = Self([0; KEY_LEN]);
+        match Base64UrlUnpadded::decode(text, &mut key.0) {
+            Ok(decoded) if decoded.len() == KEY_LEN => Ok(key),
+            _ => err(ErrorKind::InvalidKey),
+        }
+    }
+
+    /// Parses 64 hex digits, upper or lower case, in constant time.
+    ///
+    /// # Errors
+    /// [`ErrorKind::InvalidKey`] on a wrong length or a non-hex digit.
+    pub fn from_hex(text: &str) -> Result<Self, Error> {
+        let digits = text.as_bytes();
+        if digits.len() != KEY_HEX_LEN {
+            return err(ErrorKind::InvalidKey);
+        }
+        let mut key = Self([0; KEY_LEN]);
+        let mut bad = 0u16;
+        for (byte, pair) in key.0.iter_mut().zip(digits.chunks_exact(2)) {
+            let hi = hex_value(pair[0]);
+            let lo = hex_value(pair[1]);
+            bad |= (hi | lo) & 0xff00;
+            *byte = ((hi << 4) | (lo & 0x0f)) as u8;
+        }
+        if bad == 0 {
+            Ok(key)
+        } else {
+            err(ErrorKind::InvalidKey)
+        }
+    }
+
+    /// Writes the key as 43 characters of unpadded base64url.
+    pub fn encode_base64url<'o>(&self, out: &'o mut [u8; KEY_BASE64_LEN]) -> &'o str {
+        // The output is exactly the encoded length, so encoding cannot fail.
+        Base64UrlUnpadded::encode(&self.0, out).unwrap_or_default()
+    }
+
+    /// Writes the key as 64 lower-case hex digits, in constant time.
+    pub fn encode_hex<'o>(&self, out: &'o mut [u8; KEY_HEX_LEN]) -> &'o str {
+        for (pair, byte) in out.chunks_exact_mut(2).zip(self.0.iter()) {
+            pair[0] = hex_digit(byte >> 4);
+            pair[1] = hex_digit(byte & 0x0f);
+        }
+        core::str::from_utf8(out).unwrap_or_default()
+    }
+
+    /// The key as unpadded base64url.
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn to_base64url_string(&self) -> alloc::string::String {
+        Base64UrlUnpadded::encode_string(&self.0)
+    }
+
+    /// The key as lower-case hex.
+    #[cfg(feature = "alloc")]
+    #[must_use]
+    pub fn to_hex_string(&self) -> alloc::string::String {
+        let mut out = [0u8; KEY_HEX_LEN];
+        let text = alloc::string::String::from(self.encode_hex(&mut out));
+        out.zeroize();
+        text
+    }
+
+    /// The raw key bytes. Handle with care: this is the secret.
+    #[must_use]
+    pub const fn as_bytes(&self) -> &[u8; KEY_LEN] {
+        &self.0
+    }
+}
+
+impl TryFrom<&[u8]> for Key {
+    type Error = Error;
+
+    /// Accepts exactly [`KEY_LEN`] bytes.
+    fn try_from(bytes: &[u8]) -> Result<Self, Error> {
+        let mut key = Self([0; KEY_LEN]);
+        if bytes.len() != KEY_LEN {
+            return err(ErrorKind::InvalidKey);
+        }
+        key.0.copy_from_slice(bytes);
+        Ok(key)
+    }
+}
+
+impl From<[u8; KEY_LEN]> for Key {
+    fn from(bytes: [u8; KEY_LEN]) -> Self {
+        Self(bytes)
+    }
+}
+
+impl PartialEq for Key {
+    /// Constant-time comparison.
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+impl Eq for Key {}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key").finish_non_exhaustive()
+    }
+}
+
+/// Value of a hex digit, or a value with bits set above 0xff when `c` is not one.
+/// Branch-free, after `base16ct`.
+fn hex_value(c: u8) -> u16 {
+    let c = i16::from(c);
+    let mut v: i16 = -1;
+    v += (((0x2f - c) & (c - 0x3a)) >> 8) & (c - 47);
+    v += (((0x40 - c) & (c - 0x47)) >> 8) & (c - 54);
+    v += (((0x60 - c) & (c - 0x67)) >> 8) & (c - 86);
+    v as u16
+}
+
+/// Lower-case hex digit for a nibble, branch-free.
+fn hex_digit(n: u8) -> u8 {
+    let n = i16::from(n);
+    (n + 0x30 + (((9 - n) >> 8) & (0x61 - 0x3a))) as u8
+}
+
+/// One primary key that seals, and up to [`Keyring::CAPACITY`]` - 1` older
+/// keys that only open, each addressed by a one-byte key id.
+///
+/// Each key is expanded once, when it is added (AES round keys and the EAX
+/// per-key constants), and wiped when the keyring is dropped. When a cookie
+/// opens under an older key, [`Opened::reseal_advised`](crate::Opened) is set
+/// so the caller can re-seal it under the primary key (lazy rotation).
+#[derive(Clone)]
+pub struct Keyring {
+    primary_id: u8,
+    primary: CipherKey,
+    older: [Option<(u8, CipherKey)>; Keyring::CAPACITY - 1],
+}
+
+impl Keyring {
+    /// How many keys a keyring holds, the primary included.
+    pub const CAPACITY: usize = 4;
+
+    /// A keyring whose primary (sealing) key is `key`, with id `id`.
+    #[must_use]
+    pub fn new(id: u8, key: &Key) -> Self {
+        Self {
+            primary_id: id,
+            primary: CipherKey::new(&key.0),
+            older: [const { None }; Self::CAPACITY - 1],
+        }
+    }
+
+    /// Adds an older key that opens cookies but never seals.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyringFull`] if `id` is already present or the keyring
+    /// holds [`Keyring::CAPACITY`] keys.
+    pub fn with_key(mut self, id: u8, key: &Key) -> Result<Self, Error> {
+        self.add(id, key)?;
+        Ok(self)
+    }
+
+    /// Adds an older key that opens cookies but never seals.
+    ///
+    /// # Errors
+    /// [`ErrorKind::KeyringFull`] if `id` is already present or the keyring
+    /// holds [`Keyring::CAPACITY`] keys.
+    pub fn add(&mut self, id: u8, key: &Key) -> Result<(), Error> {
+        if self.contains(id) {
+            return err(ErrorKind::KeyringFull);
+        }
+        match self.older.iter_mut().find(|e| e.is_none()) {
+            Some(slot) => {
+                *slot = Some((id, CipherKey::new(&key.0)));
+                Ok(())
+            }
+            None => err(ErrorKind::KeyringFull),
+        }
+    }
+
+    /// Removes an older key, so cookies under it no longer open. The primary
+    /// key cannot be removed. Returns whether a key was removed.
+    pub fn remove(&mut self, id: u8) -> bool {
+        for slot in &mut self.older {
+            if matches!(slot, Some((kid, _)) if *kid == id) {
+                *slot = None;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The id of the primary (sealing) key.
+    #[must_use]
+    pub const fn primary_id(&self) -> u8 {
+        self.primary_id
+    }
+
+    /// Whether a key with this id is present.
+    #[must_use]
+    pub fn contains(&self, id: u8) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// The ids of all keys, primary first.
+    pub fn ids(&self) -> impl Iterator<Item = u8> + '_ {
+        core::iter::once(self.primary_id).chain(self.older.iter().flatten().map(|(id, _)| *id))
+    }
+
+    pub(crate) fn get(&self, id: u8) -> Option<&CipherKey> {
+        if id == self.primary_id {
+            return Some(&self.primary);
+        }
+        self.older
+            .iter()
+            .flatten()
+            .find(|(kid, _)| *kid == id)
+            .map(|(_, k)| k)
+    }
+
+    pub(crate) const fn primary(&self) -> &CipherKey {
+        &self.primary
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut ids = [0u8; Self::CAPACITY];
+        let mut n = 0;
+        for id in self.ids() {
+            ids[n] = id;
+            n += 1;
+        }
+        f.debug_struct("Keyring")
+            .field("primary_id", &self.primary_id)
+            .field("key_ids", &&ids[..n])
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip_and_case() {
+        let key = Key::from_bytes(core::array::from_fn(|i| (i * 7 + 3) as u8));
+        let mut buf = [0u8; KEY_HEX_LEN];
+        let hex = key.encode_hex(&mut buf);
+        assert_eq!(
+            hex,
+            "030a11181f262d343b424950575e656c737a81888f969da4abb2b9c0c7ced5dc"
+        );
+        assert_eq!(Key::parse(hex).unwrap(), key);
+        assert_eq!(Key::parse(&hex.to_uppercase()).unwrap(), key);
+    }
+
+    #[test]
+    fn base64url_round_trip() {
+        let key = Key::from_bytes([0xfb; KEY_LEN]);
+        let mut buf = [0u8; KEY_BASE64_LEN];
+        let text = key.encode_base64url(&mut buf);
+        assert_eq!(text, "-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_s");
+        assert_eq!(Key::parse(text).unwrap(), key);
+    }
+
+    #[test]
+    fn bad_key_text_is_an_error() {
+        for bad in [
+            "",
+            "00",
+            "g".repeat(64).as_str(),
+            "+".repeat(43).as_str(),
+            // Non-canonical: last character carries bits that must be zero.
+            "-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_v7-_t",
+        ] {
+            assert_eq!(Key::parse(bad).unwrap_err().kind(), ErrorKind::InvalidKey);
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_key() {
+        let key = Key::from_bytes([0x41; KEY_LEN]);
+        let mut s = [0u8; 64];
+        let mut w = Writer(&mut s, 0);
+        core::fmt::write(&mut w, format_args!("{key:?}")).unwrap();
+        let n = w.1;
+        assert_eq!(&s[..n], b"Key { .. }");
+    }
+
+    struct Writer<'a>(&'a mut [u8], usize);
+    impl core::fmt::Write for Writer<'_> {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let end = self.1 + s.len();
+            self.0
+                .get_mut(self.1..end)
+                .ok_or(core::fmt::Error)?
+                .copy_from_slice(s.as_bytes());
+            self.1 = end;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn keyring_rotation_bookkeeping() {
+        let a = Key::from_bytes([1; 32]);
+        let b = Key::from_bytes([2; 32]);
+        let mut ring = Keyring::new(2, &b).with_key(1, &a).unwrap();
+        assert_eq!(ring.primary_id(), 2);
+        assert!(ring.contains(1));
+        assert_eq!(ring.add(1, &a).unwrap_err().kind(), ErrorKind::KeyringFull);
+        assert!(!ring.remove(2));
+        assert!(ring.remove(1));
+        assert!(!ring.contains(1));
+        ring.add(3, &a).unwrap();
+        ring.add(4, &a).unwrap();
+        ring.add(5, &a).unwrap();
+        assert_eq!(ring.add(6, &a).unwrap_err().kind(), ErrorKind::KeyringFull);
+    }
+}

@@ -1,0 +1,156 @@
+//! The Python EncryptedSession cookie: `u|z.<ct>.<tag>.<nonce>`.
+//!
+//! Each part is standard, padded base64. The cipher is AES-256-EAX with a
+//! 16-byte nonce and tag and **no associated data**; the plaintext is JSON,
+//! zlib-wrapped (flag `z`) when the JSON is over 1024 bytes.
+//!
+//! The `u`/`z` flag sits outside the tag, so it cannot be trusted: an
+//! authentic cookie with a flipped flag either fails to inflate (a clean
+//! [`ErrorKind::Malformed`]) or yields compressed bytes that the JSON layer
+//! rejects. Inflation is bounded by [`Options::max_plaintext_len`], as in
+//! envelope v1. The format carries no version, key id, time or context:
+//! prefer envelope v1 and use this only to share or migrate sessions.
+//!
+//! [`Options::max_plaintext_len`]: crate::Options::max_plaintext_len
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use base64ct::{Base64, Encoding};
+
+use crate::compress::{self, Wrapping};
+use crate::eax::{CipherKey, TAG_LEN};
+use crate::envelope::NONCE_LEN;
+use crate::error::{Error, ErrorKind, err};
+use crate::{Compression, Key, NonceSource, Options};
+
+/// Seals and opens cookies in the Python EncryptedSession format.
+#[derive(Clone)]
+pub struct LegacyCodec {
+    key: CipherKey,
+    options: Options,
+}
+
+impl LegacyCodec {
+    /// A codec with `key`. Of `options`, it uses `compression` (compress with
+    /// zlib above the threshold, always, as the Python package does),
+    /// `max_plaintext_len` and `max_text_len`; legacy cookies carry no time.
+    #[must_use]
+    pub fn new(key: &Key, options: Options) -> Self {
+        Self {
+            key: CipherKey::new(key.as_bytes()),
+            options,
+        }
+    }
+
+    /// Seals `json` (the session, already serialized) as the Python package
+    /// would.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TooLarge`] when `json` exceeds
+    /// [`Options::max_plaintext_len`] or the cookie would exceed
+    /// [`Options::max_text_len`].
+    pub fn seal_to_string<N: NonceSource + ?Sized>(
+        &self,
+        json: &[u8],
+        nonce: &mut N,
+    ) -> Result<String, Error> {
+        if json.len() > self.options.max_plaintext_len {
+            return err(ErrorKind::TooLarge);
+        }
+        let (flag, mut body) = match self.options.compression {
+            Compression::Above(threshold) if json.len() > threshold => {
+                ('z', compress::deflate(json, Wrapping::Zlib))
+            }
+            _ => ('u', json.to_vec()),
+        };
+        let mut fresh = [0u8; NONCE_LEN];
+        nonce.fill_nonce(&mut fresh);
+        let tag = self.key.encrypt(&fresh, &[], &mut body);
+        let len = 2
+            + Base64::encoded_len(&body)
+            + 1
+            + Base64::encoded_len(&tag)
+            + 1
+            + Base64::encoded_len(&fresh);
+        if len > self.options.max_text_len {
+            return err(ErrorKind::TooLarge);
+        }
+        let mut text = String::with_capacity(len);
+        text.push(flag);
+        text.push('.');
+        text.push_str(&Base64::encode_string(&body));
+        text.push('.');
+        text.push_str(&Base64::encode_string(&tag));
+        text.push('.');
+        text.push_str(&Base64::encode_string(&fresh));
+        Ok(text)
+    }
+
+    /// Opens a Python EncryptedSession cookie and returns the JSON bytes.
+    ///
+    /// # Errors
+    /// - [`ErrorKind::TooLarge`]: text over [`Options::max_text_len`] or
+    ///   plaintext over [`Options::max_plaintext_len`];
+    /// - [`ErrorKind::Malformed`]: not four `.`-separated parts, a flag other
+    ///   than `u`/`z`, non-canonical base64, a nonce or tag that is not 16
+    ///   bytes, or (after authentication) a zlib stream that does not inflate;
+    /// - [`ErrorKind::Unauthentic`]: wrong key or any change to the
+    ///   ciphertext, tag or nonce.
+    pub fn open_to_vec(&self, text: &str) -> Result<Vec<u8>, Error> {
+        if text.len() > self.options.max_text_len {
+            return err(ErrorKind::TooLarge);
+        }
+        let mut parts = text.split('.');
+        let (Some(flag), Some(ct), Some(tag), Some(nonce), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return err(ErrorKind::Malformed);
+        };
+        let compressed = match flag {
+            "u" => false,
+            "z" => true,
+            _ => return err(ErrorKind::Malformed),
+        };
+        let mut body = Base64::decode_vec(ct).map_err(malformed)?;
+        let mut tag_bytes = [0u8; TAG_LEN];
+        decode_exact(tag, &mut tag_bytes)?;
+        let mut nonce_bytes = [0u8; NONCE_LEN];
+        decode_exact(nonce, &mut nonce_bytes)?;
+        self.key
+            .decrypt(&nonce_bytes, &[], &mut body, &tag_bytes)
+            .map_err(|()| Error::new(ErrorKind::Unauthentic))?;
+        let limit = self.options.max_plaintext_len;
+        if compressed {
+            return compress::inflate_to_vec(&body, limit, Wrapping::Zlib);
+        }
+        if body.len() > limit {
+            return err(ErrorKind::TooLarge);
+        }
+        Ok(body)
+    }
+}
+
+impl fmt::Debug for LegacyCodec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LegacyCodec")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+fn decode_exact<const N: usize>(text: &str, out: &mut [u8; N]) -> Result<(), Error> {
+    match Base64::decode(text, out) {
+        Ok(decoded) if decoded.len() == N => Ok(()),
+        _ => err(ErrorKind::Malformed),
+    }
+}
+
+fn malformed(_: base64ct::Error) -> Error {
+    Error::new(ErrorKind::Malformed)
+}
