@@ -1,0 +1,67 @@
+//! Project automation for sealed-session, run as `cargo xtask <command>`.
+//!
+//! Std only, no dependencies: this is the CI entry point (`.ci/run` calls
+//! `cargo xtask ci`), so it must build on a bare toolchain.
+//!
+//! - `ci`: every check CI runs, in order (see [`ci::STEPS`]).
+//! - `fuzz [--seconds N] [TARGET]`: smoke-runs cargo-fuzz targets in `fuzz/`.
+//! - `bench`: not yet implemented.
+
+mod ci;
+mod fuzz;
+mod python;
+mod workspace;
+
+use std::process::ExitCode;
+
+use workspace::Workspace;
+
+/// How to call xtask, printed by `help` and on a usage error.
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci                          run every CI step in order (fmt, clippy, tests, docs,
+                              no_std builds, cargo-deny) and print per-step timings
+  fuzz [--seconds N] [TARGET] run one cargo-fuzz target, or all of them, for N
+                              seconds each (default 20)
+  bench                       run the benchmarks (not yet implemented)
+  help                        print this message
+";
+
+/// Parses the command line and runs the chosen command.
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ws = Workspace::from_env();
+    let command = args.first().map(String::as_str);
+    let rest = args.get(1..).unwrap_or_default();
+    let result = match command {
+        None | Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(name @ ("ci" | "bench")) if !rest.is_empty() => {
+            return usage_error(&format!("`{name}` takes no arguments"));
+        }
+        Some("ci") => ci::ci(&ws),
+        Some("fuzz") => match fuzz::FuzzArgs::parse(rest) {
+            Ok(fuzz_args) => fuzz::fuzz(&ws, &fuzz_args),
+            Err(message) => return usage_error(&message),
+        },
+        Some("bench") => Err("bench: not yet implemented".to_owned()),
+        Some(other) => return usage_error(&format!("unknown command `{other}`")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Reports a bad command line with the usage text; exits with status 2.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}
