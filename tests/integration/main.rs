@@ -1,1 +1,8 @@
-//! Integration tests.
+//! One integration test binary: vectors, golden cookies, properties,
+//! interop and regressions. Data files live in `tests/data/`.
+
+mod bomb;
+mod golden;
+mod properties;
+mod support;
+mod wycheproof;
