@@ -1,0 +1,120 @@
+//! Why a command failed, and the exit code that says so.
+
+use core::fmt;
+
+use sealed_session_core::ErrorKind;
+
+/// Exit code of a rejected cookie.
+pub(crate) const EXIT_REJECTED: u8 = 1;
+/// Exit code of a usage, input/output, JSON or key-file error.
+pub(crate) const EXIT_ERROR: u8 = 2;
+
+/// A failed command. Nothing in it is secret: key-file errors name a line,
+/// never its text, and a rejection names only a public reason.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The cookie was rejected (exit 1), for this public reason.
+    Rejected(&'static str),
+    /// The command line is wrong (exit 2); the command name points to its help.
+    Usage {
+        /// The command whose `--help` to suggest, if any.
+        command: Option<&'static str>,
+        /// What is wrong.
+        message: String,
+    },
+    /// Input/output, JSON or key-file error (exit 2).
+    Input(String),
+}
+
+impl Failure {
+    /// A usage error of `command`.
+    pub(crate) fn usage(command: &'static str, message: impl Into<String>) -> Self {
+        Self::Usage {
+            command: Some(command),
+            message: message.into(),
+        }
+    }
+
+    /// An input/output, JSON or key-file error.
+    pub(crate) fn input(message: impl Into<String>) -> Self {
+        Self::Input(message.into())
+    }
+
+    /// The rejection of a cookie that a codec refused with `kind`.
+    pub(crate) fn rejected(kind: ErrorKind) -> Self {
+        Self::Rejected(public_reason(kind))
+    }
+
+    /// The process exit code.
+    pub(crate) const fn exit_code(&self) -> u8 {
+        match self {
+            Self::Rejected(_) => EXIT_REJECTED,
+            Self::Usage { .. } | Self::Input(_) => EXIT_ERROR,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected(reason) => write!(f, "sealed-session: cookie rejected: {reason}"),
+            Self::Usage {
+                command: Some(command),
+                message,
+            } => write!(
+                f,
+                "sealed-session {command}: {message}\n\
+                 Run `sealed-session {command} --help` for usage."
+            ),
+            Self::Usage {
+                command: None,
+                message,
+            } => write!(
+                f,
+                "sealed-session: {message}\nRun `sealed-session --help` for usage."
+            ),
+            Self::Input(message) => write!(f, "sealed-session: error: {message}"),
+        }
+    }
+}
+
+/// The reason a rejected cookie is reported with: what its public shape
+/// showed, or the single opaque "not authentic". An unknown envelope version
+/// is a malformed cookie to this tool; kinds that no cookie can cause are
+/// reported as "not authentic", which says nothing.
+pub(crate) const fn public_reason(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Malformed | ErrorKind::UnknownVersion => "malformed",
+        ErrorKind::UnknownKeyId => "unknown key id",
+        ErrorKind::Expired => "expired",
+        ErrorKind::IssuedInFuture => "issued in the future",
+        ErrorKind::TooLarge => "too large",
+        _ => "not authentic",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_maps_to_a_public_reason() {
+        let cases = [
+            (ErrorKind::Malformed, "malformed"),
+            (ErrorKind::UnknownVersion, "malformed"),
+            (ErrorKind::UnknownKeyId, "unknown key id"),
+            (ErrorKind::Unauthentic, "not authentic"),
+            (ErrorKind::Expired, "expired"),
+            (ErrorKind::IssuedInFuture, "issued in the future"),
+            (ErrorKind::TooLarge, "too large"),
+            (ErrorKind::BufferTooSmall, "not authentic"),
+            (ErrorKind::ContextTooLong, "not authentic"),
+        ];
+        for (kind, reason) in cases {
+            assert_eq!(public_reason(kind), reason, "{kind:?}");
+            assert_eq!(Failure::rejected(kind).exit_code(), 1);
+        }
+        assert_eq!(Failure::input("x").exit_code(), 2);
+        assert_eq!(Failure::usage("seal", "x").exit_code(), 2);
+    }
+}
