@@ -3,6 +3,8 @@
 
 mod bomb;
 mod golden;
+mod interop;
 mod properties;
+mod session;
 mod support;
 mod wycheproof;

@@ -78,6 +78,27 @@ def open_cookie(key: bytes, cookie: str) -> Session:
     return loads_tagged(str(data, "utf-8"))
 
 
+def open_raw(key: bytes, cookie: str) -> dict[str, Any]:
+    """Opens like open_cookie and also reports the flag, the decrypted JSON
+    text, and the JSON the package would write for the same session."""
+    parts = cookie.split(".")
+    if len(parts) != 4 or parts[0] not in ("u", "z"):
+        raise ValueError("bad shape")
+    ciphertext, tag, nonce = (base64.b64decode(bytes(p, "utf-8")) for p in parts[1:])
+    data = AES.new(key, AES.MODE_EAX, nonce=nonce).decrypt_and_verify(ciphertext, tag)
+    if parts[0] == "z":
+        data = zlib.decompress(data)
+    text = str(data, "utf-8")
+    session = loads_tagged(text)
+    return {"flag": parts[0], "plaintext": text,
+            "python_json": str(session_json(session), "utf-8"), "session": session}
+
+
+def error_name(e: Exception) -> str:
+    t = type(e)
+    return t.__qualname__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
+
+
 def try_open(key: bytes, cookie: str) -> tuple[Session | None, str | None]:
     try:
         return open_cookie(key, cookie), None
@@ -103,6 +124,12 @@ def run(args: argparse.Namespace, stdin: str) -> str:
             nonce = bytes.fromhex(it["nonce_hex"]) if it.get("nonce_hex") else None
             out.append({"name": it["name"], "cookie": seal(key, it["session"], nonce),
                         "json_len": len(session_json(it["session"]))})
+    elif args.cmd == "batch-open-raw":
+        for it in items:
+            try:
+                out.append({"name": it["name"], "ok": True, **open_raw(key, it["cookie"].strip())})
+            except Exception as e:  # same set as try_open
+                out.append({"name": it["name"], "ok": False, "error": error_name(e)})
     else:
         for it in items:
             session, err = try_open(key, it["cookie"].strip())
@@ -114,7 +141,7 @@ def run(args: argparse.Namespace, stdin: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("seal", "open", "batch-seal", "batch-open"):
+    for name in ("seal", "open", "batch-seal", "batch-open", "batch-open-raw"):
         sp = sub.add_parser(name)
         sp.add_argument("--key-hex", required=True)
         if name == "seal":
