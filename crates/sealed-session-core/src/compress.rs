@@ -75,7 +75,8 @@ pub(crate) fn inflate_to_vec(
     wrapping: Wrapping,
 ) -> Result<alloc::vec::Vec<u8>, Error> {
     let cap = limit.saturating_add(1);
-    let mut out = alloc::vec![0u8; input.len().saturating_mul(4).clamp(64, cap)];
+    // Not `clamp(64, cap)`: that panics when the limit is under 63.
+    let mut out = alloc::vec![0u8; input.len().saturating_mul(4).max(64).min(cap)];
     let mut state = alloc::boxed::Box::new(DecompressorOxide::new());
     let (mut read, mut written) = (0usize, 0usize);
     loop {
@@ -110,7 +111,7 @@ fn finish(
         TINFLStatus::Done if !all_input_used => err(ErrorKind::Malformed),
         TINFLStatus::Done if written > limit => err(ErrorKind::TooLarge),
         TINFLStatus::Done => Ok(written),
-        TINFLStatus::HasMoreOutput if out_len <= limit => err(ErrorKind::BufferTooSmall),
+        TINFLStatus::HasMoreOutput if out_len < limit => err(ErrorKind::BufferTooSmall),
         TINFLStatus::HasMoreOutput => err(ErrorKind::TooLarge),
         _ => err(ErrorKind::Malformed),
     }
