@@ -96,19 +96,27 @@ impl Header {
     /// As [`Header::read`], plus [`ErrorKind::Malformed`] for text that is not
     /// canonical unpadded base64url.
     pub fn peek(text: &str) -> Result<Peeked, Error> {
+        // The streaming decoder tolerates a trailing line break; §4 does not.
+        if !text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            return err(ErrorKind::Malformed);
+        }
         let mut decoder =
             base64ct::Decoder::<Base64UrlUnpadded>::new(text.as_bytes()).map_err(malformed)?;
         let total = decoder.remaining_len();
         let mut start = [0u8; OVERHEAD];
         let take = total.min(OVERHEAD);
         decoder.decode(&mut start[..take]).map_err(malformed)?;
-        let header = Self::read(&start[..take])?;
-        // Validate the rest of the text without keeping it.
+        // Validate the rest of the text without keeping it, before reading
+        // the header: the same order as `open` (FORMAT.md §6, steps 2-4).
         let mut sink = [0u8; 48];
         while !decoder.is_finished() {
             let n = decoder.remaining_len().min(sink.len());
             decoder.decode(&mut sink[..n]).map_err(malformed)?;
         }
+        let header = Self::read(&start[..take])?;
         Ok(Peeked {
             header,
             ciphertext_len: total - OVERHEAD,
