@@ -351,7 +351,7 @@ impl Codec {
     /// Seals the `body_len` bytes that sit at `out[27..]` (after header and
     /// nonce), writes header, nonce and tag around them, and encodes the
     /// whole envelope as text in place.
-    fn seal_in_place<'o, N: NonceSource + ?Sized>(
+    pub(crate) fn seal_in_place<'o, N: NonceSource + ?Sized>(
         &self,
         body_len: usize,
         compressed: bool,
