@@ -45,6 +45,13 @@ pub enum CookieOutcome {
 
 impl CookieOutcome {
     /// The `Set-Cookie` header value to send, if any.
+    ///
+    /// ```
+    /// use sealed_session::CookieOutcome;
+    ///
+    /// assert_eq!(CookieOutcome::Unchanged.set_cookie(), None);
+    /// assert_eq!(CookieOutcome::Set("session=v".into()).set_cookie(), Some("session=v"));
+    /// ```
     #[must_use]
     pub fn set_cookie(&self) -> Option<&str> {
         match self {
@@ -55,6 +62,15 @@ impl CookieOutcome {
 
     /// The `Set-Cookie` header value to send, if any, as an
     /// [`http::HeaderValue`].
+    ///
+    /// ```
+    /// use sealed_session::CookieOutcome;
+    ///
+    /// let header = CookieOutcome::Set("session=v; Path=/".into()).header_value()?.unwrap();
+    /// assert_eq!(header, "session=v; Path=/");
+    /// assert_eq!(CookieOutcome::Unchanged.header_value()?, None);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SessionError::InvalidCookieAttribute`] if the header is not a valid
@@ -117,6 +133,15 @@ pub struct SessionCodec {
 impl SessionCodec {
     /// A codec sealing with `keyring`'s primary key, under `options`, with
     /// the defaults described on [`SessionCodec`].
+    ///
+    /// ```
+    /// use sealed_session::{DEFAULT_LIFETIME, Key, Keyring, Options, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// assert_eq!(codec.cookie_name(), "session");
+    /// assert_eq!(codec.lifetime(), DEFAULT_LIFETIME);
+    /// assert_eq!(codec.core().options().max_age, Some(DEFAULT_LIFETIME));
+    /// ```
     #[must_use]
     pub fn new(keyring: Keyring, options: Options) -> Self {
         let effective = options.with_max_age(options.max_age.or(Some(DEFAULT_LIFETIME)));
@@ -136,6 +161,16 @@ impl SessionCodec {
     /// context the cookie is bound to unless [`SessionCodec::with_context`]
     /// says otherwise.
     ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let codec = codec.with_cookie_name("__Host-sid")?;
+    /// assert_eq!(codec.cookie_name(), "__Host-sid");
+    /// assert!(codec.with_cookie_name("no spaces").is_err());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SessionError::InvalidCookieAttribute`] when `name` is not an RFC
     /// 6265 token.
@@ -147,6 +182,17 @@ impl SessionCodec {
 
     /// Binds cookies to `context` instead of the cookie's name: a cookie
     /// opens only with the same context.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let a = codec.clone().with_context(b"shop");
+    /// let b = codec.with_cookie_name("cart")?.with_context(b"shop");
+    /// let value = a.seal(&Session::new())?;
+    /// assert!(b.open(&value).is_ok());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn with_context(mut self, context: &[u8]) -> Self {
         self.context = Some(context.to_vec());
@@ -154,6 +200,15 @@ impl SessionCodec {
     }
 
     /// Sets the `Path` attribute (default `/`).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let codec = codec.with_path("/app")?;
+    /// assert!(codec.set_cookie_header("v", false)?.ends_with("; Path=/app"));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SessionError::InvalidCookieAttribute`] unless `path` starts with `/`
@@ -166,6 +221,15 @@ impl SessionCodec {
 
     /// Sets the `Domain` attribute (default: none, a host-only cookie).
     ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let codec = codec.with_domain("example.com")?;
+    /// assert!(codec.set_cookie_header("v", false)?.ends_with("; Path=/; Domain=example.com"));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SessionError::InvalidCookieAttribute`] unless `domain` is letters,
     /// digits, `-` and `.`.
@@ -177,6 +241,15 @@ impl SessionCodec {
 
     /// Sets `Secure` (default on). Turn it off only for plain-HTTP
     /// development.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let dev = codec.with_secure(false);
+    /// assert_eq!(dev.set_cookie_header("v", false)?, "session=v; HttpOnly; SameSite=Lax; Path=/");
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub const fn with_secure(mut self, secure: bool) -> Self {
         self.attributes.secure = secure;
@@ -184,6 +257,15 @@ impl SessionCodec {
     }
 
     /// Sets `HttpOnly` (default on).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let codec = codec.with_http_only(false);
+    /// assert_eq!(codec.set_cookie_header("v", false)?, "session=v; Secure; SameSite=Lax; Path=/");
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub const fn with_http_only(mut self, http_only: bool) -> Self {
         self.attributes.http_only = http_only;
@@ -191,6 +273,15 @@ impl SessionCodec {
     }
 
     /// Sets `SameSite` (default `Lax`).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, SameSite, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new())
+    ///     .with_same_site(SameSite::Strict);
+    /// assert_eq!(codec.set_cookie_header("v", false)?, "session=v; HttpOnly; Secure; SameSite=Strict; Path=/");
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub const fn with_same_site(mut self, same_site: SameSite) -> Self {
         self.attributes.same_site = same_site;
@@ -200,6 +291,16 @@ impl SessionCodec {
     /// Sets the lifetime of permanent sessions in seconds, their cookie's
     /// `Max-Age` (default [`DEFAULT_LIFETIME`]). Unless [`Options::max_age`]
     /// was set, it is also the maximum age of every cookie.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let codec = codec.with_lifetime(600);
+    /// assert_eq!(codec.core().options().max_age, Some(600));
+    /// assert!(codec.set_cookie_header("v", true)?.ends_with("; Max-Age=600"));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn with_lifetime(mut self, seconds: u64) -> Self {
         self.lifetime = seconds;
@@ -212,6 +313,19 @@ impl SessionCodec {
 
     /// Whether [`SessionCodec::save`] re-issues a permanent session on
     /// every request, sliding its expiry (default on, as in Flask).
+    ///
+    /// ```
+    /// use sealed_session::{CookieOutcome, Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let mut session = Session::new();
+    /// session.set_permanent(true);
+    /// let session = codec.open(&codec.seal(&session)?)?;
+    /// assert!(matches!(codec.save(&session)?, CookieOutcome::Set(_)));
+    /// let codec = codec.with_refresh_each_request(false);
+    /// assert_eq!(codec.save(&session)?, CookieOutcome::Unchanged);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub const fn with_refresh_each_request(mut self, refresh: bool) -> Self {
         self.refresh_each_request = refresh;
@@ -225,6 +339,17 @@ impl SessionCodec {
     ///
     /// Legacy cookies carry no time and no context: any cookie ever sealed
     /// under `key` opens until the key is removed.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+    /// let codec = codec.with_legacy_key(&python_key);
+    /// let session = codec.open("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==")?;
+    /// assert_eq!(session.get::<u32>("answer")?, Some(42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_legacy_key(mut self, key: &Key) -> Self {
         // The Python package compresses above 1024 bytes, whatever v1 does.
@@ -235,6 +360,16 @@ impl SessionCodec {
 
     /// Chooses the format that [`SessionCodec::seal`] and
     /// [`SessionCodec::save`] write (default [`SealFormat::V1`]).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, SealFormat, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new())
+    ///     .with_legacy_key(&Key::from_bytes([2; 32]))
+    ///     .with_seal_format(SealFormat::Legacy);
+    /// assert!(codec.seal(&Session::new())?.starts_with("u."));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub const fn with_seal_format(mut self, format: SealFormat) -> Self {
         self.seal_format = format;
@@ -242,12 +377,26 @@ impl SessionCodec {
     }
 
     /// The cookie's name.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// assert_eq!(codec.cookie_name(), "session");
+    /// ```
     #[must_use]
     pub fn cookie_name(&self) -> &str {
         &self.attributes.name
     }
 
     /// The lifetime of permanent sessions, in seconds.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// assert_eq!(codec.with_lifetime(60).lifetime(), 60);
+    /// ```
     #[must_use]
     pub const fn lifetime(&self) -> u64 {
         self.lifetime
@@ -255,6 +404,13 @@ impl SessionCodec {
 
     /// The core codec underneath, with the options in force (`max_age`
     /// filled in from the lifetime).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// assert_eq!(codec.core().keyring().primary_id(), 1);
+    /// ```
     #[must_use]
     pub const fn core(&self) -> &Codec {
         &self.codec
@@ -262,6 +418,14 @@ impl SessionCodec {
 
     /// This codec's cookie in a request's `Cookie:` header (see
     /// [`cookie_value`](crate::cookie_value)).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// assert_eq!(codec.cookie_value("a=1; session=AQAB; b=2"), Some("AQAB"));
+    /// assert_eq!(codec.cookie_value("a=1"), None);
+    /// ```
     #[must_use]
     pub fn cookie_value<'h>(&self, cookie_header: &'h str) -> Option<&'h str> {
         cookie::cookie_value(cookie_header, &self.attributes.name)
@@ -269,6 +433,17 @@ impl SessionCodec {
 
     /// This codec's cookie in the request's `Cookie` headers (HTTP/2 may
     /// split them); headers that are not visible ASCII are skipped.
+    ///
+    /// ```
+    /// use sealed_session::http::{HeaderMap, HeaderValue, header::COOKIE};
+    /// use sealed_session::{Key, Keyring, Options, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let mut headers = HeaderMap::new();
+    /// headers.append(COOKIE, HeaderValue::from_static("a=1"));
+    /// headers.append(COOKIE, HeaderValue::from_static("session=AQAB"));
+    /// assert_eq!(codec.cookie_value_in(&headers), Some("AQAB"));
+    /// ```
     #[cfg(feature = "http")]
     #[must_use]
     pub fn cookie_value_in<'h>(&self, headers: &'h http::HeaderMap) -> Option<&'h str> {
@@ -281,6 +456,18 @@ impl SessionCodec {
 
     /// Seals `session` into a cookie value, in the [`SealFormat`] chosen,
     /// with a fresh [`OsNonce`] and the system clock.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let mut session = Session::new();
+    /// session.insert("user_id", 42)?;
+    /// let value = codec.seal(&session)?;
+    /// assert!(value.starts_with("AQAB")); // version 1, uncompressed, key id 1
+    /// assert_ne!(codec.seal(&session)?, value); // a fresh nonce every time
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`SessionCodec::seal_at`], plus [`SessionError::Random`].
@@ -328,6 +515,18 @@ impl SessionCodec {
     /// writes for the same session (see [`Session::to_python_json_vec`]),
     /// so the Python package chooses the same `u`/`z` flag.
     ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+    /// let codec = codec.with_legacy_key(&python_key);
+    /// let value = codec.seal_legacy(&Session::from_json(br#"{"answer": 42}"#)?)?;
+    /// assert!(value.starts_with("u."));
+    /// assert_eq!(codec.open_legacy(&value)?.get::<u32>("answer")?, Some(42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`SessionCodec::seal_legacy_with`], plus [`SessionError::Random`].
     pub fn seal_legacy(&self, session: &Session) -> Result<String, SessionError> {
@@ -336,6 +535,22 @@ impl SessionCodec {
 
     /// Seals `session` in the Python EncryptedSession format with nonces
     /// from `nonce`.
+    ///
+    /// ```
+    /// use sealed_session::{core::FixedNonce, Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new())
+    ///     .with_legacy_key(&python_key);
+    /// let session = Session::from_json(br#"{"answer": 42}"#)?;
+    /// let mut nonce = FixedNonce(core::array::from_fn(|i| i as u8));
+    /// // The cookie Python's EncryptedSession sets for the same session and nonce.
+    /// assert_eq!(
+    ///     codec.seal_legacy_with(&session, &mut nonce)?,
+    ///     "u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw=="
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`SessionError::NoLegacyKey`] without [`SessionCodec::with_legacy_key`];
@@ -427,6 +642,18 @@ impl SessionCodec {
     /// has [`Session::reseal_advised`] set while the codec writes
     /// [`SealFormat::V1`].
     ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+    /// let codec = codec.with_legacy_key(&python_key);
+    /// let session = codec.open_legacy("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==")?;
+    /// assert_eq!(session.get::<u32>("answer")?, Some(42));
+    /// assert!(session.reseal_advised() && session.issued_at().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SessionError::NoLegacyKey`] without a legacy key; a
     /// [`SessionError::Cookie`] of kind `Unauthentic`, `Malformed` or
@@ -468,6 +695,17 @@ impl SessionCodec {
     }
 
     /// [`SessionCodec::open_or_new`] at time `now` (Unix seconds).
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let value = codec.seal_at(&Session::new(), 100, &mut sealed_session::FixedNonce([0; 16]))?;
+    /// assert!(!codec.open_or_new_at(Some(&value), 100).modified());
+    /// // Long expired: a new session that deletes the cookie when saved.
+    /// assert!(codec.open_or_new_at(Some(&value), 100 + 365 * 86_400).modified());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn open_or_new_at(&self, value: Option<&str>, now: u64) -> Session {
         match value {
@@ -481,6 +719,18 @@ impl SessionCodec {
     /// Re-seals a Python EncryptedSession cookie as an envelope v1 cookie
     /// with the same values, with a fresh [`OsNonce`] and the system clock.
     ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+    /// let codec = codec.with_legacy_key(&python_key);
+    /// let v1 = codec.migrate("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==")?;
+    /// assert!(v1.starts_with("AQAB"));
+    /// assert_eq!(codec.open(&v1)?.get::<u32>("answer")?, Some(42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// As [`SessionCodec::migrate_at`], plus [`SessionError::Random`].
     pub fn migrate(&self, legacy_value: &str) -> Result<String, SessionError> {
@@ -489,6 +739,17 @@ impl SessionCodec {
 
     /// Re-seals a Python EncryptedSession cookie as an envelope v1 cookie
     /// issued at `now`, with nonces from `nonce`.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+    /// let codec = codec.with_legacy_key(&python_key);
+    /// let v1 = codec.migrate_at("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==", 1_700_000_000, &mut sealed_session::FixedNonce([3; 16]))?;
+    /// assert_eq!(codec.open_at(&v1, 1_700_000_000)?.issued_at(), Some(1_700_000_000));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// As [`SessionCodec::open_legacy`], then as sealing v1 in
@@ -546,6 +807,18 @@ impl SessionCodec {
 
     /// [`SessionCodec::save`] issuing at `now` (Unix seconds) with nonces
     /// from `nonce`.
+    ///
+    /// ```
+    /// use sealed_session::{CookieOutcome, FixedNonce, Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// let mut session = Session::new();
+    /// session.insert("a", 1)?;
+    /// let outcome = codec.save_at(&session, 1_700_000_000, &mut FixedNonce([0; 16]))?;
+    /// let value = codec.seal_at(&session, 1_700_000_000, &mut FixedNonce([0; 16]))?;
+    /// assert_eq!(outcome, CookieOutcome::Set(codec.set_cookie_header(&value, false)?));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// As [`SessionCodec::save`], without [`SessionError::Random`].

@@ -28,6 +28,10 @@ pub enum SameSite {
 
 impl SameSite {
     /// The attribute's value: `Strict`, `Lax` or `None`.
+    ///
+    /// ```
+    /// assert_eq!(sealed_session::SameSite::Lax.as_str(), "Lax");
+    /// ```
     #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {

@@ -68,6 +68,15 @@ impl OsNonce {
     /// the thread has none yet. The generator returns to the thread when the
     /// `OsNonce` is dropped.
     ///
+    /// ```
+    /// use sealed_session::{NonceSource, OsNonce};
+    ///
+    /// let mut nonce = [0u8; 16];
+    /// OsNonce::new()?.fill_nonce(&mut nonce);
+    /// assert_ne!(nonce, [0; 16]);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SessionError::Random`] if the operating system's random number
     /// generator fails while seeding.
@@ -87,6 +96,15 @@ impl OsNonce {
 
     /// Replaces the generator's state with a fresh seed from the operating
     /// system. Call it in a child process after a bare `fork()`.
+    ///
+    /// ```
+    /// use sealed_session::OsNonce;
+    ///
+    /// // In a child process after a bare fork():
+    /// let mut rng = OsNonce::new()?;
+    /// rng.reseed()?;
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SessionError::Random`] if the operating system's generator fails;

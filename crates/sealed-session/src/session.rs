@@ -73,6 +73,14 @@ pub struct Session {
 
 impl Session {
     /// An empty, unmodified session.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let session = Session::new();
+    /// assert!(!session.modified() && !session.accessed());
+    /// assert!(session.is_empty());
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -80,6 +88,17 @@ impl Session {
 
     /// A session holding `map`, unmodified, after the checks every session
     /// satisfies (depth, tagged bytes).
+    ///
+    /// ```
+    /// use sealed_session::{Map, Session, Value};
+    ///
+    /// let mut map = Map::new();
+    /// map.insert("a".to_owned(), Value::from(1));
+    /// let session = Session::from_map(map)?;
+    /// assert_eq!(session.get::<u8>("a")?, Some(1));
+    /// assert!(!session.modified());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SessionError::TooDeep`] or [`SessionError::InvalidBytes`].
@@ -122,6 +141,16 @@ impl Session {
     /// The session as compact UTF-8 JSON, as envelope v1 cookies carry it.
     /// Does not mark the session accessed.
     ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("a", [1, 2])?;
+    /// session.insert("name", "Zoë")?;
+    /// assert_eq!(session.to_json_vec()?, r#"{"a":[1,2],"name":"Zoë"}"#.as_bytes());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SessionError::Unserializable`], which a checked session never
     /// produces.
@@ -152,6 +181,23 @@ impl Session {
     /// The value under `key`, deserialized as `T`; `None` when absent.
     /// Marks the session accessed.
     ///
+    /// ```
+    /// use sealed_session::{Session, SessionError};
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    /// struct User {
+    ///     id: u64,
+    ///     name: String,
+    /// }
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("user", User { id: 1, name: "ann".into() })?;
+    /// assert_eq!(session.get::<User>("user")?, Some(User { id: 1, name: "ann".into() }));
+    /// assert_eq!(session.get::<User>("nobody")?, None);
+    /// assert_eq!(session.get::<String>("user"), Err(SessionError::WrongType));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
     /// # Errors
     /// [`SessionError::WrongType`] when the value does not deserialize as `T`.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
@@ -163,6 +209,16 @@ impl Session {
     }
 
     /// The raw JSON value under `key`. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::{Session, Value};
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("n", 5)?;
+    /// assert_eq!(session.get_value("n"), Some(&Value::from(5)));
+    /// assert_eq!(session.get_value("m"), None);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn get_value(&self, key: &str) -> Option<&Value> {
         self.accessed.set(true);
@@ -171,6 +227,16 @@ impl Session {
 
     /// The byte string under `key` (stored tagged, as the Python package
     /// does); `None` when absent. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert_bytes("key", &[0, 0xff]);
+    /// assert_eq!(session.get_bytes("key")?, Some(vec![0, 0xff]));
+    /// assert_eq!(session.get_bytes("none")?, None);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SessionError::WrongType`] when the value is not a tagged byte
@@ -183,6 +249,16 @@ impl Session {
     /// Stores `value` under `key` and returns the previous value. A new key
     /// goes last; a replaced key keeps its place. Marks the session modified
     /// and accessed.
+    ///
+    /// ```
+    /// use sealed_session::{Session, Value};
+    ///
+    /// let mut session = Session::new();
+    /// assert_eq!(session.insert("n", 1)?, None);
+    /// assert_eq!(session.insert("n", 2)?, Some(Value::from(1)));
+    /// assert!(session.modified());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     ///
     /// # Errors
     /// [`SessionError::Unserializable`] when `value` is not JSON (for
@@ -202,12 +278,31 @@ impl Session {
 
     /// Stores `bytes` under `key`, tagged as the Python package does, and
     /// returns the previous value. Marks the session modified and accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert_bytes("raw", &[1, 2, 3]);
+    /// assert_eq!(session.to_json_vec()?, br#"{"raw":{"__type__":"bytes","b":"AQID"}}"#);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     pub fn insert_bytes(&mut self, key: &str, bytes: &[u8]) -> Option<Value> {
         self.insert_checked(key, json::tagged_bytes(bytes))
     }
 
     /// Removes `key` and returns its value. Marks the session accessed, and
     /// modified when the key was present.
+    ///
+    /// ```
+    /// use sealed_session::{Session, Value};
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("a", 1)?;
+    /// assert_eq!(session.remove("a"), Some(Value::from(1)));
+    /// assert_eq!(session.remove("a"), None);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     pub fn remove(&mut self, key: &str) -> Option<Value> {
         self.accessed.set(true);
         let removed = self.map.shift_remove(key);
@@ -218,6 +313,15 @@ impl Session {
     }
 
     /// Whether `key` is present. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("a", 1)?;
+    /// assert!(session.contains_key("a") && !session.contains_key("b"));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn contains_key(&self, key: &str) -> bool {
         self.accessed.set(true);
@@ -226,6 +330,16 @@ impl Session {
 
     /// The number of keys, reserved ones (`_permanent`, `_sid`) included.
     /// Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("a", 1)?;
+    /// session.set_permanent(true);
+    /// assert_eq!(session.len(), 2);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn len(&self) -> usize {
         self.accessed.set(true);
@@ -233,6 +347,16 @@ impl Session {
     }
 
     /// Whether the session holds no key at all. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// assert!(session.is_empty());
+    /// session.insert("a", 1)?;
+    /// assert!(!session.is_empty());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.accessed.set(true);
@@ -240,18 +364,48 @@ impl Session {
     }
 
     /// The keys and values in insertion order. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::{Session, Value};
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("b", 1)?;
+    /// session.insert("a", 2)?;
+    /// let pairs: Vec<(&str, &Value)> = session.iter().collect();
+    /// assert_eq!(pairs, [("b", &Value::from(1)), ("a", &Value::from(2))]);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
         self.accessed.set(true);
         self.map.iter().map(|(key, value)| (key.as_str(), value))
     }
 
     /// The keys in insertion order. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("b", 1)?;
+    /// session.insert("a", 2)?;
+    /// assert_eq!(session.keys().collect::<Vec<_>>(), ["b", "a"]);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.accessed.set(true);
         self.map.keys().map(String::as_str)
     }
 
     /// The whole map, read-only. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("a", 1)?;
+    /// assert_eq!(session.as_map()["a"], 1);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn as_map(&self) -> &Map<String, Value> {
         self.accessed.set(true);
@@ -284,6 +438,15 @@ impl Session {
     /// Whether the cookie should outlive the browser session (it then gets
     /// `Max-Age`). Stored as Flask stores it, `"_permanent": true`. Marks
     /// the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// assert!(!session.permanent());
+    /// session.set_permanent(true);
+    /// assert!(session.permanent());
+    /// ```
     #[must_use]
     pub fn permanent(&self) -> bool {
         self.accessed.set(true);
@@ -294,6 +457,17 @@ impl Session {
     /// browser-session cookie (removes the key, which Flask reads as
     /// `False`). Marks the session accessed, and modified when the flag
     /// changed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.set_permanent(true);
+    /// assert_eq!(session.to_json_vec()?, br#"{"_permanent":true}"#);
+    /// session.set_permanent(false);
+    /// assert!(session.is_empty());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     pub fn set_permanent(&mut self, permanent: bool) {
         if permanent == self.permanent() {
             return;
@@ -307,6 +481,16 @@ impl Session {
 
     /// The session's identity ([`SESSION_ID_KEY`]), if
     /// [`Session::regenerate`] ever gave it one. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// assert_eq!(session.id(), None);
+    /// session.regenerate()?;
+    /// assert_eq!(session.id().map(str::len), Some(22));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn id(&self) -> Option<&str> {
         self.accessed.set(true);
@@ -347,6 +531,17 @@ impl Session {
     }
 
     /// Whether anything changed since the session was opened or created.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.remove("absent");
+    /// assert!(!session.modified());
+    /// session.insert("a", 1)?;
+    /// assert!(session.modified());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub fn modified(&self) -> bool {
         self.modified.get()
@@ -354,6 +549,15 @@ impl Session {
 
     /// Whether the session was read or changed: the response then depends
     /// on the cookie, so add `Vary: Cookie`.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let session = Session::new();
+    /// assert!(!session.accessed());
+    /// let _ = session.contains_key("user");
+    /// assert!(session.accessed() && !session.modified());
+    /// ```
     #[must_use]
     pub fn accessed(&self) -> bool {
         self.accessed.get()
@@ -361,6 +565,16 @@ impl Session {
 
     /// When the opened cookie was sealed (Unix seconds); `None` for a new
     /// session or one opened from a legacy cookie, which carries no time.
+    ///
+    /// ```
+    /// use sealed_session::{core::FixedNonce, Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
+    /// assert_eq!(Session::new().issued_at(), None);
+    /// let value = codec.seal_at(&Session::new(), 1_700_000_000, &mut FixedNonce([0; 16]))?;
+    /// assert_eq!(codec.open_at(&value, 1_700_000_100)?.issued_at(), Some(1_700_000_000));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
     #[must_use]
     pub const fn issued_at(&self) -> Option<u64> {
         self.issued_at
@@ -369,6 +583,16 @@ impl Session {
     /// The cookie opened under an older key, or in the legacy format: save
     /// it again (and [`SessionCodec::save`](crate::SessionCodec::save) will)
     /// so it moves to the primary key and envelope v1.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    ///
+    /// let (old, new) = (Key::from_bytes([1; 32]), Key::from_bytes([2; 32]));
+    /// let value = SessionCodec::new(Keyring::new(1, &old), Options::new()).seal(&Session::new())?;
+    /// let rotated = SessionCodec::new(Keyring::new(2, &new).with_key(1, &old)?, Options::new());
+    /// assert!(rotated.open(&value)?.reseal_advised());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn reseal_advised(&self) -> bool {
         self.reseal_advised
