@@ -745,3 +745,24 @@ fn os_nonces_make_every_cookie_different() {
         assert!(seen.insert(codec.seal(&session).unwrap()));
     }
 }
+
+#[test]
+fn codec_is_shareable_and_session_is_sendable() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    fn sendable<T: Send + Clone + 'static>() {}
+    shareable::<SessionCodec>();
+    shareable::<SessionError>();
+    sendable::<Session>();
+    // The v1 error survives when a legacy key is configured.
+    let codec = legacy_codec();
+    assert_eq!(
+        codec
+            .open_at(
+                "AgABAAAAAGVT8QAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                NOW
+            )
+            .unwrap_err()
+            .cookie_kind(),
+        Some(ErrorKind::UnknownVersion)
+    );
+}

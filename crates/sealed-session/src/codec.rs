@@ -574,7 +574,8 @@ impl SessionCodec {
     }
 
     /// Opens a cookie value, strictly: envelope v1, then (with a legacy key,
-    /// when the value is not v1-shaped) the Python format.
+    /// when the value has the Python format's `.` separators) the Python
+    /// format.
     ///
     /// # Errors
     /// As [`SessionCodec::open_at`].
@@ -625,12 +626,12 @@ impl SessionCodec {
                 let reseal = opened.reseal_advised || self.seal_format == SealFormat::Legacy;
                 Ok(Session::opened(map, Some(opened.issued_at), reseal))
             }
+            // Only a value with a `.` can be a legacy cookie, and v1 never
+            // decodes one: other values keep their v1 error.
             Err(error)
                 if self.legacy.is_some()
-                    && matches!(
-                        error.kind(),
-                        ErrorKind::Malformed | ErrorKind::UnknownVersion
-                    ) =>
+                    && value.contains('.')
+                    && error.kind() == ErrorKind::Malformed =>
             {
                 self.open_legacy(value)
             }
