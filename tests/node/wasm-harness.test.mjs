@@ -3,7 +3,7 @@
 //
 // Run by `cargo xtask ci`, which builds both sides and sets:
 //   SEALED_SESSION_WASM    the module, from
-//     cargo build -p wasm-harness --lib --profile wasm --target wasm32-unknown-unknown
+//     cargo build -p wasm-harness --lib --profile size --target wasm32-unknown-unknown
 //   SEALED_SESSION_NATIVE  the native tool, from
 //     cargo build -p wasm-harness --bin wasm-harness-native
 // then: node --test tests/node/
