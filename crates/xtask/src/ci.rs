@@ -79,6 +79,14 @@ pub(crate) const STEPS: &[Step] = &[
         run: |ws| no_std_build(ws, "wasm32-unknown-unknown", &["--features", "alloc"]),
     },
     Step {
+        name: "wasm: harness module under Node (interop, golden vectors)",
+        run: crate::portability::wasm_node_tests,
+    },
+    Step {
+        name: "bare metal: thumbv7em example under QEMU",
+        run: crate::portability::embedded_example,
+    },
+    Step {
         name: "cargo-deny: bans licenses sources",
         run: |ws| {
             // Never `advisories`: the advisory database cannot be fetched here.

@@ -9,6 +9,7 @@
 
 mod ci;
 mod fuzz;
+mod portability;
 mod python;
 mod workspace;
 
