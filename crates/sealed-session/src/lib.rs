@@ -25,3 +25,8 @@ pub use sealed_session_core::{
 };
 pub use serde_json::{Map, Value};
 pub use session::{PERMANENT_KEY, SESSION_ID_KEY, Session};
+
+/// The repository README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
