@@ -513,14 +513,13 @@ fn rejections_exit_1_with_the_public_reason_only() {
     // Another key with the same id.
     let other = key_file(&format!("1 {KEY_B_HEX}\n"));
     run(&["open", "--keys", &other], &cookie).rejected("not authentic");
-    // Shape errors are public.
-    for malformed in [
-        "",
-        "hello world",
-        "AQAB",
-        "u.bad.cookie.x",
-        &cookie[..cookie.len() - 1],
-    ] {
+    // Shape errors are public. A truncation to a length of 1 mod 4 is never
+    // base64; other truncations may decode and then fail the tag.
+    let mut cut = cookie.len() - 1;
+    while cut % 4 != 1 {
+        cut -= 1;
+    }
+    for malformed in ["", "hello world", "AQAB", "u.bad.cookie.x", &cookie[..cut]] {
         run(&["open", "--keys", &keys], malformed).rejected("malformed");
     }
     // Unknown envelope version: first byte 0x02.
