@@ -4,10 +4,12 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bad_input;
 mod bomb;
 mod golden;
 mod interop;
 mod properties;
+mod regressions;
 mod session;
 mod support;
 mod wycheproof;
