@@ -94,6 +94,10 @@ pub(crate) const STEPS: &[Step] = &[
             ws.run_cargo(&["deny", "check", "bans", "licenses", "sources"])
         },
     },
+    Step {
+        name: "fuzz smoke: every target, 20 s each",
+        run: |ws| crate::fuzz::fuzz_smoke(ws, 20),
+    },
 ];
 
 /// Runs every step of [`STEPS`] in order, then prints a timing summary.

@@ -2,6 +2,8 @@
 //!
 //! `fuzz/` is a cargo-fuzz crate outside the workspace; it needs nightly.
 //! Without a nightly toolchain the stable one runs with `RUSTC_BOOTSTRAP=1`.
+//! Targets build once, into `fuzz/target`, and run with libFuzzer's memory
+//! and per-input time limits ([`LIBFUZZER_LIMITS`]).
 
 use std::fs;
 use std::path::PathBuf;
@@ -12,6 +14,11 @@ use crate::workspace::{Workspace, display, succeeds};
 
 /// Seconds per target when `--seconds` is not given.
 const DEFAULT_SECONDS: u64 = 20;
+
+/// libFuzzer limits for every run: a process over 1 GiB of RSS, a single
+/// allocation over 64 MiB (the targets' plaintext bounds are at most
+/// 256 KiB), or one input running over 10 s is a crash.
+const LIBFUZZER_LIMITS: [&str; 3] = ["-rss_limit_mb=1024", "-malloc_limit_mb=64", "-timeout=10"];
 
 /// The command line of `cargo xtask fuzz [--seconds N] [TARGET]`.
 pub(crate) struct FuzzArgs {
@@ -57,26 +64,30 @@ pub(crate) fn fuzz(ws: &Workspace, args: &FuzzArgs) -> Result<(), String> {
     match &args.target {
         Some(target) => {
             let fuzzer = Fuzzer::new(ws)?;
+            fuzzer.build(Some(target))?;
             fuzzer.run(target, args.seconds)
         }
         None => fuzz_smoke(ws, args.seconds),
     }
 }
 
-/// Runs every target `cargo fuzz list` names for `seconds` each, printing
-/// libFuzzer's final summary lines for each. Meant as a CI step.
+/// Builds every target `cargo fuzz list` names once, then runs each for
+/// `seconds`, printing libFuzzer's final summary lines for each. Meant as a
+/// CI step.
 ///
 /// # Errors
 ///
 /// When `fuzz/` is missing, cargo-fuzz cannot be installed, the targets
-/// cannot be listed, or any target fails (finds a crash or does not build);
-/// every target runs before the failures are reported.
+/// cannot be listed or built, or any target fails (finds a crash, a leak, a
+/// timeout or runs out of memory); every target runs before the failures
+/// are reported.
 pub(crate) fn fuzz_smoke(ws: &Workspace, seconds: u64) -> Result<(), String> {
     let fuzzer = Fuzzer::new(ws)?;
     let targets = fuzzer.list()?;
     if targets.is_empty() {
         return Err(format!("no fuzz targets in {}", fuzzer.dir.display()));
     }
+    fuzzer.build(None)?;
     let mut failed = Vec::new();
     for target in &targets {
         if fuzzer.run(target, seconds).is_err() {
@@ -156,9 +167,27 @@ impl<'a> Fuzzer<'a> {
             .collect())
     }
 
+    /// `--target-dir <root>/fuzz/target`: the fuzz build's own directory,
+    /// whatever `CARGO_TARGET_DIR` says, so `build` and `run` agree.
+    fn target_dir(&self) -> [String; 2] {
+        [
+            "--target-dir".to_owned(),
+            self.dir.join("target").display().to_string(),
+        ]
+    }
+
+    /// `cargo fuzz build [target]`: every target when `None`, so the runs
+    /// that follow do not compile.
+    fn build(&self, target: Option<&str>) -> Result<(), String> {
+        let mut build = self.command(&["build"]);
+        build.args(self.target_dir()).args(target);
+        self.ws.run(&mut build)
+    }
+
     /// Fuzzes `target` for `seconds` over `fuzz/corpus/<target>` (created if
     /// missing) plus `fuzz/seeds/<target>` if present, then prints
-    /// libFuzzer's summary lines, or its whole output on failure.
+    /// libFuzzer's summary lines and the corpus size, or its whole output on
+    /// failure.
     fn run(&self, target: &str, seconds: u64) -> Result<(), String> {
         println!("\n==> fuzz {target} for {seconds}s");
         let corpus = self.dir.join("corpus").join(target);
@@ -166,13 +195,14 @@ impl<'a> Fuzzer<'a> {
             .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
         let seeds = self.dir.join("seeds").join(target);
 
-        let mut run = self.command(&["run", target]);
-        run.arg(&corpus);
+        let mut run = self.command(&["run"]);
+        run.args(self.target_dir()).arg(target).arg(&corpus);
         if seeds.is_dir() {
             run.arg(&seeds);
         }
         run.arg("--")
             .arg(format!("-max_total_time={seconds}"))
+            .args(LIBFUZZER_LIMITS)
             .arg("-print_final_stats=1");
         println!("$ {}", display(&run));
 
@@ -190,6 +220,8 @@ impl<'a> Fuzzer<'a> {
             }) {
                 println!("  {line}");
             }
+            let files = fs::read_dir(&corpus).map_or(0, Iterator::count);
+            println!("  corpus: {files} files in {}", corpus.display());
             println!("==> fuzz {target} ok in {elapsed:.1}s");
             Ok(())
         } else {
