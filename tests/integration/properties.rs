@@ -162,7 +162,7 @@ proptest! {
         key in any::<[u8; 32]>(),
         nonce in any::<[u8; 16]>(),
         aad in proptest::collection::vec(any::<u8>(), 0..300),
-        msg in proptest::collection::vec(any::<u8>(), 0..600),
+        msg in proptest::collection::vec(any::<u8>(), 0..2200),
     ) {
         let oracle = Eax::<Aes256>::new(&key.into());
         let mut expect = msg.clone();
