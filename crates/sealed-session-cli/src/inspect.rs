@@ -1,13 +1,9 @@
 //! `inspect`: what anyone can learn from a cookie without a key.
 
-use base64ct::{Base64, Encoding};
-use sealed_session_core::Header;
+use sealed_session_core::{Header, legacy};
 use serde_json::{Map, Value, json};
 
 use crate::flask;
-
-/// Length in bytes of a legacy cookie's tag and of its nonce.
-const LEGACY_PART_LEN: usize = 16;
 
 /// Describes `text` (already trimmed) as one JSON object whose first key is
 /// `"format"`: `"v1"`, `"legacy"`, `"flask-signed"` or `"unknown"`.
@@ -27,10 +23,10 @@ pub(crate) fn inspect(text: &str) -> Value {
             "length": length,
         });
     }
-    if let Some(compressed) = legacy_shape(text) {
+    if let Ok(peeked) = legacy::peek(text) {
         return json!({
             "format": "legacy",
-            "compressed": compressed,
+            "compressed": peeked.compressed,
             "length": length,
         });
     }
@@ -49,38 +45,10 @@ pub(crate) fn unknown() -> Value {
     json!({ "format": "unknown" })
 }
 
-/// `Some(compressed)` when `text` has the shape of a Python EncryptedSession
-/// cookie: a `u` or `z` flag, then ciphertext, tag and nonce in padded
-/// standard base64, the tag and nonce 16 bytes each.
-fn legacy_shape(text: &str) -> Option<bool> {
-    let mut parts = text.split('.');
-    let (Some(flag), Some(ciphertext), Some(tag), Some(nonce), None) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    ) else {
-        return None;
-    };
-    let compressed = match flag {
-        "u" => false,
-        "z" => true,
-        _ => return None,
-    };
-    Base64::decode_vec(ciphertext).ok()?;
-    let mut buf = [0u8; LEGACY_PART_LEN];
-    for part in [tag, nonce] {
-        if Base64::decode(part, &mut buf).ok()?.len() != LEGACY_PART_LEN {
-            return None;
-        }
-    }
-    Some(compressed)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use sealed_session_core::ErrorKind;
 
     #[test]
     fn v1_header_in_order() {
@@ -99,9 +67,18 @@ mod tests {
             inspect(cookie).to_string(),
             r#"{"format":"legacy","compressed":false,"length":72}"#
         );
-        assert_eq!(legacy_shape(&cookie.replacen('u', "z", 1)), Some(true));
-        assert_eq!(legacy_shape(&cookie.replacen('u', "x", 1)), None);
-        assert_eq!(legacy_shape(&cookie.replace("==.AAEC", "=.AAEC")), None);
+        assert_eq!(
+            legacy::peek(&cookie.replacen('u', "z", 1)).map(|p| p.compressed),
+            Ok(true)
+        );
+        assert_eq!(
+            legacy::peek(&cookie.replacen('u', "x", 1)).map_err(|e| e.kind()),
+            Err(ErrorKind::Malformed)
+        );
+        assert_eq!(
+            legacy::peek(&cookie.replace("==.AAEC", "=.AAEC")).map_err(|e| e.kind()),
+            Err(ErrorKind::Malformed)
+        );
     }
 
     #[test]

@@ -102,26 +102,9 @@ impl LegacyCodec {
         if text.len() > self.options.max_text_len {
             return err(ErrorKind::TooLarge);
         }
-        let mut parts = text.split('.');
-        let (Some(flag), Some(ct), Some(tag), Some(nonce), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return err(ErrorKind::Malformed);
-        };
-        let compressed = match flag {
-            "u" => false,
-            "z" => true,
-            _ => return err(ErrorKind::Malformed),
-        };
-        let mut body = Base64::decode_vec(ct).map_err(malformed)?;
-        let mut tag_bytes = [0u8; TAG_LEN];
-        decode_exact(tag, &mut tag_bytes)?;
-        let mut nonce_bytes = [0u8; NONCE_LEN];
-        decode_exact(nonce, &mut nonce_bytes)?;
+        let parts = Parts::parse(text)?;
+        let mut body = Base64::decode_vec(parts.ciphertext).map_err(malformed)?;
+        let (compressed, tag_bytes, nonce_bytes) = (parts.compressed, parts.tag, parts.nonce);
         self.key
             .decrypt(&nonce_bytes, &[], &mut body, &tag_bytes)
             .map_err(|()| Error::new(ErrorKind::Unauthentic))?;
@@ -141,6 +124,71 @@ impl fmt::Debug for LegacyCodec {
         f.debug_struct("LegacyCodec")
             .field("options", &self.options)
             .finish_non_exhaustive()
+    }
+}
+
+/// What a legacy cookie says about itself without a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct LegacyPeeked {
+    /// The `z` flag. Not authenticated: only the key holder can tell whether
+    /// it is true.
+    pub compressed: bool,
+    /// Length of the ciphertext in bytes.
+    pub ciphertext_len: usize,
+}
+
+/// Reads the public shape of a Python EncryptedSession cookie without a key:
+/// four `.`-separated parts, a `u`/`z` flag, strict padded base64, a 16-byte
+/// tag and nonce. Nothing is authenticated.
+///
+/// # Errors
+/// [`ErrorKind::Malformed`] for anything else.
+pub fn peek(text: &str) -> Result<LegacyPeeked, Error> {
+    let parts = Parts::parse(text)?;
+    let ciphertext_len = Base64::decode_vec(parts.ciphertext)
+        .map_err(malformed)?
+        .len();
+    Ok(LegacyPeeked {
+        compressed: parts.compressed,
+        ciphertext_len,
+    })
+}
+
+/// A legacy cookie split into its parts; the ciphertext still encoded.
+struct Parts<'a> {
+    compressed: bool,
+    ciphertext: &'a str,
+    tag: [u8; TAG_LEN],
+    nonce: [u8; NONCE_LEN],
+}
+
+impl<'a> Parts<'a> {
+    fn parse(text: &'a str) -> Result<Self, Error> {
+        let mut parts = text.split('.');
+        let (Some(flag), Some(ciphertext), Some(tag), Some(nonce), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return err(ErrorKind::Malformed);
+        };
+        let compressed = match flag {
+            "u" => false,
+            "z" => true,
+            _ => return err(ErrorKind::Malformed),
+        };
+        let mut parsed = Self {
+            compressed,
+            ciphertext,
+            tag: [0; TAG_LEN],
+            nonce: [0; NONCE_LEN],
+        };
+        decode_exact(tag, &mut parsed.tag)?;
+        decode_exact(nonce, &mut parsed.nonce)?;
+        Ok(parsed)
     }
 }
 
