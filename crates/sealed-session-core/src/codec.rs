@@ -1,7 +1,6 @@
 //! Seal and open: the two operations, over caller buffers and (with `alloc`)
 //! over `String`/`Vec`.
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use rand_core::CryptoRng;
 
 use crate::compress::{self, Wrapping};
@@ -408,9 +407,7 @@ impl Codec {
         let buf = buf
             .get_mut(..room)
             .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
-        let bin_len = Base64UrlUnpadded::decode(text, buf)
-            .map_err(|_| Error::new(ErrorKind::Malformed))?
-            .len();
+        let bin_len = envelope::decode(text.as_bytes(), buf)?;
         let bin = &mut buf[..bin_len];
         let header = Header::read(bin)?;
         let key = self

@@ -143,6 +143,41 @@ pub(crate) const fn decoded_len(text_len: usize) -> usize {
     (text_len / 4) * 3 + (text_len % 4) * 3 / 4
 }
 
+/// Decodes unpadded base64url `text` into the start of `out`, strictly
+/// (canonical encodings only, as `base64ct` decides), and returns the
+/// decoded length, [`decoded_len`]`(text.len())`.
+///
+/// Decodes in fixed chunks of [`DECODE_CHUNK`] characters and then the rest:
+/// with the chunk length known at compile time, `base64ct`'s constant-time
+/// decoder compiles to code about twice as fast as on the whole text. A
+/// whole chunk (a multiple of 4 characters) decodes to whole bytes with no
+/// leftover bits, so it is valid exactly when it is valid inside the whole
+/// text; only the rest can be non-canonical, and it is decoded as a whole
+/// text would end.
+pub(crate) fn decode(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    const BIN: usize = DECODE_CHUNK / 4 * 3;
+    let len = decoded_len(text.len());
+    let out = out
+        .get_mut(..len)
+        .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+    let (chunks, rest) = text.as_chunks::<DECODE_CHUNK>();
+    let (outs, tail) = out.as_chunks_mut::<BIN>();
+    // No early exit: every chunk is decoded whatever the others hold.
+    let mut bad = false;
+    for (chunk, decoded) in chunks.iter().zip(outs) {
+        bad |= Base64UrlUnpadded::decode(chunk, decoded).is_err();
+    }
+    bad |= Base64UrlUnpadded::decode(rest, tail).is_err();
+    if bad {
+        err(ErrorKind::Malformed)
+    } else {
+        Ok(len)
+    }
+}
+
+/// Characters per chunk of [`decode`]: measured fastest among 64 to 4096.
+const DECODE_CHUNK: usize = 256;
+
 /// Encodes `buf[..bin_len]` as unpadded base64url into the same buffer, in
 /// place, and returns the text. `buf` must hold `text_len(bin_len)` bytes.
 ///
@@ -210,6 +245,78 @@ mod tests {
             ErrorKind::Malformed
         );
         assert_eq!(Header::read(&[]).unwrap_err().kind(), ErrorKind::Malformed);
+    }
+
+    /// The chunked decoder against `base64ct` on whole texts: pseudo-random
+    /// texts of every length up to 700 (past two chunks), valid and with one
+    /// character replaced by each byte value at the start, in the middle
+    /// of a chunk, at a chunk boundary and in the last four characters
+    /// (where non-canonical tails live).
+    #[test]
+    fn chunked_decode_equals_whole_decode_and_rejects_the_same_texts() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut random = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut bin = [0u8; 525];
+        let mut text = [0u8; 700];
+        let (mut ours, mut theirs) = ([0u8; 525], [0u8; 525]);
+        for len in 0..=text.len() {
+            let n = decoded_len(len);
+            bin.iter_mut().for_each(|b| *b = random() as u8);
+            let valid = Base64UrlUnpadded::encode(&bin[..n], &mut text)
+                .unwrap()
+                .len();
+            // Lengths 4k + 1 encode nothing: a random text of that length.
+            if valid != len {
+                text[..len]
+                    .iter_mut()
+                    .for_each(|c| *c = b"AQgw-_z9"[random() as usize % 8]);
+            }
+            let mut positions = [
+                0,
+                len / 2,
+                255,
+                256,
+                len.saturating_sub(1),
+                len.saturating_sub(2),
+            ];
+            positions
+                .iter_mut()
+                .for_each(|p| *p = (*p).min(len.saturating_sub(1)));
+            for (round, position) in positions.into_iter().enumerate() {
+                let mut mutated = text;
+                if len > 0 && round > 0 {
+                    mutated[position] = random() as u8;
+                }
+                let whole =
+                    Base64UrlUnpadded::decode(&mutated[..len], &mut theirs).map(<[u8]>::len);
+                let chunked = decode(&mutated[..len], &mut ours);
+                match (whole, chunked) {
+                    (Ok(a), Ok(b)) => {
+                        assert_eq!(a, b, "len {len}");
+                        assert_eq!(ours[..b], theirs[..a], "len {len}");
+                    }
+                    (Err(_), Err(e)) => assert_eq!(e.kind(), ErrorKind::Malformed),
+                    (a, b) => panic!("len {len} at {position}: base64ct {a:?}, chunked {b:?}"),
+                }
+            }
+        }
+        // Every last character of a 258-character text (a chunk and two):
+        // only the canonical ones (low 4 bits zero) decode.
+        let mut text = [b'A'; 258];
+        for last in 0..=255u8 {
+            text[257] = last;
+            let whole = Base64UrlUnpadded::decode(text, &mut theirs).is_ok();
+            assert_eq!(decode(&text, &mut ours).is_ok(), whole, "last {last}");
+        }
+        assert_eq!(
+            decode(&text[..8], &mut ours[..5]).unwrap_err().kind(),
+            ErrorKind::BufferTooSmall
+        );
     }
 
     #[test]
