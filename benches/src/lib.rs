@@ -1,1 +1,380 @@
-//! Benchmarks for sealed-session live in `benches/`; this library is empty.
+//! Shared pieces of the sealed-session benchmarks: the payloads every
+//! subject seals (realistic session JSON, generated deterministically at
+//! fixed sizes), the same sessions as a typed struct for postcard, and the
+//! keys and codecs under test.
+//!
+//! The criterion suite is `benches/sealed_session.rs`; the `bench-facts`
+//! binary writes the payloads for the Python timing script and the lengths
+//! and compression table that `cargo xtask bench` prints.
+
+use miniz_oxide::deflate::core::{
+    CompressionStrategy, CompressorOxide, TDEFLFlush, TDEFLStatus, compress,
+    create_comp_flags_from_zip_params,
+};
+use sealed_session_core::{Codec, Compression, Key, Keyring, Options};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Payload sizes: the compact JSON length in bytes. 930 stays under the
+/// 1024-byte compression threshold even in Python's spaced JSON; 1060 is
+/// just above it.
+pub const SIZES: [usize; 5] = [64, 930, 1060, 4096, 16384];
+
+/// The key every subject uses (the Python package and Fernet take it in
+/// their own encodings).
+pub const KEY: [u8; 32] = [
+    0x60, 0x3d, 0xeb, 0x10, 0x15, 0xca, 0x71, 0xbe, 0x2b, 0x73, 0xae, 0xf0, 0x85, 0x7d, 0x77, 0x81,
+    0x1f, 0x35, 0x2c, 0x07, 0x3b, 0x61, 0x08, 0xd7, 0x2d, 0x98, 0x10, 0xa3, 0x09, 0x14, 0xdf, 0xf4,
+];
+
+/// The cookie name, bound as context where the format allows it.
+pub const COOKIE_NAME: &str = "session";
+
+/// The issue time every seal uses.
+pub const NOW: u64 = 1_760_000_000;
+
+/// The largest cookie text the core benchmarks allow, so that every size
+/// seals uncompressed too (browsers keep 4096).
+pub const MAX_TEXT_LEN: usize = 64 * 1024;
+
+/// A core codec over [`KEY`] with `compression`, texts up to
+/// [`MAX_TEXT_LEN`].
+#[must_use]
+pub fn core_codec(compression: Compression) -> Codec {
+    let options = Options::new()
+        .with_compression(compression)
+        .with_max_text_len(MAX_TEXT_LEN);
+    Codec::new(Keyring::new(1, &Key::from_bytes(KEY)), options)
+}
+
+/// One line of a shopping cart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CartItem {
+    /// Stock-keeping unit, `SKU-nnnnn`.
+    pub sku: String,
+    /// Product name.
+    pub name: String,
+    /// Quantity.
+    pub qty: u32,
+    /// Unit price in cents.
+    pub price_cents: u32,
+}
+
+/// A web shop's session, as a typed struct. [`SessionData::to_map`] gives
+/// the same values as a JSON object (empty fields left out, as an app
+/// would); postcard serializes every field in order, without names.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionData {
+    /// Flask-Login's `_user_id`.
+    pub user_id: u64,
+    /// Flask-Login's `_fresh`.
+    pub fresh: bool,
+    /// Flask's `_permanent`.
+    pub permanent: Option<bool>,
+    /// Flask-WTF's `csrf_token`: 40 hex digits.
+    pub csrf_token: Option<String>,
+    /// Preferred locale.
+    pub locale: Option<String>,
+    /// Cart lines.
+    pub cart: Vec<CartItem>,
+    /// Recently viewed product ids.
+    pub viewed: Vec<u32>,
+    /// Flask's `_flashes`: (category, message).
+    pub flashes: Vec<(String, String)>,
+    /// Where to go after login: a path whose length makes the JSON exactly
+    /// the requested size.
+    pub next: String,
+}
+
+impl SessionData {
+    /// The session as a JSON object, in field order.
+    #[must_use]
+    pub fn to_map(&self) -> Map<String, Value> {
+        let mut map = Map::new();
+        map.insert("_user_id".into(), self.user_id.into());
+        map.insert("_fresh".into(), self.fresh.into());
+        if let Some(permanent) = self.permanent {
+            map.insert("_permanent".into(), permanent.into());
+        }
+        if let Some(token) = &self.csrf_token {
+            map.insert("csrf_token".into(), token.clone().into());
+        }
+        if let Some(locale) = &self.locale {
+            map.insert("locale".into(), locale.clone().into());
+        }
+        if !self.cart.is_empty() {
+            map.insert("cart".into(), to_value(&self.cart));
+        }
+        if !self.viewed.is_empty() {
+            map.insert("viewed".into(), to_value(&self.viewed));
+        }
+        if !self.flashes.is_empty() {
+            map.insert("_flashes".into(), to_value(&self.flashes));
+        }
+        map.insert("next".into(), self.next.clone().into());
+        map
+    }
+
+    /// The compact JSON text of [`SessionData::to_map`].
+    #[must_use]
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.to_map()).unwrap_or_default()
+    }
+}
+
+fn to_value<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+/// A deterministic realistic session whose compact JSON is exactly `size`
+/// bytes (for `size` of at least 48).
+#[must_use]
+pub fn session(size: usize) -> SessionData {
+    let mut rng = SplitMix(size as u64 ^ 0x5eed_0f5e_5510_0000);
+    let mut data = SessionData {
+        user_id: 10_000 + rng.below(90_000),
+        fresh: true,
+        permanent: None,
+        csrf_token: None,
+        locale: None,
+        cart: Vec::new(),
+        viewed: Vec::new(),
+        flashes: Vec::new(),
+        next: String::new(),
+    };
+    // `,"next":"/"}` and a few characters of path at least.
+    let room = |d: &SessionData| json_len_without_next(d) + 16 <= size;
+    let extras: [fn(&mut SessionData, &mut SplitMix); 3] = [
+        |d, _| d.permanent = Some(true),
+        |d, r| d.csrf_token = Some(hex(r, 20)),
+        |d, _| d.locale = Some("en_GB".into()),
+    ];
+    for extra in extras {
+        let mut trial = data.clone();
+        extra(&mut trial, &mut rng);
+        if room(&trial) {
+            data = trial;
+        }
+    }
+    let mut step = 0u64;
+    loop {
+        let mut trial = data.clone();
+        match step % 5 {
+            0 | 2 => trial.cart.push(cart_item(&mut rng)),
+            1 | 3 => trial.viewed.push(100_000 + rng.below(900_000) as u32),
+            _ => trial.flashes.push(flash(&mut rng)),
+        }
+        if !room(&trial) {
+            break;
+        }
+        data = trial;
+        step += 1;
+    }
+    let used = json_len_without_next(&data);
+    data.next = path(&mut rng, size.saturating_sub(used));
+    data
+}
+
+/// Compact JSON length with `next` empty.
+fn json_len_without_next(data: &SessionData) -> usize {
+    let mut probe = data.clone();
+    probe.next.clear();
+    probe.to_json().len()
+}
+
+const WORDS: [&str; 24] = [
+    "walnut",
+    "desk",
+    "organizer",
+    "linen",
+    "throw",
+    "ceramic",
+    "mug",
+    "oak",
+    "shelf",
+    "wool",
+    "blanket",
+    "brass",
+    "lamp",
+    "cotton",
+    "towel",
+    "glass",
+    "vase",
+    "steel",
+    "kettle",
+    "bamboo",
+    "tray",
+    "leather",
+    "journal",
+    "candle",
+];
+
+const MESSAGES: [(&str, &str); 4] = [
+    ("message", "Your changes were saved."),
+    ("info", "Item added to your cart."),
+    ("warning", "Only a few left in stock."),
+    ("message", "Welcome back!"),
+];
+
+fn cart_item(rng: &mut SplitMix) -> CartItem {
+    let words = 2 + rng.below(2) as usize;
+    let name = (0..words)
+        .map(|_| WORDS[rng.below(WORDS.len() as u64) as usize])
+        .collect::<Vec<_>>()
+        .join(" ");
+    CartItem {
+        sku: format!("SKU-{:05}", rng.below(100_000)),
+        name,
+        qty: 1 + rng.below(4) as u32,
+        price_cents: 199 + 100 * rng.below(120) as u32 + 99,
+    }
+}
+
+fn flash(rng: &mut SplitMix) -> (String, String) {
+    let (category, message) = MESSAGES[rng.below(MESSAGES.len() as u64) as usize];
+    (category.into(), message.into())
+}
+
+/// A URL path of exactly `len` characters (at least 1).
+fn path(rng: &mut SplitMix, len: usize) -> String {
+    let mut out = String::from("/shop");
+    while out.len() < len {
+        out.push('/');
+        out.push_str(WORDS[rng.below(WORDS.len() as u64) as usize]);
+    }
+    out.truncate(len.max(1));
+    if out.ends_with('/') {
+        out.pop();
+        out.push('x');
+    }
+    out
+}
+
+fn hex(rng: &mut SplitMix, bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", rng.below(256)))
+        .collect()
+}
+
+/// One miniz_oxide configuration of the compression table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeflateConfig {
+    /// Level 0-10.
+    pub level: u8,
+    /// `CompressionStrategy` as miniz_oxide numbers it.
+    pub strategy: CompressionStrategy,
+}
+
+impl DeflateConfig {
+    /// The benchmark id: `l<level>`, with `-<strategy>` unless default.
+    #[must_use]
+    pub fn id(self) -> String {
+        let strategy = match self.strategy {
+            CompressionStrategy::Default => "",
+            CompressionStrategy::Filtered => "-filtered",
+            CompressionStrategy::HuffmanOnly => "-huffman",
+            CompressionStrategy::RLE => "-rle",
+            CompressionStrategy::Fixed => "-fixed",
+            _ => "-other",
+        };
+        format!("l{}{strategy}", self.level)
+    }
+}
+
+/// The configurations the compression table compares.
+#[must_use]
+pub fn deflate_configs() -> Vec<DeflateConfig> {
+    use CompressionStrategy::{Default, Filtered, Fixed, HuffmanOnly, RLE};
+    let mut configs: Vec<_> = [1, 2, 3, 4, 5, 6, 9]
+        .map(|level| DeflateConfig {
+            level,
+            strategy: Default,
+        })
+        .to_vec();
+    configs.extend(
+        [Filtered, RLE, Fixed, HuffmanOnly].map(|strategy| DeflateConfig { level: 1, strategy }),
+    );
+    configs
+}
+
+/// Raw DEFLATE of `input` with `config`, with a fresh compressor (as a seal
+/// would do).
+#[must_use]
+pub fn deflate_with(input: &[u8], config: DeflateConfig) -> Vec<u8> {
+    let mut compressor = CompressorOxide::new(flags(config));
+    deflate_into(&mut compressor, input)
+}
+
+/// The compressor flags of `config`, raw DEFLATE.
+#[must_use]
+pub fn flags(config: DeflateConfig) -> u32 {
+    create_comp_flags_from_zip_params(i32::from(config.level), -15, config.strategy as i32)
+}
+
+/// Raw DEFLATE of `input` through `compressor`, which must be fresh or
+/// reset.
+pub fn deflate_into(compressor: &mut CompressorOxide, input: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; input.len() + input.len() / 8 + 64];
+    let (status, _, written) = compress(compressor, input, &mut out, TDEFLFlush::Finish);
+    assert_eq!(
+        status,
+        TDEFLStatus::Done,
+        "the output buffer is large enough"
+    );
+    out.truncate(written);
+    out
+}
+
+/// SplitMix64: a tiny deterministic generator for the payloads.
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn payloads_have_exactly_the_sizes() {
+        for size in SIZES {
+            let data = session(size);
+            assert_eq!(data.to_json().len(), size, "size {size}");
+            assert_eq!(session(size), data, "deterministic");
+        }
+    }
+
+    #[test]
+    fn the_930_byte_payload_stays_uncompressed_in_python_json() {
+        let python = sealed_session::Session::from_map(session(930).to_map())
+            .unwrap()
+            .to_python_json_vec()
+            .unwrap();
+        assert!(python.len() <= 1024, "{}", python.len());
+        let python = sealed_session::Session::from_map(session(1060).to_map())
+            .unwrap()
+            .to_python_json_vec()
+            .unwrap();
+        assert!(python.len() > 1024);
+    }
+
+    #[test]
+    fn postcard_round_trips() {
+        let data = session(4096);
+        let bytes = postcard::to_allocvec(&data).unwrap();
+        assert_eq!(postcard::from_bytes::<SessionData>(&bytes).unwrap(), data);
+    }
+}

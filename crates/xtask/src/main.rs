@@ -5,8 +5,10 @@
 //!
 //! - `ci`: every check CI runs, in order (see [`ci::STEPS`]).
 //! - `fuzz [--seconds N] [TARGET]`: smoke-runs cargo-fuzz targets in `fuzz/`.
-//! - `bench`: not yet implemented.
+//! - `bench [--no-run]`: the benchmarks against the peers and the AES-NI
+//!   floor, as one table recorded in `benches/RESULTS.md` (see [`bench`]).
 
+mod bench;
 mod ci;
 mod fuzz;
 mod portability;
@@ -26,7 +28,9 @@ commands:
                               no_std builds, cargo-deny) and print per-step timings
   fuzz [--seconds N] [TARGET] run one cargo-fuzz target, or all of them, for N
                               seconds each (default 20)
-  bench                       run the benchmarks (not yet implemented)
+  bench [--no-run]            benchmark against the peers and the AES-NI floor, print
+                              one table and record it in benches/RESULTS.md
+                              (--no-run: tabulate the last run again)
   help                        print this message
 ";
 
@@ -41,7 +45,7 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             Ok(())
         }
-        Some(name @ ("ci" | "bench")) if !rest.is_empty() => {
+        Some(name @ "ci") if !rest.is_empty() => {
             return usage_error(&format!("`{name}` takes no arguments"));
         }
         Some("ci") => ci::ci(&ws),
@@ -49,7 +53,10 @@ fn main() -> ExitCode {
             Ok(fuzz_args) => fuzz::fuzz(&ws, &fuzz_args),
             Err(message) => return usage_error(&message),
         },
-        Some("bench") => Err("bench: not yet implemented".to_owned()),
+        Some("bench") => match bench::BenchArgs::parse(rest) {
+            Ok(bench_args) => bench::bench(&ws, &bench_args),
+            Err(message) => return usage_error(&message),
+        },
         Some(other) => return usage_error(&format!("unknown command `{other}`")),
     };
     match result {

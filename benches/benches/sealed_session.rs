@@ -1,0 +1,341 @@
+//! The criterion suite behind `cargo xtask bench`: sealed-session and its
+//! peers on the same payloads, in one run.
+//!
+//! Benchmark ids are `<subject>/<seal|open>/<size>` (and
+//! `deflate/<config>/<size>` for the compression table), so `cargo xtask
+//! bench` finds each median at
+//! `<criterion home>/<subject>/<op>/<size>/new/estimates.json`.
+
+// Bench code: a failed unwrap is a broken benchmark, reported at once.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use core::hint::black_box;
+use core::time::Duration;
+
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, measurement::WallTime};
+use sealed_session::{OsNonce, Session, SessionCodec};
+use sealed_session_benches::{
+    COOKIE_NAME, KEY, NOW, SIZES, core_codec, deflate_configs, deflate_with, session,
+};
+use sealed_session_core::{Codec, Compression, FixedNonce, Key, Keyring, OVERHEAD, Options};
+
+fn main() {
+    let mut c = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(900))
+        .sample_size(40)
+        .without_plots()
+        .configure_from_args();
+    core_buffer(&mut c);
+    core_alloc(&mut c);
+    std_session(&mut c);
+    eax_layers(&mut c);
+    base64(&mut c);
+    cookie_crate(&mut c);
+    fernet_crate(&mut c);
+    deflate_table(&mut c);
+    c.final_summary();
+}
+
+fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    c.benchmark_group(name)
+}
+
+/// `Codec::seal` / `Codec::open`: caller buffers, never compressed.
+fn core_buffer(c: &mut Criterion) {
+    let codec = core_codec(Compression::Never);
+    let mut g = group(c, "core_buf");
+    for size in SIZES {
+        let json = session(size).to_json();
+        let mut out = vec![0u8; Codec::seal_len(json.len())];
+        let mut rng = OsNonce::new().unwrap();
+        g.bench_function(BenchmarkId::new("seal", size), |b| {
+            b.iter(|| {
+                let text = codec
+                    .seal(black_box(&json), b"session", NOW, &mut rng, &mut out)
+                    .unwrap();
+                black_box(text.len());
+            });
+        });
+        let text = codec
+            .seal_to_string(&json, b"session", NOW, &mut FixedNonce([7; 16]))
+            .unwrap();
+        let mut buf = vec![0u8; codec.open_len(text.len())];
+        g.bench_function(BenchmarkId::new("open", size), |b| {
+            b.iter(|| {
+                let opened = codec
+                    .open(black_box(&text), b"session", NOW, &mut buf)
+                    .unwrap();
+                black_box(opened.plaintext.len());
+            });
+        });
+    }
+    g.finish();
+}
+
+/// `seal_to_string` / `open_to_vec`, with the default compression (above
+/// 1024 bytes) and, where that compresses, without it.
+fn core_alloc(c: &mut Criterion) {
+    for (name, compression, sizes) in [
+        ("core_alloc", Compression::Above(1024), &SIZES[..]),
+        ("core_alloc_raw", Compression::Never, &SIZES[2..]),
+    ] {
+        let codec = core_codec(compression);
+        let mut g = group(c, name);
+        for &size in sizes {
+            let json = session(size).to_json();
+            let mut rng = OsNonce::new().unwrap();
+            g.bench_function(BenchmarkId::new("seal", size), |b| {
+                b.iter(|| {
+                    black_box(
+                        codec
+                            .seal_to_string(black_box(&json), b"session", NOW, &mut rng)
+                            .unwrap(),
+                    )
+                });
+            });
+            let text = codec
+                .seal_to_string(&json, b"session", NOW, &mut FixedNonce([7; 16]))
+                .unwrap();
+            g.bench_function(BenchmarkId::new("open", size), |b| {
+                b.iter(|| {
+                    black_box(
+                        codec
+                            .open_to_vec(black_box(&text), b"session", NOW)
+                            .unwrap(),
+                    )
+                });
+            });
+        }
+        g.finish();
+    }
+}
+
+/// The std crate's `SessionCodec::seal_at` / `open_at` with an `OsNonce`
+/// per seal (as `seal` does), JSON included, default options. Sizes whose
+/// cookie would exceed 4096 bytes are skipped.
+fn std_session(c: &mut Criterion) {
+    let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes(KEY)), Options::new());
+    let mut g = group(c, "session");
+    for size in SIZES {
+        let session = Session::from_map(session(size).to_map()).unwrap();
+        let Ok(value) = codec.seal_at(&session, NOW, &mut FixedNonce([7; 16])) else {
+            continue;
+        };
+        g.bench_function(BenchmarkId::new("seal", size), |b| {
+            b.iter(|| {
+                let mut nonce = OsNonce::new().unwrap();
+                black_box(codec.seal_at(black_box(&session), NOW, &mut nonce).unwrap())
+            });
+        });
+        g.bench_function(BenchmarkId::new("open", size), |b| {
+            b.iter(|| black_box(codec.open_at(black_box(&value), NOW).unwrap()));
+        });
+    }
+    g.finish();
+}
+
+/// The AEAD alone on the JSON bytes, with the associated data our envelope
+/// authenticates (header, context length, context): the `eax` crate's
+/// `Eax<Aes256>` (built once; it expands the key inside every call) and our
+/// EAX through the test entry point (which also expands per call).
+fn eax_layers(c: &mut Criterion) {
+    use eax::aead::{AeadInOut, KeyInit};
+    let oracle = eax::Eax::<aes::Aes256>::new(&KEY.into());
+    let nonce = [9u8; 16];
+    let mut aad = [0u8; 22];
+    aad[..11].copy_from_slice(&[1, 0, 1, 0, 0, 0, 0, 0x68, 0xe8, 0xf2, 0x00]);
+    aad[11..15].copy_from_slice(&7u32.to_be_bytes());
+    aad[15..].copy_from_slice(b"session");
+    let private = sealed_session_core::__private::eax_encrypt;
+    for (name, ours) in [("eax_crate", false), ("eax_ours", true)] {
+        let mut g = group(c, name);
+        for size in SIZES {
+            let json = session(size).to_json();
+            let mut buf = json.clone();
+            g.bench_function(BenchmarkId::new("seal", size), |b| {
+                b.iter(|| {
+                    buf.copy_from_slice(&json);
+                    if ours {
+                        black_box(private(&KEY, &nonce, &aad, &mut buf));
+                    } else {
+                        let tag = oracle
+                            .encrypt_inout_detached(&nonce.into(), &aad, buf.as_mut_slice().into())
+                            .unwrap();
+                        black_box(tag);
+                    }
+                });
+            });
+            let mut sealed = json.clone();
+            let tag = private(&KEY, &nonce, &aad, &mut sealed);
+            g.bench_function(BenchmarkId::new("open", size), |b| {
+                b.iter(|| {
+                    buf.copy_from_slice(&sealed);
+                    if ours {
+                        sealed_session_core::__private::eax_decrypt(
+                            &KEY, &nonce, &aad, &mut buf, &tag,
+                        )
+                        .unwrap();
+                    } else {
+                        oracle
+                            .decrypt_inout_detached(
+                                &nonce.into(),
+                                &aad,
+                                buf.as_mut_slice().into(),
+                                &tag.into(),
+                            )
+                            .unwrap();
+                    }
+                    black_box(&buf);
+                });
+            });
+        }
+        g.finish();
+    }
+}
+
+/// base64ct on the envelope of each size (the text layer of seal and open).
+fn base64(c: &mut Criterion) {
+    use base64ct::{Base64UrlUnpadded, Encoding};
+    let mut g = group(c, "base64ct");
+    for size in SIZES {
+        let bin = session(size).to_json();
+        let bin = [&[0x5a; OVERHEAD][..], &bin].concat();
+        let mut text = vec![0u8; Codec::seal_len(size)];
+        let encoded = Base64UrlUnpadded::encode(&bin, &mut text)
+            .unwrap()
+            .to_owned();
+        let mut out = vec![0u8; bin.len()];
+        g.bench_function(BenchmarkId::new("seal", size), |b| {
+            b.iter(|| {
+                black_box(
+                    Base64UrlUnpadded::encode(black_box(&bin), &mut text)
+                        .unwrap()
+                        .len(),
+                )
+            });
+        });
+        g.bench_function(BenchmarkId::new("open", size), |b| {
+            b.iter(|| {
+                black_box(
+                    Base64UrlUnpadded::decode(black_box(&encoded), &mut out)
+                        .unwrap()
+                        .len(),
+                )
+            });
+        });
+    }
+    g.finish();
+}
+
+/// The `cookie` crate's `PrivateJar` (AES-256-GCM, name as associated
+/// data) over the same session map through serde_json.
+fn cookie_crate(c: &mut Criterion) {
+    use cookie::{Cookie, CookieJar};
+    let key = cookie::Key::from(&[KEY, KEY].concat());
+    let mut g = group(c, "cookie");
+    for size in SIZES {
+        let map = session(size).to_map();
+        g.bench_function(BenchmarkId::new("seal", size), |b| {
+            b.iter(|| {
+                let json = serde_json::to_string(black_box(&map)).unwrap();
+                let mut jar = CookieJar::new();
+                jar.private_mut(&key).add(Cookie::new(COOKIE_NAME, json));
+                black_box(jar.get(COOKIE_NAME).unwrap().value().to_owned())
+            });
+        });
+        let mut jar = CookieJar::new();
+        jar.private_mut(&key).add(Cookie::new(
+            COOKIE_NAME,
+            serde_json::to_string(&map).unwrap(),
+        ));
+        let sealed = jar.get(COOKIE_NAME).unwrap().value().to_owned();
+        let mut request = CookieJar::new();
+        request.add_original(Cookie::new(COOKIE_NAME, sealed));
+        g.bench_function(BenchmarkId::new("open", size), |b| {
+            b.iter(|| {
+                let cookie = request.private(&key).get(COOKIE_NAME).unwrap();
+                let map: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(cookie.value()).unwrap();
+                black_box(map)
+            });
+        });
+    }
+    g.finish();
+}
+
+/// Fernet (the `fernet` crate, RustCrypto backend: AES-128-CBC and
+/// HMAC-SHA256) over the same session map through serde_json.
+fn fernet_crate(c: &mut Criterion) {
+    use base64ct::{Base64Url, Encoding};
+    let fernet = fernet::Fernet::new(&Base64Url::encode_string(&KEY)).unwrap();
+    let mut g = group(c, "fernet");
+    for size in SIZES {
+        let map = session(size).to_map();
+        g.bench_function(BenchmarkId::new("seal", size), |b| {
+            b.iter(|| {
+                let json = serde_json::to_vec(black_box(&map)).unwrap();
+                black_box(fernet.encrypt(&json))
+            });
+        });
+        let token = fernet.encrypt(&serde_json::to_vec(&map).unwrap());
+        g.bench_function(BenchmarkId::new("open", size), |b| {
+            b.iter(|| {
+                let json = fernet.decrypt(black_box(&token)).unwrap();
+                let map: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(&json).unwrap();
+                black_box(map)
+            });
+        });
+    }
+    g.finish();
+}
+
+/// Raw DEFLATE of the payloads above the compression threshold, one
+/// benchmark per miniz_oxide configuration, plus the core's own `deflate`
+/// (the configuration in force) and inflate of its output.
+fn deflate_table(c: &mut Criterion) {
+    let mut g = group(c, "deflate");
+    for size in SIZES.into_iter().filter(|&size| size > 1024) {
+        let json = session(size).to_json();
+        for config in deflate_configs() {
+            g.bench_function(BenchmarkId::new(config.id(), size), |b| {
+                b.iter(|| black_box(deflate_with(black_box(&json), config)));
+            });
+        }
+        let mut reused = miniz_oxide::deflate::core::CompressorOxide::new(
+            sealed_session_benches::flags(deflate_configs()[0]),
+        );
+        g.bench_function(BenchmarkId::new("l1-reused", size), |b| {
+            b.iter(|| {
+                reused.reset();
+                black_box(sealed_session_benches::deflate_into(
+                    &mut reused,
+                    black_box(&json),
+                ))
+            });
+        });
+        g.bench_function(BenchmarkId::new("core", size), |b| {
+            b.iter(|| {
+                black_box(sealed_session_core::__private::deflate(
+                    black_box(&json),
+                    false,
+                ))
+            });
+        });
+        let packed = sealed_session_core::__private::deflate(&json, false);
+        g.bench_function(BenchmarkId::new("inflate", size), |b| {
+            b.iter(|| {
+                black_box(
+                    sealed_session_core::__private::inflate_to_vec(
+                        black_box(&packed),
+                        1 << 16,
+                        false,
+                    )
+                    .unwrap(),
+                )
+            });
+        });
+    }
+    g.finish();
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Times the Python EncryptedSession cookie format (encrypted_session.py:
+json.dumps, zlib above 1024 bytes, pycryptodome AES-EAX, base64) on the
+payloads that `cargo xtask bench` generates, and prints the medians as JSON.
+
+    python bench_python.py PAYLOADS.json [--samples N] [--sample-ms MS]
+
+PAYLOADS.json is written by the `bench-facts` binary of the benches crate:
+{"key_hex": "...", "payloads": {"<size>": {...session...}, ...}}.
+
+Output: {"python": "3.x.y", "pycryptodome": "x.y.z",
+         "sizes": {"<size>": {"seal_us": median, "open_us": median,
+                              "cookie_len": n, "flag": "u"|"z"}}}
+Each sample times a batch of calls lasting about --sample-ms; the median is
+over --samples batches, in microseconds per call."""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import Crypto  # noqa: E402
+import encrypted_session as es  # noqa: E402
+
+
+def median_us(call: Callable[[], Any], samples: int, sample_ms: float) -> float:
+    """Median per-call time in microseconds over `samples` timed batches."""
+    # Calibrate the batch size so one batch lasts about sample_ms.
+    batch = 1
+    while True:
+        start = time.perf_counter()
+        for _ in range(batch):
+            call()
+        elapsed = time.perf_counter() - start
+        if elapsed * 1000 >= sample_ms / 4 or batch >= 1 << 20:
+            break
+        batch *= 2
+    batch = max(1, int(batch * (sample_ms / 1000) / max(elapsed, 1e-9)))
+    per_call = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        for _ in range(batch):
+            call()
+        per_call.append((time.perf_counter() - start) / batch * 1e6)
+    return statistics.median(per_call)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("payloads", type=Path)
+    p.add_argument("--samples", type=int, default=25)
+    p.add_argument("--sample-ms", type=float, default=20.0)
+    args = p.parse_args(argv)
+
+    spec = json.loads(args.payloads.read_text())
+    key = bytes.fromhex(spec["key_hex"])
+    sizes: dict[str, Any] = {}
+    for size, session in spec["payloads"].items():
+        cookie = es.seal(key, session)
+        if es.open_cookie(key, cookie) != session:
+            print(f"size {size}: the cookie does not open to the session", file=sys.stderr)
+            return 1
+        sizes[size] = {
+            "seal_us": median_us(lambda: es.seal(key, session), args.samples, args.sample_ms),
+            "open_us": median_us(lambda: es.open_cookie(key, cookie), args.samples, args.sample_ms),
+            "cookie_len": len(cookie),
+            "flag": cookie[0],
+        }
+    print(json.dumps({"python": platform.python_version(), "pycryptodome": Crypto.__version__,
+                      "sizes": sizes}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
