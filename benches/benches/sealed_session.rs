@@ -15,7 +15,8 @@ use core::time::Duration;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, measurement::WallTime};
 use sealed_session::{OsNonce, Session, SessionCodec};
 use sealed_session_benches::{
-    COOKIE_NAME, KEY, NOW, SIZES, core_codec, deflate_configs, deflate_with, session,
+    COOKIE_NAME, KEY, NOW, SIZES, core_codec, deflate_configs, deflate_with, reused_configs,
+    session,
 };
 use sealed_session_core::{Codec, Compression, FixedNonce, Key, Keyring, OVERHEAD, Options};
 
@@ -29,6 +30,7 @@ fn main() {
     core_buffer(&mut c);
     core_alloc(&mut c);
     std_session(&mut c);
+    json_layers(&mut c);
     eax_layers(&mut c);
     base64(&mut c);
     cookie_crate(&mut c);
@@ -130,6 +132,40 @@ fn std_session(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("open", size), |b| {
             b.iter(|| black_box(codec.open_at(black_box(&value), NOW).unwrap()));
+        });
+    }
+    g.finish();
+}
+
+/// The JSON layer alone: the std crate's `Session::to_json_vec` /
+/// `Session::from_json` (strict parse, checks), and plain serde_json into a
+/// `Map` (what the cookie and Fernet peers do), on the same payloads.
+fn json_layers(c: &mut Criterion) {
+    let mut g = group(c, "session_json");
+    for size in SIZES {
+        let session = Session::from_map(session(size).to_map()).unwrap();
+        let json = session.to_json_vec().unwrap();
+        g.bench_function(BenchmarkId::new("seal", size), |b| {
+            b.iter(|| black_box(black_box(&session).to_json_vec().unwrap()));
+        });
+        g.bench_function(BenchmarkId::new("open", size), |b| {
+            b.iter(|| black_box(Session::from_json(black_box(&json)).unwrap()));
+        });
+    }
+    g.finish();
+    let mut g = group(c, "serde_json");
+    for size in SIZES {
+        let map = session(size).to_map();
+        let json = serde_json::to_vec(&map).unwrap();
+        g.bench_function(BenchmarkId::new("seal", size), |b| {
+            b.iter(|| black_box(serde_json::to_vec(black_box(&map)).unwrap()));
+        });
+        g.bench_function(BenchmarkId::new("open", size), |b| {
+            b.iter(|| {
+                let map: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_slice(black_box(&json)).unwrap();
+                black_box(map)
+            });
         });
     }
     g.finish();
@@ -303,18 +339,25 @@ fn deflate_table(c: &mut Criterion) {
                 b.iter(|| black_box(deflate_with(black_box(&json), config)));
             });
         }
-        let mut reused = miniz_oxide::deflate::core::CompressorOxide::new(
-            sealed_session_benches::flags(deflate_configs()[0]),
-        );
-        g.bench_function(BenchmarkId::new("l1-reused", size), |b| {
-            b.iter(|| {
-                reused.reset();
-                black_box(sealed_session_benches::deflate_into(
-                    &mut reused,
-                    black_box(&json),
-                ))
-            });
-        });
+        // One compressor reset per call instead of a fresh one: what a
+        // caller-owned compressor would cost.
+        for config in reused_configs() {
+            let mut reused = miniz_oxide::deflate::core::CompressorOxide::new(
+                sealed_session_benches::flags(config),
+            );
+            g.bench_function(
+                BenchmarkId::new(format!("{}-reused", config.id()), size),
+                |b| {
+                    b.iter(|| {
+                        reused.reset();
+                        black_box(sealed_session_benches::deflate_into(
+                            &mut reused,
+                            black_box(&json),
+                        ))
+                    });
+                },
+            );
+        }
         g.bench_function(BenchmarkId::new("core", size), |b| {
             b.iter(|| {
                 black_box(sealed_session_core::__private::deflate(

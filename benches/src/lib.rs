@@ -50,8 +50,8 @@ pub fn core_codec(compression: Compression) -> Codec {
 /// One line of a shopping cart.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CartItem {
-    /// Stock-keeping unit, `SKU-nnnnn`.
-    pub sku: String,
+    /// Stock-keeping unit number (`SKU-nnnnn` in JSON).
+    pub sku: u32,
     /// Product name.
     pub name: String,
     /// Quantity.
@@ -71,8 +71,8 @@ pub struct SessionData {
     pub fresh: bool,
     /// Flask's `_permanent`.
     pub permanent: Option<bool>,
-    /// Flask-WTF's `csrf_token`: 40 hex digits.
-    pub csrf_token: Option<String>,
+    /// Flask-WTF's `csrf_token`: 20 random bytes (40 hex digits in JSON).
+    pub csrf_token: Option<[u8; 20]>,
     /// Preferred locale.
     pub locale: Option<String>,
     /// Cart lines.
@@ -97,13 +97,22 @@ impl SessionData {
             map.insert("_permanent".into(), permanent.into());
         }
         if let Some(token) = &self.csrf_token {
-            map.insert("csrf_token".into(), token.clone().into());
+            let hex: String = token.iter().map(|b| format!("{b:02x}")).collect();
+            map.insert("csrf_token".into(), hex.into());
         }
         if let Some(locale) = &self.locale {
             map.insert("locale".into(), locale.clone().into());
         }
         if !self.cart.is_empty() {
-            map.insert("cart".into(), to_value(&self.cart));
+            let cart = self.cart.iter().map(|item| {
+                let mut line = Map::new();
+                line.insert("sku".into(), format!("SKU-{:05}", item.sku).into());
+                line.insert("name".into(), item.name.clone().into());
+                line.insert("qty".into(), item.qty.into());
+                line.insert("price_cents".into(), item.price_cents.into());
+                Value::Object(line)
+            });
+            map.insert("cart".into(), Value::Array(cart.collect()));
         }
         if !self.viewed.is_empty() {
             map.insert("viewed".into(), to_value(&self.viewed));
@@ -146,7 +155,7 @@ pub fn session(size: usize) -> SessionData {
     let room = |d: &SessionData| json_len_without_next(d) + 16 <= size;
     let extras: [fn(&mut SessionData, &mut SplitMix); 3] = [
         |d, _| d.permanent = Some(true),
-        |d, r| d.csrf_token = Some(hex(r, 20)),
+        |d, r| d.csrf_token = Some(core::array::from_fn(|_| r.below(256) as u8)),
         |d, _| d.locale = Some("en_GB".into()),
     ];
     for extra in extras {
@@ -223,7 +232,7 @@ fn cart_item(rng: &mut SplitMix) -> CartItem {
         .collect::<Vec<_>>()
         .join(" ");
     CartItem {
-        sku: format!("SKU-{:05}", rng.below(100_000)),
+        sku: rng.below(100_000) as u32,
         name,
         qty: 1 + rng.below(4) as u32,
         price_cents: 199 + 100 * rng.below(120) as u32 + 99,
@@ -248,12 +257,6 @@ fn path(rng: &mut SplitMix, len: usize) -> String {
         out.push('x');
     }
     out
-}
-
-fn hex(rng: &mut SplitMix, bytes: usize) -> String {
-    (0..bytes)
-        .map(|_| format!("{:02x}", rng.below(256)))
-        .collect()
 }
 
 /// One miniz_oxide configuration of the compression table.
@@ -295,6 +298,17 @@ pub fn deflate_configs() -> Vec<DeflateConfig> {
         [Filtered, RLE, Fixed, HuffmanOnly].map(|strategy| DeflateConfig { level: 1, strategy }),
     );
     configs
+}
+
+/// The configurations also timed with a reused (reset) compressor.
+#[must_use]
+pub fn reused_configs() -> Vec<DeflateConfig> {
+    [1, 4, 6]
+        .map(|level| DeflateConfig {
+            level,
+            strategy: CompressionStrategy::Default,
+        })
+        .to_vec()
 }
 
 /// Raw DEFLATE of `input` with `config`, with a fresh compressor (as a seal

@@ -292,7 +292,7 @@ enum Subject {
 }
 
 /// Rows of the timing table: label and subject.
-const ROWS: [(&str, Subject); 11] = [
+const ROWS: [(&str, Subject); 13] = [
     (
         "core `Codec::seal`/`open` (buffers, no compression)",
         Subject::Criterion("core_buf"),
@@ -308,6 +308,14 @@ const ROWS: [(&str, Subject); 11] = [
     (
         "std `SessionCodec::seal_at`/`open_at` + `OsNonce` (JSON included)",
         Subject::Criterion("session"),
+    ),
+    (
+        "std JSON alone: `Session::to_json_vec`/`from_json`",
+        Subject::Criterion("session_json"),
+    ),
+    (
+        "serde_json alone: `to_vec`/`from_slice` into a `Map`",
+        Subject::Criterion("serde_json"),
     ),
     (
         "our EAX alone (key expanded per call)",
@@ -341,9 +349,11 @@ const COOKIE: Subject = Subject::Criterion("cookie");
 
 /// The compression configurations of the table, as the benches crate names
 /// them, with `core` (what the core does now) first.
-const DEFLATE_CONFIGS: [&str; 13] = [
+const DEFLATE_CONFIGS: [&str; 15] = [
     "core",
     "l1-reused",
+    "l4-reused",
+    "l6-reused",
     "l1",
     "l2",
     "l3",
@@ -536,7 +546,7 @@ fn compression_table(s: &mut String, r: &Results) {
         "### Compression: raw DEFLATE (miniz_oxide) of the payloads above the threshold\n\n\
          bytes, µs, share of level 6's saving kept, and time / our EAX seal of the same \
          payload (P5: ≤ 3 and ≥ 85 %). `core` is what `seal_to_string` does now; \
-         `l1-reused` resets one compressor instead of allocating one per call.\n\n",
+         `-reused`: one compressor reset per call instead of a fresh one.\n\n",
     );
     let sizes: Vec<usize> = SIZES.into_iter().filter(|&n| n > 1024).collect();
     let _ = write!(s, "| config |");
@@ -551,7 +561,7 @@ fn compression_table(s: &mut String, r: &Results) {
     for config in DEFLATE_CONFIGS {
         let _ = write!(s, "| {config} |");
         for &size in &sizes {
-            let bytes = r.deflated(size, if config == "l1-reused" { "l1" } else { config });
+            let bytes = r.deflated(size, config.trim_end_matches("-reused"));
             let time = r.criterion("deflate", config, size);
             let kept = bytes
                 .zip(r.deflated(size, "l6"))
