@@ -182,31 +182,53 @@ const DECODE_CHUNK: usize = 256;
 /// place, and returns the text. `buf` must hold `text_len(bin_len)` bytes.
 ///
 /// Chunks are encoded from the last to the first: chunk `i` reads
-/// `[48i, 48i + 48)` and writes `[64i, 64i + 64)`, which never overlaps a
-/// chunk not yet read.
+/// `[768i, 768i + 768)` and writes `[1024i, 1024i + 1024)`, which never
+/// overlaps a chunk not yet read. From the fourth chunk on, a chunk's own
+/// input and output do not overlap either, and it is encoded directly;
+/// the first three go through a small copy, see [`encode_chunk`].
 pub(crate) fn encode_in_place(buf: &mut [u8], bin_len: usize) -> Result<&str, Error> {
-    const IN: usize = 48 * 4;
-    const OUT: usize = 64 * 4;
+    const IN: usize = 48 * 16;
+    const OUT: usize = 64 * 16;
     let total = text_len(bin_len);
     if buf.len() < total {
         return err(ErrorKind::BufferTooSmall);
     }
-    let mut chunk = [0u8; IN];
     let whole = bin_len / IN;
-    let tail = bin_len % IN;
-    let mut encode = |read: usize, len: usize, write: usize, buf: &mut [u8]| {
-        chunk[..len].copy_from_slice(&buf[read..read + len]);
-        let out_len = text_len(len);
-        Base64UrlUnpadded::encode(&chunk[..len], &mut buf[write..write + out_len])
-            .map(|_| ())
-            .map_err(|_| Error::new(ErrorKind::BufferTooSmall))
-    };
-    encode(whole * IN, tail, whole * OUT, buf)?;
+    encode_chunk(buf, whole * IN, bin_len % IN, whole * OUT)?;
     for i in (0..whole).rev() {
-        encode(i * IN, IN, i * OUT, buf)?;
+        encode_chunk(buf, i * IN, IN, i * OUT)?;
     }
     // Base64 output is ASCII, so this never fails.
     core::str::from_utf8(&buf[..total]).map_err(|_| Error::new(ErrorKind::Malformed))
+}
+
+/// Encodes `buf[read..read + len]` into `buf[write..write + text_len(len)]`,
+/// for `write >= read` (`read` and `len` multiples of 3 unless this is the
+/// end of the input). Where input and output overlap, it goes piece by
+/// piece from the back through a copy: piece `p` writes from
+/// `write + 256p >= read + 192p`, past every piece still to be read.
+fn encode_chunk(buf: &mut [u8], read: usize, len: usize, write: usize) -> Result<(), Error> {
+    const PIECE: usize = 48 * 4;
+    let too_small = |_| Error::new(ErrorKind::BufferTooSmall);
+    if read + len <= write {
+        let (input, output) = buf.split_at_mut(write);
+        let output = output
+            .get_mut(..text_len(len))
+            .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+        Base64UrlUnpadded::encode(&input[read..read + len], output).map_err(too_small)?;
+        return Ok(());
+    }
+    let mut piece = [0u8; PIECE];
+    for start in (0..len).step_by(PIECE).rev() {
+        let n = (len - start).min(PIECE);
+        piece[..n].copy_from_slice(&buf[read + start..read + start + n]);
+        let at = write + start / 3 * 4;
+        let output = buf
+            .get_mut(at..at + text_len(n))
+            .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
+        Base64UrlUnpadded::encode(&piece[..n], output).map_err(too_small)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -321,12 +343,14 @@ mod tests {
 
     #[test]
     fn in_place_encoding_matches_plain_encoding() {
-        let mut src = [0u8; 700];
+        let mut src = [0u8; 4000];
         for (i, b) in src.iter_mut().enumerate() {
             *b = (i * 31 + 7) as u8;
         }
-        let mut expect = [0u8; 1000];
-        let mut buf = [0u8; 1000];
+        let mut expect = [0u8; 5400];
+        let mut buf = [0u8; 5400];
+        // Every length past four 768-byte chunks: direct and copied chunks,
+        // and every tail length.
         for n in 0..src.len() {
             let want = Base64UrlUnpadded::encode(&src[..n], &mut expect).unwrap();
             buf[..n].copy_from_slice(&src[..n]);
