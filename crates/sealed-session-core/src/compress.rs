@@ -280,14 +280,14 @@ mod encoder {
         }
 
         /// The hash of the 4 bytes at `pos`, if there are 4.
-        #[inline]
+        #[inline(always)]
         fn hash(&self, pos: usize) -> Option<usize> {
             let bytes = self.input.get(pos..pos + 4)?;
             let word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
             Some((word.wrapping_mul(0x9E37_79B1) >> self.shift) as usize)
         }
 
-        #[inline]
+        #[inline(always)]
         fn insert(&mut self, pos: usize) {
             if let Some(h) = self.hash(pos) {
                 self.prev[pos] = self.head[h];
@@ -297,7 +297,7 @@ mod encoder {
 
         /// The longest match for `pos` longer than `at_least`, as (length,
         /// distance); (0, 0) when there is none.
-        #[inline]
+        #[inline(always)]
         fn find(&self, pos: usize, at_least: usize) -> (usize, usize) {
             let Some(h) = self.hash(pos) else {
                 return (0, 0);
@@ -663,11 +663,16 @@ mod encoder {
     /// Canonical codes for `lengths` (RFC 1951, 3.2.2), bit-reversed for
     /// LSB-first output.
     fn canonical_codes<const N: usize>(lengths: &[u8; N]) -> [u32; N] {
+        // One counting pass per length (vectorized), not one increment in
+        // memory per symbol (a chain of dependent read-modify-writes).
         let mut count = [0u32; 16];
-        for &l in lengths {
-            count[usize::from(l)] += 1;
+        for (bits, count) in (1u8..16).zip(&mut count[1..]) {
+            let mut n = 0u16;
+            for &l in lengths {
+                n += u16::from(l == bits);
+            }
+            *count = u32::from(n);
         }
-        count[0] = 0;
         let mut next = [0u32; 16];
         let mut code = 0u32;
         for bits in 1..16 {
@@ -702,7 +707,7 @@ mod encoder {
         }
 
         /// Appends the low `n` bits of `value` (n ≤ 32).
-        #[inline]
+        #[inline(always)]
         fn bits(&mut self, value: u32, n: u32) {
             self.buffer |= u64::from(value) << self.count;
             self.count += n;
