@@ -151,11 +151,11 @@ fn finish(
 }
 
 /// The compressor: a raw DEFLATE (RFC 1951) encoder for cookie-sized
-/// inputs. LZ77 with hash chains (4-byte hash, 16 candidates) and one step
-/// of lazy matching, then one block with dynamic Huffman codes. Its state
-/// is sized to the input (a few KiB for a cookie), where miniz_oxide's
-/// compressor allocates and clears about 300 KiB per call; on the
-/// benchmark payloads it compresses a little better than miniz_oxide's
+/// inputs. Greedy LZ77 over hash chains (4-byte hash, 16 candidates), then
+/// one block with dynamic or fixed Huffman codes, whichever is shorter. Its
+/// state is sized to the input (a few KiB for a cookie), where
+/// miniz_oxide's compressor allocates and clears about 300 KiB per call; on
+/// the benchmark payloads it compresses a little better than miniz_oxide's
 /// level 4. Every stream it writes is checked by inflating it in the tests
 /// below and in the crate's property tests and fuzz targets.
 #[cfg(feature = "alloc")]
@@ -170,12 +170,12 @@ mod encoder {
     /// Farthest back a match may reach.
     const WINDOW: usize = 32 * 1024;
     /// Candidates tried per position, and the length past which the search
-    /// (and the lazy step) stops.
+    /// stops.
     const MAX_CHAIN: usize = 16;
     const NICE_MATCH: usize = 64;
-    /// Matches at least this long are taken without the lazy step, and the
-    /// positions inside them are not all entered in the hash chains.
-    const LAZY_MAX: usize = 16;
+    /// Positions of a match entered in the hash chains from its start (the
+    /// last few are entered too).
+    const INSERT_MAX: usize = 16;
 
     /// Symbols of the literal/length and distance alphabets, and of the code
     /// length alphabet.
@@ -218,38 +218,25 @@ mod encoder {
         let mut tokens = Vec::with_capacity(n / 2 + 16);
         let mut m = Matcher::new(input);
         let mut pos = 0;
-        // A match found at `pos` and not yet emitted (the lazy step).
-        let mut pending: Option<(usize, usize)> = None;
+        // Greedy: the longest match found is taken. (One step of lazy
+        // matching compressed no better on session JSON, and cost time.)
         while pos < n {
-            let (len, distance) = match pending.take() {
-                Some(found) => found,
-                None => m.find(pos, MIN_MATCH - 1),
-            };
+            let (len, distance) = m.find(pos, MIN_MATCH - 1);
             m.insert(pos);
             if len < MIN_MATCH {
                 literal(&mut tokens, litlen, input[pos]);
                 pos += 1;
                 continue;
             }
-            // Lazy step: a longer match one byte on wins over this one.
-            if len < LAZY_MAX {
-                let next = m.find(pos + 1, len);
-                if next.0 > len {
-                    literal(&mut tokens, litlen, input[pos]);
-                    pending = Some(next);
-                    pos += 1;
-                    continue;
-                }
-            }
             matched(&mut tokens, litlen, dist, len, distance);
             // Positions inside a long match are mostly repeats of what the
             // chains hold already: enter the first few, and the last few so
             // that the next match can be found at its nearest (a run of one
             // byte then costs a distance of 1, not of the whole run).
-            for p in pos + 1..pos + len.min(LAZY_MAX) {
+            for p in pos + 1..pos + len.min(INSERT_MAX) {
                 m.insert(p);
             }
-            for p in (pos + LAZY_MAX).max(pos + len - MIN_MATCH.min(len))..pos + len {
+            for p in (pos + INSERT_MAX).max(pos + len - MIN_MATCH.min(len))..pos + len {
                 m.insert(p);
             }
             pos += len;

@@ -82,8 +82,10 @@ impl CipherKey {
         tag
     }
 
-    /// Verifies `tag` over `msg` (the ciphertext) and only then decrypts it in
-    /// place. On failure `msg` is left as it was and `Err(())` is returned.
+    /// Decrypts `msg` in place if `tag` verifies over it (the ciphertext).
+    /// The keystream is applied in the same pass as the MAC; when the tag
+    /// does not verify it is applied again, so on `Err(())` `msg` holds the
+    /// ciphertext it held before: no unverified plaintext is returned.
     pub(crate) fn decrypt(
         &self,
         nonce: &[u8],
