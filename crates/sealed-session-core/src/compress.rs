@@ -433,7 +433,7 @@ mod encoder {
         // Bits each block type spends beyond the extra bits both share: the
         // dynamic tables and codes, or the fixed codes (RFC 1951, 3.2.6),
         // which win on small inputs.
-        let fixed = fixed_lengths();
+        let fixed = FIXED_LENGTHS;
         let cost = |lengths: &[u8], freq: &[u32]| -> u64 {
             lengths
                 .iter()
@@ -493,15 +493,21 @@ mod encoder {
         );
     }
 
-    /// The fixed literal/length code lengths, all 288 symbols.
-    fn fixed_lengths() -> [u8; 288] {
-        core::array::from_fn(|symbol| match symbol {
-            0..=143 => 8,
-            144..=255 => 9,
-            256..=279 => 7,
-            _ => 8,
-        })
-    }
+    /// The fixed literal/length code lengths (RFC 1951, 3.2.6), all 288
+    /// symbols.
+    const FIXED_LENGTHS: [u8; 288] = {
+        let mut lengths = [8u8; 288];
+        let mut symbol = 144;
+        while symbol < 256 {
+            lengths[symbol] = 9;
+            symbol += 1;
+        }
+        while symbol < 280 {
+            lengths[symbol] = 7;
+            symbol += 1;
+        }
+        lengths
+    };
 
     /// The tokens and the end of block, with the given (code, length)
     /// tables for literals/lengths and distances.
@@ -650,15 +656,13 @@ mod encoder {
     /// Canonical codes for `lengths` (RFC 1951, 3.2.2), bit-reversed for
     /// LSB-first output.
     fn canonical_codes<const N: usize>(lengths: &[u8; N]) -> [u32; N] {
-        // One counting pass per length (vectorized), not one increment in
-        // memory per symbol (a chain of dependent read-modify-writes).
+        // Unused symbols (long runs of zeros) are skipped: counting them too
+        // makes one long chain of dependent increments in memory.
         let mut count = [0u32; 16];
-        for (bits, count) in (1u8..16).zip(&mut count[1..]) {
-            let mut n = 0u16;
-            for &l in lengths {
-                n += u16::from(l == bits);
+        for &l in lengths {
+            if l != 0 {
+                count[usize::from(l)] += 1;
             }
-            *count = u32::from(n);
         }
         let mut next = [0u32; 16];
         let mut code = 0u32;
