@@ -6,7 +6,7 @@
 //! - `ci`: every check CI runs, in order (see [`ci::STEPS`]).
 //! - `fuzz [--seconds N] [TARGET]`: smoke-runs cargo-fuzz targets in `fuzz/`.
 //! - `bench [--no-run]`: the benchmarks against the peers and the AES-NI
-//!   floor, as one table recorded in `benches/RESULTS.md` (see [`bench`]).
+//!   floor, as one table recorded in `benches/RESULTS.md` (see [`mod@bench`]).
 
 mod bench;
 mod ci;
