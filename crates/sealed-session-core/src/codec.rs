@@ -228,7 +228,8 @@ impl Codec {
             .get_mut(OVERHEAD - TAG_LEN..OVERHEAD - TAG_LEN + plaintext.len())
             .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
         region.copy_from_slice(plaintext);
-        self.seal_in_place(plaintext.len(), false, context, now, nonce, out)
+        let len = self.seal_in_place(plaintext.len(), false, context, now, nonce, out)?;
+        envelope::encoded_text(out, len)
     }
 
     /// [`Codec::seal`] for a plaintext the caller already wrote at
@@ -243,7 +244,8 @@ impl Codec {
         out: &'o mut [u8],
     ) -> Result<&'o str, Error> {
         self.check_plaintext(body_len)?;
-        self.seal_in_place(body_len, false, context, now, nonce, out)
+        let len = self.seal_in_place(body_len, false, context, now, nonce, out)?;
+        envelope::encoded_text(out, len)
     }
 
     /// Seals `plaintext`, compressing it as [`Options::compression`] says,
@@ -270,11 +272,10 @@ impl Codec {
         let body = packed.as_deref().unwrap_or(plaintext);
         let mut out = alloc::vec![0u8; Self::seal_len(body.len())];
         out[OVERHEAD - TAG_LEN..OVERHEAD - TAG_LEN + body.len()].copy_from_slice(body);
-        let len = self
-            .seal_in_place(body.len(), packed.is_some(), context, now, nonce, &mut out)?
-            .len();
+        let len =
+            self.seal_in_place(body.len(), packed.is_some(), context, now, nonce, &mut out)?;
         out.truncate(len);
-        // The buffer holds only base64url characters.
+        // The buffer holds only base64url characters: one check, here.
         alloc::string::String::from_utf8(out).map_err(|_| Error::new(ErrorKind::Malformed))
     }
 
@@ -349,16 +350,16 @@ impl Codec {
 
     /// Seals the `body_len` bytes that sit at `out[27..]` (after header and
     /// nonce), writes header, nonce and tag around them, and encodes the
-    /// whole envelope as text in place.
-    pub(crate) fn seal_in_place<'o, N: NonceSource + ?Sized>(
+    /// whole envelope as text in place; returns the text length.
+    pub(crate) fn seal_in_place<N: NonceSource + ?Sized>(
         &self,
         body_len: usize,
         compressed: bool,
         context: &[u8],
         now: u64,
         nonce: &mut N,
-        out: &'o mut [u8],
-    ) -> Result<&'o str, Error> {
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         let context_len = context_len(context)?;
         let bin_len = OVERHEAD + body_len;
         let text_len = envelope::text_len(bin_len);

@@ -14,7 +14,7 @@
 //! authentic cookies around arbitrary bytes.
 
 #[cfg(feature = "alloc")]
-use alloc::{borrow::ToOwned, string::String, vec, vec::Vec};
+use alloc::{string::String, vec, vec::Vec};
 use core::fmt;
 
 #[cfg(feature = "alloc")]
@@ -115,9 +115,9 @@ pub fn seal_raw_with_flags<N: NonceSource + ?Sized>(
         .get_mut(start..start + body.len())
         .ok_or(Error::new(ErrorKind::BufferTooSmall))?;
     region.copy_from_slice(body);
-    codec
-        .seal_in_place(body.len(), compressed, context, now, nonce, &mut out)
-        .map(ToOwned::to_owned)
+    let len = codec.seal_in_place(body.len(), compressed, context, now, nonce, &mut out)?;
+    out.truncate(len);
+    String::from_utf8(out).map_err(|_| Error::new(ErrorKind::Malformed))
 }
 
 /// Seals `body` as-is in the legacy format under `key`, with `flag` as the
