@@ -1,8 +1,6 @@
 //! Seal and open: the two operations, over caller buffers and (with `alloc`)
 //! over `String`/`Vec`.
 
-use rand_core::CryptoRng;
-
 use crate::compress::{self, Wrapping};
 use crate::eax::TAG_LEN;
 use crate::envelope::{self, Header, NONCE_LEN, OVERHEAD, VERSION};
@@ -12,45 +10,48 @@ use crate::key::Keyring;
 /// The largest context, in bytes, that can be bound to a cookie.
 pub const MAX_CONTEXT_LEN: usize = u32::MAX as usize;
 
-/// When `seal` compresses the plaintext.
+/// When `seal` compresses the plaintext. See [`Options::compression`] for
+/// the length side channel that compression opens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Compression {
     /// Never compress.
     Never,
     /// Compress plaintexts longer than this many bytes, and keep the result
-    /// only when it is shorter. Only the allocating API compresses.
+    /// only when it is shorter. Only the allocating API compresses. The
+    /// cookie's length then depends on the plaintext's content: see
+    /// [`Options::compression`] before turning it on.
     Above(usize),
 }
 
 /// Limits and policies of a [`Codec`]. Start from [`Options::new`] (the
-/// defaults) and adjust with the `with_*` methods.
+/// defaults) and adjust with the `with_*` methods; read them back with the
+/// getters of the same name.
+///
+/// ```
+/// use sealed_session_core::{Compression, Options};
+///
+/// let options = Options::new().with_max_age(Some(3600));
+/// assert_eq!(options.max_age(), Some(3600));
+/// assert_eq!(options.compression(), Compression::Never);
+/// assert_eq!(options.max_text_len(), 4096);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub struct Options {
-    /// Default: compress above 1024 bytes, as the Python package does.
-    pub compression: Compression,
-    /// The largest plaintext `open` returns, after decompression: the
-    /// decompression-bomb bound. `seal` refuses longer plaintexts. Default
-    /// 64 KiB.
-    pub max_plaintext_len: usize,
-    /// The longest cookie text accepted by `open` (checked before any other
-    /// work) and produced by `seal`. Default 4096, what browsers store.
-    pub max_text_len: usize,
-    /// Cookies older than this many seconds are [`ErrorKind::Expired`].
-    /// Default: no limit.
-    pub max_age: Option<u64>,
-    /// How far in the future, in seconds, an issue time may lie before the
-    /// cookie is [`ErrorKind::IssuedInFuture`]. Default 60.
-    pub clock_skew: u64,
+    compression: Compression,
+    max_plaintext_len: usize,
+    max_text_len: usize,
+    max_age: Option<u64>,
+    clock_skew: u64,
 }
 
 impl Options {
-    /// The defaults.
+    /// The defaults: no compression, plaintexts up to 64 KiB, cookie text up
+    /// to 4096 bytes, no maximum age, 60 seconds of clock skew.
     #[must_use]
     pub const fn new() -> Self {
         Self {
-            compression: Compression::Above(1024),
+            compression: Compression::Never,
             max_plaintext_len: 64 * 1024,
             max_text_len: 4096,
             max_age: None,
@@ -58,7 +59,53 @@ impl Options {
         }
     }
 
-    /// Sets [`Options::compression`].
+    /// When the allocating seal compresses. Default [`Compression::Never`].
+    ///
+    /// Compression makes the cookie's length depend on how repetitive the
+    /// plaintext is. When a session holds a secret (a CSRF token, an
+    /// identifier) together with anything an attacker can influence (a
+    /// search term, a "last viewed" list), an attacker who sees only the
+    /// lengths of the cookies the server sets can guess the secret a few
+    /// characters at a time (the CRIME/BREACH attacks). Turn it on only
+    /// for plaintexts that hold no secret next to attacker-chosen data.
+    #[must_use]
+    pub const fn compression(&self) -> Compression {
+        self.compression
+    }
+
+    /// The largest plaintext `open` returns, after decompression: the
+    /// decompression-bomb bound. `seal` refuses longer plaintexts. Default
+    /// 64 KiB.
+    #[must_use]
+    pub const fn max_plaintext_len(&self) -> usize {
+        self.max_plaintext_len
+    }
+
+    /// The longest cookie text, in bytes (the value alone, without a cookie
+    /// name), accepted by `open` (checked before any other work) and
+    /// produced by `seal`. Default 4096. Browsers keep a cookie whose name
+    /// and value together take at most 4096 bytes; the `sealed-session`
+    /// crate enforces that rule on top of this one.
+    #[must_use]
+    pub const fn max_text_len(&self) -> usize {
+        self.max_text_len
+    }
+
+    /// Cookies older than this many seconds are [`ErrorKind::Expired`].
+    /// Default: no limit.
+    #[must_use]
+    pub const fn max_age(&self) -> Option<u64> {
+        self.max_age
+    }
+
+    /// How far in the future, in seconds, an issue time may lie before the
+    /// cookie is [`ErrorKind::IssuedInFuture`]. Default 60.
+    #[must_use]
+    pub const fn clock_skew(&self) -> u64 {
+        self.clock_skew
+    }
+
+    /// Sets [`Options::compression`]. See there what compression risks.
     #[must_use]
     pub const fn with_compression(mut self, compression: Compression) -> Self {
         self.compression = compression;
@@ -100,16 +147,19 @@ impl Default for Options {
     }
 }
 
-/// Where a seal gets its 16-byte nonce.
+/// Where a seal gets its 16-byte nonce: implement it over your platform's
+/// cryptographically secure generator (a hardware RNG on a device, the OS
+/// elsewhere; the `sealed-session` crate has a fork-safe one).
 ///
-/// Implemented for every [`rand_core::CryptoRng`]; [`FixedNonce`] supplies
-/// explicit bytes for tests and vectors.
+/// With feature `rand_core-0_10`, every `rand_core` 0.10 `CryptoRng` is a
+/// `NonceSource`. [`FixedNonce`] supplies explicit bytes for test vectors.
 pub trait NonceSource {
     /// Fills `nonce` with fresh bytes.
     fn fill_nonce(&mut self, nonce: &mut [u8; NONCE_LEN]);
 }
 
-impl<R: CryptoRng + ?Sized> NonceSource for R {
+#[cfg(feature = "rand_core-0_10")]
+impl<R: rand_core::CryptoRng + ?Sized> NonceSource for R {
     fn fill_nonce(&mut self, nonce: &mut [u8; NONCE_LEN]) {
         self.fill_bytes(nonce);
     }
@@ -264,7 +314,7 @@ impl Codec {
         self.check_plaintext(plaintext.len())?;
         let packed = match self.options.compression {
             Compression::Above(threshold) if plaintext.len() > threshold => {
-                Some(compress::deflate(plaintext, Wrapping::Raw))
+                Some(compress::deflate(plaintext, Wrapping::Raw)?)
                     .filter(|packed| packed.len() < plaintext.len())
             }
             _ => None,

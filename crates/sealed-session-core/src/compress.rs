@@ -35,16 +35,16 @@ impl Wrapping {
 /// miniz_oxide's levels 1-3 make cookies longer than the Python package's
 /// at 4 or 16 KiB, and levels 4-9 spend most of their time on a fresh
 /// compressor state of about 300 KiB per call.
+///
+/// # Errors
+/// [`ErrorKind::TooLarge`] for inputs over [`MAX_DEFLATE_INPUT`], which the
+/// encoder's 32-bit positions cannot address (no cookie comes near).
 #[cfg(feature = "alloc")]
-pub(crate) fn deflate(input: &[u8], wrapping: Wrapping) -> alloc::vec::Vec<u8> {
-    // Positions are kept as `u32`: past 2 GiB (never a cookie), miniz_oxide.
-    if input.len() > (u32::MAX / 2) as usize {
-        return match wrapping {
-            Wrapping::Raw => miniz_oxide::deflate::compress_to_vec(input, 1),
-            Wrapping::Zlib => miniz_oxide::deflate::compress_to_vec_zlib(input, 1),
-        };
+pub(crate) fn deflate(input: &[u8], wrapping: Wrapping) -> Result<alloc::vec::Vec<u8>, Error> {
+    if input.len() > MAX_DEFLATE_INPUT {
+        return err(ErrorKind::TooLarge);
     }
-    match wrapping {
+    Ok(match wrapping {
         Wrapping::Raw => encoder::deflate_raw(input),
         Wrapping::Zlib => {
             // CMF: DEFLATE with a 32 KiB window; FLG: default level, and
@@ -54,8 +54,13 @@ pub(crate) fn deflate(input: &[u8], wrapping: Wrapping) -> alloc::vec::Vec<u8> {
             out.extend_from_slice(&adler32(input).to_be_bytes());
             out
         }
-    }
+    })
 }
+
+/// The longest input [`deflate`] takes: the encoder keeps positions as
+/// `u32` with room for the window.
+#[cfg(feature = "alloc")]
+pub(crate) const MAX_DEFLATE_INPUT: usize = (u32::MAX / 2) as usize;
 
 /// Adler-32 (RFC 1950), the zlib trailer.
 #[cfg(feature = "alloc")]
@@ -741,7 +746,7 @@ mod tests {
         };
         let check = |input: &[u8]| {
             for wrapping in [Wrapping::Raw, Wrapping::Zlib] {
-                let packed = deflate(input, wrapping);
+                let packed = deflate(input, wrapping).unwrap();
                 let back = inflate_to_vec(&packed, input.len(), wrapping);
                 assert_eq!(
                     back.as_deref(),
@@ -775,7 +780,7 @@ mod tests {
         assert_eq!(adler32(b""), 1);
         assert_eq!(adler32(b"Wikipedia"), 0x11e6_0398);
         assert_eq!(adler32(&[0xff; 6000]), 0xa497_59ea);
-        let packed = deflate(b"hello hello hello hello", Wrapping::Zlib);
+        let packed = deflate(b"hello hello hello hello", Wrapping::Zlib).unwrap();
         assert_eq!(packed[..2], [0x78, 0x9c]);
         assert_eq!(
             miniz_oxide::inflate::decompress_to_vec_zlib(&packed)
@@ -790,7 +795,7 @@ mod tests {
     #[test]
     fn sizes_are_sane() {
         let json = br#"{"user_id":48213,"cart":[{"sku":"SKU-00412","qty":2}],"viewed":[4,8,15]}"#;
-        assert!(deflate(&json.repeat(50), Wrapping::Raw).len() < 200);
+        assert!(deflate(&json.repeat(50), Wrapping::Raw).unwrap().len() < 200);
         let mut seed = 7u64;
         let noise: Vec<u8> = (0..4000)
             .map(|_| {
@@ -798,14 +803,14 @@ mod tests {
                 (seed >> 56) as u8
             })
             .collect();
-        assert!(deflate(&noise, Wrapping::Raw).len() < 4000 + 4000 / 16 + 200);
+        assert!(deflate(&noise, Wrapping::Raw).unwrap().len() < 4000 + 4000 / 16 + 200);
     }
 
     #[test]
     fn exactly_at_limit_is_accepted_and_one_over_is_not() {
         for wrapping in [Wrapping::Raw, Wrapping::Zlib] {
             let data = vec![b'a'; 1000];
-            let packed = deflate(&data, wrapping);
+            let packed = deflate(&data, wrapping).unwrap();
             assert_eq!(inflate_to_vec(&packed, 1000, wrapping).unwrap(), data);
             assert_eq!(
                 inflate_to_vec(&packed, 999, wrapping).unwrap_err().kind(),
@@ -833,7 +838,7 @@ mod tests {
     #[test]
     fn trailing_bytes_truncation_and_checksum_are_malformed() {
         let data = b"hello hello hello hello".repeat(10);
-        let mut raw = deflate(&data, Wrapping::Raw);
+        let mut raw = deflate(&data, Wrapping::Raw).unwrap();
         raw.push(0);
         assert_eq!(
             inflate_to_vec(&raw, 1 << 16, Wrapping::Raw)
@@ -848,7 +853,7 @@ mod tests {
                 .kind(),
             ErrorKind::Malformed
         );
-        let mut z = deflate(&data, Wrapping::Zlib);
+        let mut z = deflate(&data, Wrapping::Zlib).unwrap();
         let last = z.len() - 1;
         z[last] ^= 1;
         assert_eq!(
@@ -858,7 +863,7 @@ mod tests {
             ErrorKind::Malformed
         );
         // A raw stream is not a zlib stream.
-        let raw = deflate(&data, Wrapping::Raw);
+        let raw = deflate(&data, Wrapping::Raw).unwrap();
         assert_eq!(
             inflate_to_vec(&raw, 1 << 16, Wrapping::Zlib)
                 .unwrap_err()

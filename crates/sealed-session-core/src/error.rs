@@ -43,9 +43,11 @@ pub enum ErrorKind {
     ContextTooLong,
     /// Key text has the wrong length or alphabet.
     InvalidKey,
-    /// The keyring already holds this key id, or holds
-    /// [`Keyring::CAPACITY`](crate::Keyring::CAPACITY) keys.
+    /// The keyring holds [`Keyring::CAPACITY`](crate::Keyring::CAPACITY)
+    /// keys already.
     KeyringFull,
+    /// The keyring already holds a key with this id.
+    DuplicateKeyId,
 }
 
 impl Error {
@@ -83,7 +85,8 @@ impl ErrorKind {
             Self::BufferTooSmall => "buffer too small",
             Self::ContextTooLong => "context too long",
             Self::InvalidKey => "invalid key",
-            Self::KeyringFull => "keyring full or key id taken",
+            Self::KeyringFull => "keyring full",
+            Self::DuplicateKeyId => "duplicate key id",
         }
     }
 }

@@ -3,7 +3,6 @@
 use core::fmt;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
-use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -33,11 +32,40 @@ impl Key {
         Self(bytes)
     }
 
-    /// Draws a fresh key from a cryptographically secure generator.
-    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+    /// Draws a fresh key from a cryptographically secure generator
+    /// (feature `rand_core-0_10`).
+    #[cfg(feature = "rand_core-0_10")]
+    pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let mut key = Self([0; KEY_LEN]);
         rng.fill_bytes(&mut key.0);
         key
+    }
+
+    /// A key whose bytes `fill` writes in place, from a cryptographically
+    /// secure source: the bytes never exist outside the key, so nothing is
+    /// left to wipe. A failure of `fill` is returned, and the partly
+    /// written key is wiped.
+    ///
+    /// ```
+    /// use sealed_session_core::Key;
+    ///
+    /// // In real code, fill from the OS or a hardware generator.
+    /// let key = Key::try_fill_with(|bytes| {
+    ///     bytes.fill(7);
+    ///     Ok::<(), ()>(())
+    /// })?;
+    /// assert_eq!(key, Key::from_bytes([7; 32]));
+    /// # Ok::<(), ()>(())
+    /// ```
+    ///
+    /// # Errors
+    /// What `fill` returns.
+    pub fn try_fill_with<E>(
+        fill: impl FnOnce(&mut [u8; KEY_LEN]) -> Result<(), E>,
+    ) -> Result<Self, E> {
+        let mut key = Self([0; KEY_LEN]);
+        fill(&mut key.0)?;
+        Ok(key)
     }
 
     /// Parses a key from 43 characters of unpadded base64url or 64 hex digits
@@ -66,27 +94,19 @@ impl Key {
         }
     }
 
-    /// Parses 64 hex digits, upper or lower case, in constant time.
+    /// Parses 64 hex digits, upper or lower case, in constant time
+    /// (`base16ct`).
     ///
     /// # Errors
     /// [`ErrorKind::InvalidKey`] on a wrong length or a non-hex digit.
     pub fn from_hex(text: &str) -> Result<Self, Error> {
-        let digits = text.as_bytes();
-        if digits.len() != KEY_HEX_LEN {
+        if text.len() != KEY_HEX_LEN {
             return err(ErrorKind::InvalidKey);
         }
         let mut key = Self([0; KEY_LEN]);
-        let mut bad = 0u16;
-        for (byte, pair) in key.0.iter_mut().zip(digits.chunks_exact(2)) {
-            let hi = hex_value(pair[0]);
-            let lo = hex_value(pair[1]);
-            bad |= (hi | lo) & 0xff00;
-            *byte = ((hi << 4) | (lo & 0x0f)) as u8;
-        }
-        if bad == 0 {
-            Ok(key)
-        } else {
-            err(ErrorKind::InvalidKey)
+        match base16ct::mixed::decode(text, &mut key.0) {
+            Ok(decoded) if decoded.len() == KEY_LEN => Ok(key),
+            _ => err(ErrorKind::InvalidKey),
         }
     }
 
@@ -96,30 +116,29 @@ impl Key {
         Base64UrlUnpadded::encode(&self.0, out).unwrap_or_default()
     }
 
-    /// Writes the key as 64 lower-case hex digits, in constant time.
+    /// Writes the key as 64 lower-case hex digits, in constant time
+    /// (`base16ct`).
     pub fn encode_hex<'o>(&self, out: &'o mut [u8; KEY_HEX_LEN]) -> &'o str {
-        for (pair, byte) in out.chunks_exact_mut(2).zip(self.0.iter()) {
-            pair[0] = hex_digit(byte >> 4);
-            pair[1] = hex_digit(byte & 0x0f);
-        }
-        core::str::from_utf8(out).unwrap_or_default()
+        // The output is exactly the encoded length, so encoding cannot fail.
+        base16ct::lower::encode_str(&self.0, out).unwrap_or_default()
     }
 
-    /// The key as unpadded base64url.
+    /// The key as unpadded base64url, in a string wiped on drop.
     #[cfg(feature = "alloc")]
     #[must_use]
-    pub fn to_base64url_string(&self) -> alloc::string::String {
-        Base64UrlUnpadded::encode_string(&self.0)
+    pub fn to_base64url_string(&self) -> zeroize::Zeroizing<alloc::string::String> {
+        let mut out = zeroize::Zeroizing::new([0u8; KEY_BASE64_LEN]);
+        let text = alloc::string::String::from(self.encode_base64url(&mut out));
+        zeroize::Zeroizing::new(text)
     }
 
-    /// The key as lower-case hex.
+    /// The key as lower-case hex, in a string wiped on drop.
     #[cfg(feature = "alloc")]
     #[must_use]
-    pub fn to_hex_string(&self) -> alloc::string::String {
-        let mut out = [0u8; KEY_HEX_LEN];
+    pub fn to_hex_string(&self) -> zeroize::Zeroizing<alloc::string::String> {
+        let mut out = zeroize::Zeroizing::new([0u8; KEY_HEX_LEN]);
         let text = alloc::string::String::from(self.encode_hex(&mut out));
-        out.zeroize();
-        text
+        zeroize::Zeroizing::new(text)
     }
 
     /// The raw key bytes. Handle with care: this is the secret.
@@ -164,23 +183,6 @@ impl fmt::Debug for Key {
     }
 }
 
-/// Value of a hex digit, or a value with bits set above 0xff when `c` is not one.
-/// Branch-free, after `base16ct`.
-fn hex_value(c: u8) -> u16 {
-    let c = i16::from(c);
-    let mut v: i16 = -1;
-    v += (((0x2f - c) & (c - 0x3a)) >> 8) & (c - 47);
-    v += (((0x40 - c) & (c - 0x47)) >> 8) & (c - 54);
-    v += (((0x60 - c) & (c - 0x67)) >> 8) & (c - 86);
-    v as u16
-}
-
-/// Lower-case hex digit for a nibble, branch-free.
-fn hex_digit(n: u8) -> u8 {
-    let n = i16::from(n);
-    (n + 0x30 + (((9 - n) >> 8) & (0x61 - 0x3a))) as u8
-}
-
 /// One primary key that seals, and up to [`Keyring::CAPACITY`]` - 1` older
 /// keys that only open, each addressed by a one-byte key id.
 ///
@@ -212,8 +214,9 @@ impl Keyring {
     /// Adds an older key that opens cookies but never seals.
     ///
     /// # Errors
-    /// [`ErrorKind::KeyringFull`] if `id` is already present or the keyring
-    /// holds [`Keyring::CAPACITY`] keys.
+    /// [`ErrorKind::DuplicateKeyId`] if `id` is already present;
+    /// [`ErrorKind::KeyringFull`] if the keyring holds [`Keyring::CAPACITY`]
+    /// keys.
     pub fn with_key(mut self, id: u8, key: &Key) -> Result<Self, Error> {
         self.add(id, key)?;
         Ok(self)
@@ -222,11 +225,12 @@ impl Keyring {
     /// Adds an older key that opens cookies but never seals.
     ///
     /// # Errors
-    /// [`ErrorKind::KeyringFull`] if `id` is already present or the keyring
-    /// holds [`Keyring::CAPACITY`] keys.
+    /// [`ErrorKind::DuplicateKeyId`] if `id` is already present;
+    /// [`ErrorKind::KeyringFull`] if the keyring holds [`Keyring::CAPACITY`]
+    /// keys.
     pub fn add(&mut self, id: u8, key: &Key) -> Result<(), Error> {
         if self.contains(id) {
-            return err(ErrorKind::KeyringFull);
+            return err(ErrorKind::DuplicateKeyId);
         }
         match self.older.iter_mut().find(|e| e.is_none()) {
             Some(slot) => {
@@ -367,7 +371,7 @@ mod tests {
         let mut ring = Keyring::new(2, &b).with_key(1, &a).unwrap();
         assert_eq!(ring.primary_id(), 2);
         assert!(ring.contains(1));
-        assert_eq!(ring.add(1, &a).unwrap_err().kind(), ErrorKind::KeyringFull);
+        assert_eq!(ring.add(1, &a).unwrap_err().kind(), ErrorKind::DuplicateKeyId);
         assert!(!ring.remove(2));
         assert!(ring.remove(1));
         assert!(!ring.contains(1));

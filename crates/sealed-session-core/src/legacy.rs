@@ -56,12 +56,12 @@ impl LegacyCodec {
         json: &[u8],
         nonce: &mut N,
     ) -> Result<String, Error> {
-        if json.len() > self.options.max_plaintext_len {
+        if json.len() > self.options.max_plaintext_len() {
             return err(ErrorKind::TooLarge);
         }
-        let (flag, mut body) = match self.options.compression {
+        let (flag, mut body) = match self.options.compression() {
             Compression::Above(threshold) if json.len() > threshold => {
-                ('z', compress::deflate(json, Wrapping::Zlib))
+                ('z', compress::deflate(json, Wrapping::Zlib)?)
             }
             _ => ('u', json.to_vec()),
         };
@@ -74,7 +74,7 @@ impl LegacyCodec {
             + Base64::encoded_len(&tag)
             + 1
             + Base64::encoded_len(&fresh);
-        if len > self.options.max_text_len {
+        if len > self.options.max_text_len() {
             return err(ErrorKind::TooLarge);
         }
         let mut text = String::with_capacity(len);
@@ -99,7 +99,7 @@ impl LegacyCodec {
     /// - [`ErrorKind::Unauthentic`]: wrong key or any change to the
     ///   ciphertext, tag or nonce.
     pub fn open_to_vec(&self, text: &str) -> Result<Vec<u8>, Error> {
-        if text.len() > self.options.max_text_len {
+        if text.len() > self.options.max_text_len() {
             return err(ErrorKind::TooLarge);
         }
         let parts = Parts::parse(text)?;
@@ -108,7 +108,7 @@ impl LegacyCodec {
         self.key
             .decrypt(&nonce_bytes, &[], &mut body, &tag_bytes)
             .map_err(|()| Error::new(ErrorKind::Unauthentic))?;
-        let limit = self.options.max_plaintext_len;
+        let limit = self.options.max_plaintext_len();
         if compressed {
             return compress::inflate_to_vec(&body, limit, Wrapping::Zlib);
         }
