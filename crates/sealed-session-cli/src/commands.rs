@@ -37,7 +37,7 @@ pub(crate) fn keygen(args: &[OsString]) -> Result<String, Failure> {
             .ok_or_else(|| Failure::usage("keygen", "`--kid` must be a decimal from 0 to 255"))?,
     };
     let key = Key::generate(&mut rng()?);
-    Ok(format!("{kid} {}\n", key.to_base64url_string()))
+    Ok(format!("{kid} {}\n", key.to_base64url_string().as_str()))
 }
 
 /// `seal [--keys FILE] [--context TEXT] [--compress auto|never] [--now UNIX] [--legacy]`.

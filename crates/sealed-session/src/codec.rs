@@ -144,7 +144,7 @@ impl SessionCodec {
     /// ```
     #[must_use]
     pub fn new(keyring: Keyring, options: Options) -> Self {
-        let effective = options.with_max_age(options.max_age.or(Some(DEFAULT_LIFETIME)));
+        let effective = options.with_max_age(options.max_age().or(Some(DEFAULT_LIFETIME)));
         Self {
             codec: Codec::new(keyring, effective),
             options,
@@ -306,7 +306,7 @@ impl SessionCodec {
         self.lifetime = seconds;
         let effective = self
             .options
-            .with_max_age(self.options.max_age.or(Some(seconds)));
+            .with_max_age(self.options.max_age().or(Some(seconds)));
         self.codec = Codec::new(self.codec.keyring().clone(), effective);
         self
     }
@@ -915,7 +915,7 @@ impl SessionCodec {
     /// Checks the plaintext bound first, so that a `TooLarge` from the core
     /// seal can only mean the cookie text would be too long.
     fn check_plaintext(&self, json: &[u8]) -> Result<(), SessionError> {
-        if json.len() > self.options.max_plaintext_len {
+        if json.len() > self.options.max_plaintext_len() {
             return Err(ErrorKind::TooLarge.into());
         }
         Ok(())
