@@ -1,937 +1,748 @@
-//! The session codec: sessions to cookie values and back, and the
-//! `Set-Cookie` decision.
+//! The session codec: sessions to cookies and back, for a whole request.
+//!
+//! - [`builder`]: the configuration, checked once;
+//! - [`legacy`]: the Python formats, accepted until an end date;
+//! - [`response`]: what the response does with the cookie.
 
-use sealed_session_core::legacy::LegacyCodec;
-use sealed_session_core::{Codec, Compression, ErrorKind, Key, Keyring, NonceSource, Options};
+mod builder;
+mod legacy;
+mod response;
 
-use crate::cookie::{self, Attributes, SameSite};
+use core::fmt;
+use core::time::Duration;
+use std::sync::Arc;
+
+use sealed_session_core::{Codec, ErrorKind, FixedNonce, Keyring};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use zeroize::Zeroizing;
+
+pub use builder::{Refresh, SealFormat, SessionCodecBuilder};
+pub use legacy::Legacy;
+use legacy::LegacySource;
+pub use response::{CookieOutcome, Saved};
+
+use crate::cookie::{self, Attributes};
 use crate::error::SessionError;
 use crate::json;
-use crate::random::{OsNonce, now};
-use crate::session::Session;
+use crate::payload::{self, META_WITH_ID_LEN, Meta, SessionId};
+use crate::random::SecureRandom;
+use crate::session::{Session, State};
+use crate::time::Clock;
+use crate::typed::TypedSession;
 
-/// Flask's default `PERMANENT_SESSION_LIFETIME`: 31 days, in seconds.
-pub const DEFAULT_LIFETIME: u64 = 31 * 24 * 60 * 60;
-
-/// The format [`SessionCodec::seal`] and [`SessionCodec::save`] write.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum SealFormat {
-    /// Envelope v1: key id, issue time, expiry, bound to the cookie name.
-    #[default]
-    V1,
-    /// The Python EncryptedSession format, for while a Flask app must still
-    /// read the cookies this service writes. Needs
-    /// [`SessionCodec::with_legacy_key`].
-    Legacy,
-}
-
-/// What to do with the session cookie at the end of a request: the result
-/// of [`SessionCodec::save`].
-///
-/// Independently of it, add `Vary: Cookie` when
-/// [`Session::accessed`] is true.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CookieOutcome {
-    /// Nothing to send: the session did not change.
-    Unchanged,
-    /// Send this `Set-Cookie` header value.
-    Set(String),
-    /// The session was emptied: send this `Set-Cookie` header value, which
-    /// deletes the cookie (`Max-Age=0`, an `Expires` in the past).
-    Delete(String),
-}
-
-impl CookieOutcome {
-    /// The `Set-Cookie` header value to send, if any.
-    ///
-    /// ```
-    /// use sealed_session::CookieOutcome;
-    ///
-    /// assert_eq!(CookieOutcome::Unchanged.set_cookie(), None);
-    /// assert_eq!(CookieOutcome::Set("session=v".into()).set_cookie(), Some("session=v"));
-    /// ```
-    #[must_use]
-    pub fn set_cookie(&self) -> Option<&str> {
-        match self {
-            Self::Unchanged => None,
-            Self::Set(header) | Self::Delete(header) => Some(header),
-        }
-    }
-
-    /// The `Set-Cookie` header value to send, if any, as an
-    /// [`http::HeaderValue`].
-    ///
-    /// ```
-    /// use sealed_session::CookieOutcome;
-    ///
-    /// let header = CookieOutcome::Set("session=v; Path=/".into()).header_value()?.unwrap();
-    /// assert_eq!(header, "session=v; Path=/");
-    /// assert_eq!(CookieOutcome::Unchanged.header_value()?, None);
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::InvalidCookieAttribute`] if the header is not a valid
-    /// header value, which headers built by [`SessionCodec`] always are.
-    #[cfg(feature = "http")]
-    pub fn header_value(&self) -> Result<Option<http::HeaderValue>, SessionError> {
-        self.set_cookie()
-            .map(|header| {
-                http::HeaderValue::from_str(header)
-                    .map_err(|_| SessionError::InvalidCookieAttribute)
-            })
-            .transpose()
-    }
-}
-
-/// Turns a [`Session`] into a cookie value and back, and builds the
-/// `Set-Cookie` headers. Build it once at start-up and share it.
-///
-/// By default: cookie `session`, bound to its name (the AEAD's associated
-/// data), `HttpOnly; Secure; SameSite=Lax; Path=/`, permanent sessions
-/// lasting [`DEFAULT_LIFETIME`], and that lifetime also enforced as the
-/// maximum age of every cookie unless [`Options::max_age`] says otherwise
-/// (as Flask does). Seals use [`OsNonce`] and the system clock; the `_at`
-/// variants take both, for tests.
+/// Turns sessions into cookies and back, for a whole request: reads the
+/// session from the `Cookie` headers ([`SessionCodec::load`]) and decides
+/// the response's `Set-Cookie` headers ([`SessionCodec::save`]). Build it
+/// once at start-up with [`SessionCodec::builder`]; it is cheap to clone
+/// (one `Arc`) and `Send + Sync`.
 ///
 /// ```
-/// use sealed_session::{CookieOutcome, Key, Keyring, Options, Session, SessionCodec};
+/// use std::time::Duration;
+/// use sealed_session::{CookieOutcome, Key, Keyring, SessionCodec};
 ///
 /// let key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
-/// let codec = SessionCodec::new(Keyring::new(1, &key), Options::new());
+/// let codec = SessionCodec::builder(Keyring::new(1, &key))
+///     .idle_timeout(Duration::from_secs(3600)) // an hour without a request ends it
+///     .absolute_timeout(Duration::from_secs(8 * 3600)) // and eight hours after login
+///     .build()?;
 ///
 /// // A request without a session cookie: a new, empty session.
-/// let header: Option<&str> = Some("theme=dark");
-/// let mut session = codec.open_or_new(header.and_then(|h| codec.cookie_value(h)));
+/// let mut session = codec.load(["theme=dark"]).session;
 /// session.insert("user_id", 42)?;
-/// let CookieOutcome::Set(set_cookie) = codec.save(&session)? else { unreachable!() };
-/// assert!(set_cookie.starts_with("session=AQAB"));
+/// let CookieOutcome::Set(set_cookie) = codec.save(&session)?.session_cookie else { unreachable!() };
+/// assert!(set_cookie.starts_with("__Host-session=AQAB"));
 /// assert!(set_cookie.ends_with("; HttpOnly; Secure; SameSite=Lax; Path=/"));
 ///
 /// // The next request sends it back.
-/// let value = set_cookie.split(';').next().unwrap().strip_prefix("session=").unwrap();
-/// let request = format!("theme=dark; session={value}");
-/// let session = codec.open(codec.cookie_value(&request).unwrap())?;
-/// assert_eq!(session.get::<u32>("user_id")?, Some(42));
-/// assert_eq!(codec.save(&session)?, CookieOutcome::Unchanged);
-/// # Ok::<(), sealed_session::SessionError>(())
+/// let value = set_cookie.split(';').next().unwrap();
+/// let loaded = codec.load([format!("theme=dark; {value}")].iter());
+/// assert_eq!(loaded.session.get::<u32>("user_id")?, Some(42));
+/// assert_eq!(codec.save(&loaded.session)?.session_cookie, CookieOutcome::Unchanged);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SessionCodec {
+    inner: Arc<Inner>,
+}
+
+/// A built codec's configuration.
+pub(crate) struct Inner {
     codec: Codec,
-    options: Options,
-    legacy: Option<LegacyCodec>,
-    context: Option<Vec<u8>>,
     attributes: Attributes,
-    lifetime: u64,
-    refresh_each_request: bool,
+    context: Vec<u8>,
+    idle: u64,
+    absolute: u64,
+    refresh: Refresh,
+    padding: usize,
     seal_format: SealFormat,
+    legacy: Vec<LegacySource>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn SecureRandom>,
+}
+
+impl fmt::Debug for SessionCodec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.inner;
+        f.debug_struct("SessionCodec")
+            .field("keyring", inner.codec.keyring())
+            .field("cookie_name", &inner.attributes.name)
+            .field("idle_timeout", &inner.idle)
+            .field("absolute_timeout", &inner.absolute)
+            .field("refresh", &inner.refresh)
+            .field("seal_format", &inner.seal_format)
+            .field("legacy", &inner.legacy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session read from a request, and why a cookie was rejected if one was.
+///
+/// When the request carried no cookie that opened, `session` is a new,
+/// empty session; if a cookie was presented and rejected, saving that
+/// session deletes it (unless the handler fills the session). `rejected`
+/// is for logging: the reason of the last cookie value that did not open.
+/// With several values under the session's name (a cookie planted by a
+/// sibling subdomain, say), the session comes from the one that opened,
+/// and `rejected` still tells about the others.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Loaded<S = Session> {
+    /// The session to hand to the handler.
+    pub session: S,
+    /// Why a cookie value was rejected, if one was.
+    pub rejected: Option<SessionError>,
 }
 
 impl SessionCodec {
-    /// A codec sealing with `keyring`'s primary key, under `options`, with
-    /// the defaults described on [`SessionCodec`].
+    /// A builder for a codec sealing with `keyring`'s primary key, with
+    /// the secure defaults listed on [`SessionCodecBuilder`].
     ///
     /// ```
-    /// use sealed_session::{DEFAULT_LIFETIME, Key, Keyring, Options, SessionCodec};
+    /// use sealed_session::{Key, Keyring, SessionCodec};
     ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// assert_eq!(codec.cookie_name(), "session");
-    /// assert_eq!(codec.lifetime(), DEFAULT_LIFETIME);
-    /// assert_eq!(codec.core().options().max_age, Some(DEFAULT_LIFETIME));
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([1; 32]))).build()?;
+    /// assert_eq!(codec.cookie_name(), "__Host-session");
+    /// # Ok::<(), sealed_session::ConfigError>(())
     /// ```
-    #[must_use]
-    pub fn new(keyring: Keyring, options: Options) -> Self {
-        let effective = options.with_max_age(options.max_age().or(Some(DEFAULT_LIFETIME)));
-        Self {
-            codec: Codec::new(keyring, effective),
-            options,
-            legacy: None,
-            context: None,
-            attributes: Attributes::new(),
-            lifetime: DEFAULT_LIFETIME,
-            refresh_each_request: true,
-            seal_format: SealFormat::V1,
-        }
+    pub fn builder(keyring: Keyring) -> SessionCodecBuilder {
+        SessionCodecBuilder::new(keyring)
     }
 
-    /// Sets the cookie's name (default `session`), which is also the
-    /// context the cookie is bound to unless [`SessionCodec::with_context`]
-    /// says otherwise.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let codec = codec.with_cookie_name("__Host-sid")?;
-    /// assert_eq!(codec.cookie_name(), "__Host-sid");
-    /// assert!(codec.with_cookie_name("no spaces").is_err());
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::InvalidCookieAttribute`] when `name` is not an RFC
-    /// 6265 token.
-    pub fn with_cookie_name(mut self, name: &str) -> Result<Self, SessionError> {
-        cookie::check_name(name)?;
-        name.clone_into(&mut self.attributes.name);
-        Ok(self)
-    }
-
-    /// Binds cookies to `context` instead of the cookie's name: a cookie
-    /// opens only with the same context.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let a = codec.clone().with_context(b"shop");
-    /// let b = codec.with_cookie_name("cart")?.with_context(b"shop");
-    /// let value = a.seal(&Session::new())?;
-    /// assert!(b.open(&value).is_ok());
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub fn with_context(mut self, context: &[u8]) -> Self {
-        self.context = Some(context.to_vec());
-        self
-    }
-
-    /// Sets the `Path` attribute (default `/`).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let codec = codec.with_path("/app")?;
-    /// assert!(codec.set_cookie_header("v", false)?.ends_with("; Path=/app"));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::InvalidCookieAttribute`] unless `path` starts with `/`
-    /// and is visible ASCII without `;`.
-    pub fn with_path(mut self, path: &str) -> Result<Self, SessionError> {
-        cookie::check_path(path)?;
-        path.clone_into(&mut self.attributes.path);
-        Ok(self)
-    }
-
-    /// Sets the `Domain` attribute (default: none, a host-only cookie).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let codec = codec.with_domain("example.com")?;
-    /// assert!(codec.set_cookie_header("v", false)?.ends_with("; Path=/; Domain=example.com"));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::InvalidCookieAttribute`] unless `domain` is letters,
-    /// digits, `-` and `.`.
-    pub fn with_domain(mut self, domain: &str) -> Result<Self, SessionError> {
-        cookie::check_domain(domain)?;
-        self.attributes.domain = Some(domain.to_owned());
-        Ok(self)
-    }
-
-    /// Sets `Secure` (default on). Turn it off only for plain-HTTP
-    /// development.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let dev = codec.with_secure(false);
-    /// assert_eq!(dev.set_cookie_header("v", false)?, "session=v; HttpOnly; SameSite=Lax; Path=/");
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub const fn with_secure(mut self, secure: bool) -> Self {
-        self.attributes.secure = secure;
-        self
-    }
-
-    /// Sets `HttpOnly` (default on).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let codec = codec.with_http_only(false);
-    /// assert_eq!(codec.set_cookie_header("v", false)?, "session=v; Secure; SameSite=Lax; Path=/");
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub const fn with_http_only(mut self, http_only: bool) -> Self {
-        self.attributes.http_only = http_only;
-        self
-    }
-
-    /// Sets `SameSite` (default `Lax`).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, SameSite, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new())
-    ///     .with_same_site(SameSite::Strict);
-    /// assert_eq!(codec.set_cookie_header("v", false)?, "session=v; HttpOnly; Secure; SameSite=Strict; Path=/");
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub const fn with_same_site(mut self, same_site: SameSite) -> Self {
-        self.attributes.same_site = same_site;
-        self
-    }
-
-    /// Sets the lifetime of permanent sessions in seconds, their cookie's
-    /// `Max-Age` (default [`DEFAULT_LIFETIME`]). Unless [`Options::max_age`]
-    /// was set, it is also the maximum age of every cookie.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let codec = codec.with_lifetime(600);
-    /// assert_eq!(codec.core().options().max_age, Some(600));
-    /// assert!(codec.set_cookie_header("v", true)?.ends_with("; Max-Age=600"));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub fn with_lifetime(mut self, seconds: u64) -> Self {
-        self.lifetime = seconds;
-        let effective = self
-            .options
-            .with_max_age(self.options.max_age().or(Some(seconds)));
-        self.codec = Codec::new(self.codec.keyring().clone(), effective);
-        self
-    }
-
-    /// Whether [`SessionCodec::save`] re-issues a permanent session on
-    /// every request, sliding its expiry (default on, as in Flask).
-    ///
-    /// ```
-    /// use sealed_session::{CookieOutcome, Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let mut session = Session::new();
-    /// session.set_permanent(true);
-    /// let session = codec.open(&codec.seal(&session)?)?;
-    /// assert!(matches!(codec.save(&session)?, CookieOutcome::Set(_)));
-    /// let codec = codec.with_refresh_each_request(false);
-    /// assert_eq!(codec.save(&session)?, CookieOutcome::Unchanged);
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub const fn with_refresh_each_request(mut self, refresh: bool) -> Self {
-        self.refresh_each_request = refresh;
-        self
-    }
-
-    /// Accepts cookies of the Python EncryptedSession package sealed with
-    /// `key` (its `app.crypto_key`): [`SessionCodec::open`] then tries
-    /// envelope v1 first and the legacy format second, and
-    /// [`SessionCodec::migrate`] and [`SessionCodec::seal_legacy`] work.
-    ///
-    /// Legacy cookies carry no time and no context: any cookie ever sealed
-    /// under `key` opens until the key is removed.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
-    /// let codec = codec.with_legacy_key(&python_key);
-    /// let session = codec.open("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==")?;
-    /// assert_eq!(session.get::<u32>("answer")?, Some(42));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub fn with_legacy_key(mut self, key: &Key) -> Self {
-        // The Python package compresses above 1024 bytes, whatever v1 does.
-        let options = self.options.with_compression(Compression::Above(1024));
-        self.legacy = Some(LegacyCodec::new(key, options));
-        self
-    }
-
-    /// Chooses the format that [`SessionCodec::seal`] and
-    /// [`SessionCodec::save`] write (default [`SealFormat::V1`]).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, SealFormat, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new())
-    ///     .with_legacy_key(&Key::from_bytes([2; 32]))
-    ///     .with_seal_format(SealFormat::Legacy);
-    /// assert!(codec.seal(&Session::new())?.starts_with("u."));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub const fn with_seal_format(mut self, format: SealFormat) -> Self {
-        self.seal_format = format;
-        self
-    }
-
-    /// The cookie's name.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// assert_eq!(codec.cookie_name(), "session");
-    /// ```
+    /// The session cookie's name.
     #[must_use]
     pub fn cookie_name(&self) -> &str {
-        &self.attributes.name
+        &self.inner.attributes.name
     }
 
-    /// The lifetime of permanent sessions, in seconds.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// assert_eq!(codec.with_lifetime(60).lifetime(), 60);
-    /// ```
+    /// The idle timeout (whole seconds).
     #[must_use]
-    pub const fn lifetime(&self) -> u64 {
-        self.lifetime
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.inner.idle)
     }
 
-    /// The core codec underneath, with the options in force (`max_age`
-    /// filled in from the lifetime).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// assert_eq!(codec.core().keyring().primary_id(), 1);
-    /// ```
+    /// The absolute timeout (whole seconds).
     #[must_use]
-    pub const fn core(&self) -> &Codec {
-        &self.codec
+    pub fn absolute_timeout(&self) -> Duration {
+        Duration::from_secs(self.inner.absolute)
     }
 
-    /// This codec's cookie in a request's `Cookie:` header (see
-    /// [`cookie_value`](crate::cookie_value)).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// assert_eq!(codec.cookie_value("a=1; session=AQAB; b=2"), Some("AQAB"));
-    /// assert_eq!(codec.cookie_value("a=1"), None);
-    /// ```
+    /// The core codec underneath: the keyring and the options in force
+    /// (`max_age` is the idle timeout, `max_text_len` what the cookie name
+    /// leaves of 4096 bytes).
     #[must_use]
-    pub fn cookie_value<'h>(&self, cookie_header: &'h str) -> Option<&'h str> {
-        cookie::cookie_value(cookie_header, &self.attributes.name)
+    pub fn core(&self) -> &Codec {
+        &self.inner.codec
     }
 
-    /// This codec's cookie in the request's `Cookie` headers (HTTP/2 may
-    /// split them); headers that are not visible ASCII are skipped.
+    /// Reads the session from a request's `Cookie` headers (HTTP/2 may send
+    /// several; pass them all), never failing: see [`Loaded`].
+    ///
+    /// Every value under the session cookie's name is tried (browsers send
+    /// several when cookies with different paths or domains share a name,
+    /// for example one planted by a sibling subdomain); the one that
+    /// opens wins, the most recently sealed if several do. A value that
+    /// fails never leads to a deletion while another one opened. Then, if
+    /// none opened, the legacy sources ([`Legacy`]) under their own names.
     ///
     /// ```
-    /// use sealed_session::http::{HeaderMap, HeaderValue, header::COOKIE};
-    /// use sealed_session::{Key, Keyring, Options, SessionCodec};
+    /// use sealed_session::{ErrorKind, Key, Keyring, SessionCodec, SessionError};
     ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let mut headers = HeaderMap::new();
-    /// headers.append(COOKIE, HeaderValue::from_static("a=1"));
-    /// headers.append(COOKIE, HeaderValue::from_static("session=AQAB"));
-    /// assert_eq!(codec.cookie_value_in(&headers), Some("AQAB"));
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([2; 32]))).build()?;
+    /// let loaded = codec.load(["__Host-session=AQABAAAAAGVT8QAJCQkJ; theme=dark"]);
+    /// assert!(loaded.session.is_empty());
+    /// assert_eq!(loaded.rejected, Some(SessionError::from(ErrorKind::Malformed)));
+    /// // Saving the empty stand-in deletes the bad cookie.
+    /// assert!(codec.save(&loaded.session)?.session_cookie.set_cookie().unwrap().contains("Max-Age=0"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[cfg(feature = "http")]
-    #[must_use]
-    pub fn cookie_value_in<'h>(&self, headers: &'h http::HeaderMap) -> Option<&'h str> {
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|header| header.to_str().ok())
-            .find_map(|header| self.cookie_value(header))
-    }
-
-    /// Seals `session` into a cookie value, in the [`SealFormat`] chosen,
-    /// with a fresh [`OsNonce`] and the system clock.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let mut session = Session::new();
-    /// session.insert("user_id", 42)?;
-    /// let value = codec.seal(&session)?;
-    /// assert!(value.starts_with("AQAB")); // version 1, uncompressed, key id 1
-    /// assert_ne!(codec.seal(&session)?, value); // a fresh nonce every time
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`SessionCodec::seal_at`], plus [`SessionError::Random`].
-    pub fn seal(&self, session: &Session) -> Result<String, SessionError> {
-        self.seal_at(session, now(), &mut OsNonce::new()?)
-    }
-
-    /// Seals `session` issued at `now` (Unix seconds) with nonces from
-    /// `nonce`.
-    ///
-    /// ```
-    /// use sealed_session::{core::FixedNonce, Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([0; 32])), Options::new());
-    /// let mut session = Session::new();
-    /// session.insert("a", 1)?;
-    /// // Same text as the independent tests/python/v1_reference.py.
-    /// let value = codec.seal_at(&session, 1_700_000_000, &mut FixedNonce([9; 16]))?;
-    /// assert_eq!(value, "AQABAAAAAGVT8QAJCQkJCQkJCQkJCQkJCQkJlAGrKioJQC0FeEasuwWANwBuVwM6Hqo");
-    /// let opened = codec.open_at(&value, 1_700_000_000)?;
-    /// assert_eq!(opened.issued_at(), Some(1_700_000_000));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::CookieTooLarge`] when `name=value` would exceed
-    /// [`MAX_COOKIE_LEN`](crate::MAX_COOKIE_LEN) bytes; a
-    /// [`SessionError::Cookie`] of kind `TooLarge` when the JSON exceeds
-    /// [`Options::max_plaintext_len`]; [`SessionError::NoLegacyKey`] for
-    /// [`SealFormat::Legacy`] without a legacy key.
-    pub fn seal_at<N: NonceSource + ?Sized>(
-        &self,
-        session: &Session,
-        now: u64,
-        nonce: &mut N,
-    ) -> Result<String, SessionError> {
-        match self.seal_format {
-            SealFormat::V1 => self.seal_v1(session, now, nonce),
-            SealFormat::Legacy => self.seal_legacy_with(session, nonce),
+    pub fn load<'h, I, H>(&self, cookie_headers: I) -> Loaded
+    where
+        I: IntoIterator<Item = &'h H>,
+        H: AsRef<[u8]> + ?Sized + 'h,
+    {
+        let headers: Vec<&[u8]> = cookie_headers.into_iter().map(AsRef::as_ref).collect();
+        let now = self.inner.clock.now();
+        let mut rejected = None;
+        let mut best = self.best_v1(&headers, now, &mut rejected, |value, now| {
+            self.open_v1(value, now)
+                .map(|(entries, state)| Session::from_parts(entries, state))
+        });
+        let presented = cookie::cookie_values(headers.iter().copied(), self.cookie_name())
+            .next()
+            .is_some();
+        let migrating = self.inner.seal_format == SealFormat::V1;
+        let mut legacy_cookie = None;
+        for (index, source) in self.inner.legacy.iter().enumerate() {
+            let shares_name = source.cookie_name == self.inner.attributes.name;
+            for value in cookie::cookie_values(headers.iter().copied(), &source.cookie_name) {
+                if !shares_name {
+                    legacy_cookie = Some(index);
+                }
+                // v1 values were tried above; legacy values have dots.
+                if best.is_some() || (shares_name && !value.contains('.')) {
+                    continue;
+                }
+                match source.open(value, now, migrating, self.inner.absolute) {
+                    Ok((entries, state)) => best = Some(Session::from_parts(entries, state)),
+                    Err(error) => rejected = Some(error),
+                }
+            }
         }
+        let mut session = best.unwrap_or_else(|| {
+            let mut session = Session::new();
+            session.state.replaces_rejected = presented;
+            session
+        });
+        if migrating {
+            session.state.legacy_cookie = legacy_cookie;
+        }
+        Loaded { session, rejected }
     }
 
-    /// Seals `session` in the Python EncryptedSession format, with a fresh
-    /// [`OsNonce`]. The JSON is byte-for-byte what Python's `json.dumps`
-    /// writes for the same session (see [`Session::to_python_json_vec`]),
-    /// so the Python package chooses the same `u`/`z` flag.
+    /// [`SessionCodec::load`] for a typed session (see [`TypedSession`]):
+    /// the same rules, without legacy formats (which carry JSON).
     ///
     /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    /// use sealed_session::{Key, Keyring, SessionCodec};
     ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
-    /// let codec = codec.with_legacy_key(&python_key);
-    /// let value = codec.seal_legacy(&Session::from_json(br#"{"answer": 42}"#)?)?;
-    /// assert!(value.starts_with("u."));
-    /// assert_eq!(codec.open_legacy(&value)?.get::<u32>("answer")?, Some(42));
+    /// #[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+    /// struct Cart { items: Vec<u32> }
+    ///
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([2; 32]))).build()?;
+    /// let mut session = codec.load_typed::<Cart, _, str>([]).session;
+    /// session.set(Cart { items: vec![7] });
+    /// let value = codec.seal_typed(&session)?;
+    /// let cookie = format!("__Host-session={value}");
+    /// let again = codec.load_typed::<Cart, _, _>([cookie.as_str()]).session;
+    /// assert_eq!(again.get(), Some(&Cart { items: vec![7] }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    ///
-    /// # Errors
-    /// As [`SessionCodec::seal_legacy_with`], plus [`SessionError::Random`].
-    pub fn seal_legacy(&self, session: &Session) -> Result<String, SessionError> {
-        self.seal_legacy_with(session, &mut OsNonce::new()?)
+    pub fn load_typed<'h, T, I, H>(&self, cookie_headers: I) -> Loaded<TypedSession<T>>
+    where
+        T: DeserializeOwned,
+        I: IntoIterator<Item = &'h H>,
+        H: AsRef<[u8]> + ?Sized + 'h,
+    {
+        let headers: Vec<&[u8]> = cookie_headers.into_iter().map(AsRef::as_ref).collect();
+        let now = self.inner.clock.now();
+        let mut rejected = None;
+        let best = self.best_v1(&headers, now, &mut rejected, |value, now| {
+            self.open_typed_at(value, now)
+        });
+        let session = best.unwrap_or_else(|| {
+            let mut session = TypedSession::new();
+            session.state.replaces_rejected = rejected.is_some();
+            session
+        });
+        Loaded { session, rejected }
     }
 
-    /// Seals `session` in the Python EncryptedSession format with nonces
-    /// from `nonce`.
-    ///
-    /// ```
-    /// use sealed_session::{core::FixedNonce, Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new())
-    ///     .with_legacy_key(&python_key);
-    /// let session = Session::from_json(br#"{"answer": 42}"#)?;
-    /// let mut nonce = FixedNonce(core::array::from_fn(|i| i as u8));
-    /// // The cookie Python's EncryptedSession sets for the same session and nonce.
-    /// assert_eq!(
-    ///     codec.seal_legacy_with(&session, &mut nonce)?,
-    ///     "u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw=="
-    /// );
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::NoLegacyKey`] without [`SessionCodec::with_legacy_key`];
-    /// [`SessionError::CookieTooLarge`] when `name=value` would exceed
-    /// [`MAX_COOKIE_LEN`](crate::MAX_COOKIE_LEN) bytes; a
-    /// [`SessionError::Cookie`] of kind `TooLarge` when the JSON exceeds
-    /// [`Options::max_plaintext_len`].
-    pub fn seal_legacy_with<N: NonceSource + ?Sized>(
+    /// Tries every v1 value under the cookie's name; the one that opens,
+    /// the most recently issued if several do.
+    fn best_v1<S: HasState>(
         &self,
-        session: &Session,
-        nonce: &mut N,
-    ) -> Result<String, SessionError> {
-        let legacy = self.legacy.as_ref().ok_or(SessionError::NoLegacyKey)?;
-        let json = session.to_python_json_vec()?;
-        self.check_plaintext(&json)?;
-        let value = legacy
-            .seal_to_string(&json, nonce)
-            .map_err(cookie_too_large)?;
-        cookie::check_len(&self.attributes.name, &value)?;
-        Ok(value)
+        headers: &[&[u8]],
+        now: u64,
+        rejected: &mut Option<SessionError>,
+        open: impl Fn(&str, u64) -> Result<S, SessionError>,
+    ) -> Option<S> {
+        let mut best: Option<S> = None;
+        for value in cookie::cookie_values(headers.iter().copied(), self.cookie_name()) {
+            match open(value, now) {
+                Ok(session) => {
+                    let newer = best
+                        .as_ref()
+                        .is_none_or(|b| session.state().issued_at > b.state().issued_at);
+                    if newer {
+                        best = Some(session);
+                    }
+                }
+                Err(error) => *rejected = Some(error),
+            }
+        }
+        best
     }
 
-    /// Opens a cookie value, strictly: envelope v1, then (with a legacy key,
-    /// when the value has the Python format's `.` separators) the Python
-    /// format.
+    /// Opens one cookie value strictly: envelope v1, then (for a value with
+    /// the `.` separators of the legacy formats) a [`Legacy`] source bound
+    /// to this codec's own cookie name.
     ///
-    /// # Errors
-    /// As [`SessionCodec::open_at`].
-    pub fn open(&self, value: &str) -> Result<Session, SessionError> {
-        self.open_at(value, now())
-    }
-
-    /// Opens a cookie value at time `now` (Unix seconds).
-    ///
-    /// The value's length is checked first; nothing is decompressed or parsed
-    /// before the cookie is authenticated, and nothing is allocated past
-    /// [`Options::max_plaintext_len`] before it is. The plaintext must then
-    /// be a JSON object as [`Session::from_json`] describes.
+    /// Checks run in this order: length, shape, key id, **authenticity**,
+    /// the idle timeout and clock skew, the absolute timeout, and only then
+    /// the plaintext: its metadata and its JSON, which must be an object
+    /// as [`Session::from_json`] describes.
     ///
     /// ```
-    /// use sealed_session::{ErrorKind, Key, Keyring, Options, Session, SessionCodec};
+    /// use sealed_session::{ErrorKind, Key, Keyring, Session, SessionCodec};
     ///
     /// let old = Key::from_bytes([1; 32]);
     /// let new = Key::from_bytes([2; 32]);
-    /// let before = SessionCodec::new(Keyring::new(1, &old), Options::new());
-    /// let value = before.seal(&Session::new())?;
+    /// let before = SessionCodec::builder(Keyring::new(1, &old)).build()?;
+    /// let mut session = Session::new();
+    /// session.insert("a", 1)?;
+    /// let value = before.seal(&session)?;
     ///
     /// // After a key rotation the old cookie still opens, and asks to be re-sealed.
-    /// let after = SessionCodec::new(Keyring::new(2, &new).with_key(1, &old)?, Options::new());
+    /// let after = SessionCodec::builder(Keyring::new(2, &new).with_key(1, &old)?).build()?;
     /// assert!(after.open(&value)?.reseal_advised());
     ///
     /// // Another cookie name: not authentic.
-    /// let other = after.clone().with_cookie_name("other")?;
+    /// let other = SessionCodec::builder(Keyring::new(1, &old)).cookie_name("__Host-other").build()?;
     /// assert_eq!(other.open(&value).unwrap_err().cookie_kind(), Some(ErrorKind::Unauthentic));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
     /// - [`SessionError::Cookie`] with the core's kind: `Unauthentic`,
-    ///   `Expired`, `IssuedInFuture`, `Malformed`, `UnknownVersion`,
-    ///   `UnknownKeyId`, or `TooLarge` (also when `name=value` exceeds
-    ///   [`MAX_COOKIE_LEN`](crate::MAX_COOKIE_LEN));
-    /// - [`SessionError::InvalidJson`], [`SessionError::TooDeep`],
-    ///   [`SessionError::InvalidBytes`] for an authentic plaintext that is
-    ///   not a valid session.
-    pub fn open_at(&self, value: &str, now: u64) -> Result<Session, SessionError> {
-        if cookie::check_len(&self.attributes.name, value).is_err() {
-            return Err(ErrorKind::TooLarge.into());
-        }
-        match self.codec.open_to_vec(value, self.context(), now) {
-            Ok(opened) => {
-                let map = json::parse(&opened.plaintext)?;
-                let reseal = opened.reseal_advised || self.seal_format == SealFormat::Legacy;
-                Ok(Session::opened(map, Some(opened.issued_at), reseal))
-            }
-            // Only a value with a `.` can be a legacy cookie, and v1 never
-            // decodes one: other values keep their v1 error.
+    ///   `Expired` (the idle timeout), `IssuedInFuture`, `Malformed`,
+    ///   `UnknownVersion`, `UnknownKeyId`, or `TooLarge` (a name and value
+    ///   over 4096 bytes);
+    /// - [`SessionError::LifetimeExceeded`]: past the absolute timeout;
+    /// - [`SessionError::LegacyNoLongerAccepted`];
+    /// - [`SessionError::InvalidSession`], [`SessionError::InvalidJson`],
+    ///   [`SessionError::TooDeep`], [`SessionError::InvalidBytes`]: an
+    ///   authentic plaintext that is not a session.
+    pub fn open(&self, value: &str) -> Result<Session, SessionError> {
+        let now = self.inner.clock.now();
+        match self.open_v1(value, now) {
+            Ok((entries, state)) => Ok(Session::from_parts(entries, state)),
             Err(error)
-                if self.legacy.is_some()
-                    && value.contains('.')
-                    && error.kind() == ErrorKind::Malformed =>
+                if error.cookie_kind() == Some(ErrorKind::Malformed) && value.contains('.') =>
             {
-                self.open_legacy(value)
+                let source = self
+                    .inner
+                    .legacy
+                    .iter()
+                    .find(|source| source.cookie_name == self.inner.attributes.name);
+                match source {
+                    Some(source) => self.open_with(source, value, now),
+                    None => Err(error),
+                }
             }
-            Err(error) => Err(error.into()),
+            Err(error) => Err(error),
         }
     }
 
-    /// Opens a Python EncryptedSession cookie value. Such a session always
-    /// has [`Session::reseal_advised`] set while the codec writes
-    /// [`SealFormat::V1`].
+    /// Opens a cookie value of a legacy format (tried against each
+    /// [`Legacy`] source, whatever its cookie name): for a value the caller
+    /// took from the legacy cookie itself.
     ///
     /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sealed_session::{Key, Keyring, Legacy, ManualClock, SessionCodec};
     ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
     /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
-    /// let codec = codec.with_legacy_key(&python_key);
+    /// let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+    ///     .clock(ManualClock::new(1_800_000_100))
+    ///     .accept_legacy(Legacy::encrypted_session(&python_key).since(start).until(start + Duration::from_secs(86_400)))
+    ///     .build()?;
     /// let session = codec.open_legacy("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==")?;
     /// assert_eq!(session.get::<u32>("answer")?, Some(42));
-    /// assert!(session.reseal_advised() && session.issued_at().is_none());
+    /// assert!(session.reseal_advised());
+    /// assert_eq!(session.created_at(), Some(1_800_000_000)); // the migration's start, not now
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// [`SessionError::NoLegacyKey`] without a legacy key; a
-    /// [`SessionError::Cookie`] of kind `Unauthentic`, `Malformed` or
-    /// `TooLarge`; [`SessionError::InvalidJson`], [`SessionError::TooDeep`],
-    /// [`SessionError::InvalidBytes`] for an authentic plaintext that is not
-    /// a valid session.
+    /// [`SessionError::LegacyNoLongerAccepted`] past the end date; a
+    /// [`SessionError::Cookie`] of kind `Unauthentic`, `Malformed`,
+    /// `TooLarge` (or, for Flask cookies, `Expired` and `IssuedInFuture`);
+    /// [`SessionError::LifetimeExceeded`] past the migration's start plus
+    /// the absolute timeout; [`SessionError::InvalidJson`],
+    /// [`SessionError::TooDeep`], [`SessionError::InvalidBytes`]. Without
+    /// any legacy source, `Malformed`.
     pub fn open_legacy(&self, value: &str) -> Result<Session, SessionError> {
-        let legacy = self.legacy.as_ref().ok_or(SessionError::NoLegacyKey)?;
-        if cookie::check_len(&self.attributes.name, value).is_err() {
+        let now = self.inner.clock.now();
+        let mut last = SessionError::from(ErrorKind::Malformed);
+        for source in &self.inner.legacy {
+            match self.open_with(source, value, now) {
+                Ok(session) => return Ok(session),
+                Err(error) => last = error,
+            }
+        }
+        Err(last)
+    }
+
+    fn open_with(
+        &self,
+        source: &LegacySource,
+        value: &str,
+        now: u64,
+    ) -> Result<Session, SessionError> {
+        let migrating = self.inner.seal_format == SealFormat::V1;
+        let (entries, state) = source.open(value, now, migrating, self.inner.absolute)?;
+        Ok(Session::from_parts(entries, state))
+    }
+
+    /// Re-seals a legacy cookie as an envelope v1 cookie with the same
+    /// values; the session counts as created when the migration started.
+    ///
+    /// # Errors
+    /// As [`SessionCodec::open_legacy`], then as [`SessionCodec::seal`].
+    pub fn migrate(&self, legacy_value: &str) -> Result<String, SessionError> {
+        let session = self.open_legacy(legacy_value)?;
+        let now = self.inner.clock.now();
+        self.seal_v1(&session, now)
+    }
+
+    /// Seals `session` into a cookie value, in the [`SealFormat`] chosen.
+    /// A new session (or one regenerated) gets a fresh id and its creation
+    /// time here.
+    ///
+    /// ```
+    /// use sealed_session::{FixedRandom, Key, Keyring, ManualClock, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([0; 32])))
+    ///     .clock(ManualClock::new(1_700_000_000))
+    ///     .random(FixedRandom::new([9]))
+    ///     .build()?;
+    /// let mut session = Session::new();
+    /// session.insert("a", 1)?;
+    /// let value = codec.seal(&session)?;
+    /// assert!(value.starts_with("AQABAAAAAGVT8QAJCQkJ")); // version 1, key 1, the time, the nonce
+    /// let opened = codec.open(&value)?;
+    /// assert_eq!(opened.get::<u8>("a")?, Some(1));
+    /// assert_eq!(opened.issued_at(), Some(1_700_000_000));
+    /// assert_eq!(opened.id().unwrap().to_string(), "CQkJCQkJCQkJCQkJCQkJCQ");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SessionError::CookieTooLarge`] when the cookie's name and value
+    /// would exceed [`MAX_COOKIE_LEN`](crate::cookie::MAX_COOKIE_LEN) bytes; a
+    /// [`SessionError::Cookie`] of kind `TooLarge` when the plaintext
+    /// exceeds the builder's `max_plaintext_len`; [`SessionError::Random`].
+    pub fn seal(&self, session: &Session) -> Result<String, SessionError> {
+        let now = self.inner.clock.now();
+        self.seal_at(session, now)
+    }
+
+    fn seal_at(&self, session: &Session, now: u64) -> Result<String, SessionError> {
+        match self.inner.seal_format {
+            SealFormat::V1 => self.seal_v1(session, now),
+            SealFormat::Legacy => self.seal_legacy(session),
+        }
+    }
+
+    fn seal_v1(&self, session: &Session, now: u64) -> Result<String, SessionError> {
+        let bound = META_WITH_ID_LEN + session.json_len_bound() + self.inner.padding;
+        self.seal_payload(&session.state, now, bound, true, |out| {
+            session.write_json(out);
+            Ok(())
+        })
+    }
+
+    fn seal_legacy(&self, session: &Session) -> Result<String, SessionError> {
+        let codec = self
+            .inner
+            .legacy
+            .iter()
+            .find_map(LegacySource::encrypted_session)
+            .ok_or(SessionError::Unserializable)?;
+        let json = Zeroizing::new(session.to_python_json()?);
+        if json.len() > self.inner.codec.options().max_plaintext_len() {
             return Err(ErrorKind::TooLarge.into());
         }
-        let json = legacy.open_to_vec(value)?;
-        let map = json::parse(&json)?;
-        Ok(Session::opened(
-            map,
-            None,
-            self.seal_format == SealFormat::V1,
-        ))
-    }
-
-    /// Opens the request's cookie leniently: no cookie gives a new session,
-    /// and so does a cookie that does not open, whatever the reason. Such a
-    /// replacement is marked modified, so that [`SessionCodec::save`]
-    /// deletes the stale cookie unless the handler fills the session.
-    ///
-    /// ```
-    /// use sealed_session::{CookieOutcome, Key, Keyring, Options, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([3; 32])), Options::new());
-    /// assert!(!codec.open_or_new(None).modified());
-    /// let forged = codec.open_or_new(Some("AQABAAAAAGVT8QAJCQkJ"));
-    /// assert!(forged.is_empty() && forged.modified());
-    /// assert!(matches!(codec.save(&forged)?, CookieOutcome::Delete(_)));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub fn open_or_new(&self, value: Option<&str>) -> Session {
-        self.open_or_new_at(value, now())
-    }
-
-    /// [`SessionCodec::open_or_new`] at time `now` (Unix seconds).
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let value = codec.seal_at(&Session::new(), 100, &mut sealed_session::FixedNonce([0; 16]))?;
-    /// assert!(!codec.open_or_new_at(Some(&value), 100).modified());
-    /// // Long expired: a new session that deletes the cookie when saved.
-    /// assert!(codec.open_or_new_at(Some(&value), 100 + 365 * 86_400).modified());
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub fn open_or_new_at(&self, value: Option<&str>, now: u64) -> Session {
-        match value {
-            None => Session::new(),
-            Some(value) => self
-                .open_at(value, now)
-                .unwrap_or_else(|_| Session::replacing_rejected()),
+        let mut nonce = [0u8; 16];
+        self.inner.random.fill(&mut nonce)?;
+        let value = codec
+            .seal_to_string(json.as_bytes(), &mut FixedNonce(nonce))
+            .map_err(too_large)?;
+        if !cookie::fits(self.cookie_name(), &value) {
+            return Err(SessionError::CookieTooLarge);
         }
+        Ok(value)
     }
 
-    /// Re-seals a Python EncryptedSession cookie as an envelope v1 cookie
-    /// with the same values, with a fresh [`OsNonce`] and the system clock.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
-    /// let codec = codec.with_legacy_key(&python_key);
-    /// let v1 = codec.migrate("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==")?;
-    /// assert!(v1.starts_with("AQAB"));
-    /// assert_eq!(codec.open(&v1)?.get::<u32>("answer")?, Some(42));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`SessionCodec::migrate_at`], plus [`SessionError::Random`].
-    pub fn migrate(&self, legacy_value: &str) -> Result<String, SessionError> {
-        self.migrate_at(legacy_value, now(), &mut OsNonce::new()?)
-    }
-
-    /// Re-seals a Python EncryptedSession cookie as an envelope v1 cookie
-    /// issued at `now`, with nonces from `nonce`.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let python_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
-    /// let codec = codec.with_legacy_key(&python_key);
-    /// let v1 = codec.migrate_at("u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==", 1_700_000_000, &mut sealed_session::FixedNonce([3; 16]))?;
-    /// assert_eq!(codec.open_at(&v1, 1_700_000_000)?.issued_at(), Some(1_700_000_000));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`SessionCodec::open_legacy`], then as sealing v1 in
-    /// [`SessionCodec::seal_at`].
-    pub fn migrate_at<N: NonceSource + ?Sized>(
+    /// Seals `state`'s metadata and the body `write_body` appends (within
+    /// `bound` bytes in all) at `now`.
+    fn seal_payload(
         &self,
-        legacy_value: &str,
+        state: &State,
         now: u64,
-        nonce: &mut N,
+        bound: usize,
+        paddable: bool,
+        write_body: impl FnOnce(&mut Vec<u8>) -> Result<(), SessionError>,
     ) -> Result<String, SessionError> {
-        let session = self.open_legacy(legacy_value)?;
-        self.seal_v1(&session, now, nonce)
+        let mut meta = state.meta;
+        if meta.id.is_none() {
+            let mut id = [0u8; SessionId::LEN];
+            self.inner.random.fill(&mut id)?;
+            meta.id = Some(SessionId::from_bytes(id));
+        }
+        let created_at = meta.created_at.unwrap_or(now);
+        // Sized once: a vector that grows frees its old buffer unwiped.
+        let mut payload = Zeroizing::new(Vec::with_capacity(bound));
+        meta.write(created_at, &mut payload);
+        write_body(&mut payload)?;
+        if paddable {
+            payload::pad(&mut payload, self.inner.padding);
+        }
+        // The plaintext bound first, so that a `TooLarge` from the core
+        // seal can only mean a cookie too long.
+        if payload.len() > self.inner.codec.options().max_plaintext_len() {
+            return Err(ErrorKind::TooLarge.into());
+        }
+        let mut nonce = [0u8; 16];
+        self.inner.random.fill(&mut nonce)?;
+        self.inner
+            .codec
+            .seal_to_string(&payload, &self.inner.context, now, &mut FixedNonce(nonce))
+            .map_err(too_large)
     }
 
-    /// Decides what the response does with the cookie, Flask's way, with a
-    /// fresh [`OsNonce`] and the system clock:
-    /// - an empty session: [`CookieOutcome::Delete`] if it was modified
-    ///   (emptied, or replaced a cookie that did not open), else
-    ///   [`CookieOutcome::Unchanged`];
-    /// - otherwise [`CookieOutcome::Set`] if it was modified, if a re-seal is
-    ///   advised, or if it is permanent and refreshed on each request; else
-    ///   [`CookieOutcome::Unchanged`].
+    /// Opens an envelope v1 value into its authenticated plaintext and the
+    /// state it says, checking both timeouts.
+    fn open_payload(
+        &self,
+        value: &str,
+        now: u64,
+    ) -> Result<(Zeroizing<Vec<u8>>, usize, State), SessionError> {
+        let opened = self
+            .inner
+            .codec
+            .open_to_vec(value, &self.inner.context, now)?;
+        let (issued_at, reseal_advised) = (opened.issued_at, opened.reseal_advised);
+        let plaintext = Zeroizing::new(opened.plaintext);
+        let (meta, body) = Meta::read(&plaintext)?;
+        let offset = plaintext.len() - body.len();
+        let created_at = meta.created_at.unwrap_or(issued_at);
+        if now.saturating_sub(created_at) > self.inner.absolute {
+            return Err(SessionError::LifetimeExceeded);
+        }
+        let mut state = State::default();
+        state.meta = Meta {
+            created_at: Some(created_at),
+            ..meta
+        };
+        state.issued_at = Some(issued_at);
+        state.reseal_advised = reseal_advised || self.inner.seal_format == SealFormat::Legacy;
+        Ok((plaintext, offset, state))
+    }
+
+    fn open_v1(&self, value: &str, now: u64) -> Result<(json::Entries, State), SessionError> {
+        let (plaintext, offset, state) = self.open_payload(value, now)?;
+        let entries = json::split(&plaintext[offset..])?;
+        Ok((entries, state))
+    }
+
+    /// Decides what the response does with the session cookie, and seals
+    /// it when it must be set:
+    /// - an empty session: deleted if it was emptied or replaced a cookie
+    ///   that did not open, else left alone;
+    /// - otherwise set if it was modified, a re-seal is advised (an older
+    ///   key, a legacy format), or its [`Refresh`] is due; else left alone.
     ///
-    /// A permanent session's cookie has `Max-Age` set to the lifetime;
-    /// others end with the browser session.
+    /// A permanent session's cookie gets `Max-Age`: the idle timeout, or
+    /// what is left of the absolute timeout if that is less. Others end
+    /// with the browser session (and on the server at the idle timeout).
+    /// A legacy cookie under another name that came with the request is
+    /// deleted.
     ///
     /// ```
-    /// use sealed_session::{CookieOutcome, Key, Keyring, Options, Session, SessionCodec};
+    /// use std::time::Duration;
+    /// use sealed_session::{CookieOutcome, Key, Keyring, Session, SessionCodec};
     ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([5; 32])), Options::new())
-    ///     .with_lifetime(3600);
-    /// assert_eq!(codec.save(&Session::new())?, CookieOutcome::Unchanged);
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([5; 32])))
+    ///     .idle_timeout(Duration::from_secs(3600))
+    ///     .build()?;
+    /// assert_eq!(codec.save(&Session::new())?.session_cookie, CookieOutcome::Unchanged);
     ///
     /// let mut session = Session::new();
     /// session.insert("cart", [3, 4])?;
     /// session.set_permanent(true);
-    /// let outcome = codec.save(&session)?;
-    /// assert!(outcome.set_cookie().unwrap().ends_with("; Path=/; Max-Age=3600"));
-    /// # Ok::<(), sealed_session::SessionError>(())
+    /// let saved = codec.save(&session)?;
+    /// assert!(saved.session_cookie.set_cookie().unwrap().ends_with("; Path=/; Max-Age=3600"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// # Errors
-    /// As [`SessionCodec::seal_at`], plus [`SessionError::Random`] and
-    /// [`SessionError::InvalidCookieAttribute`] when the attributes break a
-    /// browser rule (`SameSite=None` or a `__Secure-`/`__Host-` name without
-    /// `Secure`, a `__Host-` cookie with a `Domain` or a `Path` other than
-    /// `/`).
-    pub fn save(&self, session: &Session) -> Result<CookieOutcome, SessionError> {
-        match self.decide(session) {
-            Decision::Set => self.save_at(session, now(), &mut OsNonce::new()?),
-            Decision::Delete => Ok(CookieOutcome::Delete(self.delete_cookie_header()?)),
-            Decision::Unchanged => Ok(CookieOutcome::Unchanged),
-        }
-    }
-
-    /// [`SessionCodec::save`] issuing at `now` (Unix seconds) with nonces
-    /// from `nonce`.
-    ///
-    /// ```
-    /// use sealed_session::{CookieOutcome, FixedNonce, Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// let mut session = Session::new();
-    /// session.insert("a", 1)?;
-    /// let outcome = codec.save_at(&session, 1_700_000_000, &mut FixedNonce([0; 16]))?;
-    /// let value = codec.seal_at(&session, 1_700_000_000, &mut FixedNonce([0; 16]))?;
-    /// assert_eq!(outcome, CookieOutcome::Set(codec.set_cookie_header(&value, false)?));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As [`SessionCodec::save`], without [`SessionError::Random`].
-    pub fn save_at<N: NonceSource + ?Sized>(
-        &self,
-        session: &Session,
-        now: u64,
-        nonce: &mut N,
-    ) -> Result<CookieOutcome, SessionError> {
-        match self.decide(session) {
+    /// As [`SessionCodec::seal`].
+    pub fn save(&self, session: &Session) -> Result<Saved, SessionError> {
+        let now = self.inner.clock.now();
+        let empty = session.entries().is_empty();
+        let session_cookie = match self.decide(&session.state, empty, now) {
+            Decision::Unchanged => CookieOutcome::Unchanged,
+            Decision::Delete => CookieOutcome::Delete(self.delete_cookie_header()),
             Decision::Set => {
-                let value = self.seal_at(session, now, nonce)?;
-                let header = self.set_cookie_header(&value, session.map_permanent())?;
-                Ok(CookieOutcome::Set(header))
+                let value = self.seal_at(session, now)?;
+                CookieOutcome::Set(self.set_cookie_header(&value, &session.state, now)?)
             }
-            Decision::Delete => Ok(CookieOutcome::Delete(self.delete_cookie_header()?)),
-            Decision::Unchanged => Ok(CookieOutcome::Unchanged),
-        }
+        };
+        Ok(self.saved(session_cookie, &session.state))
     }
 
-    /// The `Set-Cookie` header value for a cookie value: the attributes, and
-    /// `Max-Age` set to the lifetime when `permanent`.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, SameSite, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([0; 32])), Options::new())
-    ///     .with_cookie_name("__Host-id")?
-    ///     .with_same_site(SameSite::Strict)
-    ///     .with_lifetime(600);
-    /// assert_eq!(
-    ///     codec.set_cookie_header("AQAB", true)?,
-    ///     "__Host-id=AQAB; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=600"
-    /// );
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
+    /// Opens one typed cookie value strictly; see [`TypedSession`].
     ///
     /// # Errors
-    /// [`SessionError::CookieTooLarge`] when `name=value` exceeds
-    /// [`MAX_COOKIE_LEN`](crate::MAX_COOKIE_LEN) bytes (nothing is
-    /// truncated); [`SessionError::InvalidCookieAttribute`] when `value` has
-    /// characters a cookie cannot carry or the attributes break a browser
-    /// rule.
-    pub fn set_cookie_header(&self, value: &str, permanent: bool) -> Result<String, SessionError> {
-        self.attributes
-            .set_cookie(value, permanent.then_some(self.lifetime))
-    }
-
-    /// The `Set-Cookie` header value that deletes the cookie: empty value,
-    /// the same `Path` and `Domain`, `Max-Age=0` and an `Expires` in the
-    /// past.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([0; 32])), Options::new());
-    /// assert_eq!(
-    ///     codec.delete_cookie_header()?,
-    ///     "session=; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
-    /// );
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::InvalidCookieAttribute`] when the attributes break a
-    /// browser rule.
-    pub fn delete_cookie_header(&self) -> Result<String, SessionError> {
-        self.attributes.delete_cookie()
-    }
-
-    fn context(&self) -> &[u8] {
-        self.context
-            .as_deref()
-            .unwrap_or(self.attributes.name.as_bytes())
-    }
-
-    fn seal_v1<N: NonceSource + ?Sized>(
+    /// As [`SessionCodec::open`], with [`SessionError::InvalidSession`] for
+    /// an authentic plaintext that is not exactly one postcard value of
+    /// type `T`.
+    pub fn open_typed<T: DeserializeOwned>(
         &self,
-        session: &Session,
+        value: &str,
+    ) -> Result<TypedSession<T>, SessionError> {
+        let now = self.inner.clock.now();
+        self.open_typed_at(value, now)
+    }
+
+    fn open_typed_at<T: DeserializeOwned>(
+        &self,
+        value: &str,
         now: u64,
-        nonce: &mut N,
-    ) -> Result<String, SessionError> {
-        let json = session.to_json_vec()?;
-        self.check_plaintext(&json)?;
-        let value = self
-            .codec
-            .seal_to_string(&json, self.context(), now, nonce)
-            .map_err(cookie_too_large)?;
-        cookie::check_len(&self.attributes.name, &value)?;
-        Ok(value)
-    }
-
-    /// Checks the plaintext bound first, so that a `TooLarge` from the core
-    /// seal can only mean the cookie text would be too long.
-    fn check_plaintext(&self, json: &[u8]) -> Result<(), SessionError> {
-        if json.len() > self.options.max_plaintext_len() {
-            return Err(ErrorKind::TooLarge.into());
+    ) -> Result<TypedSession<T>, SessionError> {
+        let (plaintext, offset, state) = self.open_payload(value, now)?;
+        if offset == 0 {
+            // A bare JSON object is not a typed session.
+            return Err(SessionError::InvalidSession);
         }
-        Ok(())
+        let body = &plaintext[offset..];
+        let value = match postcard::take_from_bytes::<T>(body) {
+            Ok((value, [])) => value,
+            _ => return Err(SessionError::InvalidSession),
+        };
+        Ok(TypedSession::from_parts(Some(value), state))
     }
 
-    fn decide(&self, session: &Session) -> Decision {
-        let map = session.map();
-        if map.is_empty() {
-            return if session.modified() {
+    /// Seals a typed session: its metadata and the value as postcard,
+    /// always as envelope v1.
+    ///
+    /// # Errors
+    /// As [`SessionCodec::seal`], plus [`SessionError::Unserializable`]
+    /// when postcard cannot serialize the value.
+    pub fn seal_typed<T: Serialize>(
+        &self,
+        session: &TypedSession<T>,
+    ) -> Result<String, SessionError> {
+        let now = self.inner.clock.now();
+        self.seal_typed_at(session, now)
+    }
+
+    fn seal_typed_at<T: Serialize>(
+        &self,
+        session: &TypedSession<T>,
+        now: u64,
+    ) -> Result<String, SessionError> {
+        let body = Zeroizing::new(match session.value() {
+            Some(value) => {
+                postcard::to_allocvec(value).map_err(|_| SessionError::Unserializable)?
+            }
+            None => Vec::new(),
+        });
+        let bound = META_WITH_ID_LEN + body.len();
+        self.seal_payload(&session.state, now, bound, false, |out| {
+            out.extend_from_slice(&body);
+            Ok(())
+        })
+    }
+
+    /// [`SessionCodec::save`] for a typed session: an empty one (no value)
+    /// is deleted when it was cleared.
+    ///
+    /// # Errors
+    /// As [`SessionCodec::seal_typed`].
+    pub fn save_typed<T: Serialize>(
+        &self,
+        session: &TypedSession<T>,
+    ) -> Result<Saved, SessionError> {
+        let now = self.inner.clock.now();
+        let empty = session.value().is_none();
+        let session_cookie = match self.decide(&session.state, empty, now) {
+            Decision::Unchanged => CookieOutcome::Unchanged,
+            Decision::Delete => CookieOutcome::Delete(self.delete_cookie_header()),
+            Decision::Set => {
+                let value = self.seal_typed_at(session, now)?;
+                CookieOutcome::Set(self.set_cookie_header(&value, &session.state, now)?)
+            }
+        };
+        Ok(self.saved(session_cookie, &session.state))
+    }
+
+    /// The `Set-Cookie` header value that deletes the session cookie: empty
+    /// value, the same attributes, `Max-Age=0` and an `Expires` in the past.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, SessionCodec};
+    ///
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([0; 32]))).build()?;
+    /// assert_eq!(
+    ///     codec.delete_cookie_header(),
+    ///     "__Host-session=; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+    /// );
+    /// # Ok::<(), sealed_session::ConfigError>(())
+    /// ```
+    #[must_use]
+    pub fn delete_cookie_header(&self) -> String {
+        self.inner.attributes.delete_cookie()
+    }
+
+    fn set_cookie_header(
+        &self,
+        value: &str,
+        state: &State,
+        now: u64,
+    ) -> Result<String, SessionError> {
+        let inner = &self.inner;
+        let max_age = state.meta.permanent.then(|| {
+            let created = state.meta.created_at.unwrap_or(now);
+            let left = created.saturating_add(inner.absolute).saturating_sub(now);
+            inner.idle.min(left)
+        });
+        inner
+            .attributes
+            .set_cookie(value, max_age)
+            .ok_or(SessionError::CookieTooLarge)
+    }
+
+    fn saved(&self, session_cookie: CookieOutcome, state: &State) -> Saved {
+        let legacy_cookie = state
+            .legacy_cookie
+            .and_then(|index| self.inner.legacy.get(index))
+            .map(LegacySource::delete_cookie);
+        Saved {
+            session_cookie,
+            legacy_cookie,
+        }
+    }
+
+    fn decide(&self, state: &State, empty: bool, now: u64) -> Decision {
+        if empty {
+            return if state.modified() || state.replaces_rejected {
                 Decision::Delete
             } else {
                 Decision::Unchanged
             };
         }
-        let refresh = self.refresh_each_request && session.map_permanent();
-        if session.modified() || session.reseal_advised() || refresh {
+        let refresh = match self.inner.refresh {
+            Refresh::EachRequest => true,
+            Refresh::After(interval) => state
+                .issued_at
+                .is_some_and(|issued| now.saturating_sub(issued) >= interval.as_secs()),
+            Refresh::Never => false,
+        };
+        if state.modified() || state.reseal_advised || refresh {
             Decision::Set
         } else {
             Decision::Unchanged
@@ -945,9 +756,26 @@ enum Decision {
     Delete,
 }
 
+/// Sessions and typed sessions alike.
+trait HasState {
+    fn state(&self) -> &State;
+}
+
+impl HasState for Session {
+    fn state(&self) -> &State {
+        &self.state
+    }
+}
+
+impl<T> HasState for TypedSession<T> {
+    fn state(&self) -> &State {
+        &self.state
+    }
+}
+
 /// After the plaintext bound is checked, a `TooLarge` seal means the cookie
 /// text would be too long.
-fn cookie_too_large(error: sealed_session_core::Error) -> SessionError {
+fn too_large(error: sealed_session_core::Error) -> SessionError {
     if error.kind() == ErrorKind::TooLarge {
         SessionError::CookieTooLarge
     } else {

@@ -1,10 +1,11 @@
-//! The error type of the session layer.
+//! The errors of the session layer: per-request [`SessionError`]s and the
+//! [`ConfigError`] a builder returns once, at start-up.
 
 use core::fmt;
 
 use sealed_session_core::{Error, ErrorKind};
 
-/// Why a session operation failed.
+/// Why a session operation failed, or why a cookie was rejected.
 ///
 /// Errors never contain session data or key material, so they are safe to
 /// log. Anything about authenticity is the core's single opaque
@@ -15,36 +16,55 @@ pub enum SessionError {
     /// The cookie did not open or seal: the core error's kind says why
     /// (`Unauthentic`, `Expired`, `Malformed`, `TooLarge`, ...).
     Cookie(Error),
-    /// The authentic plaintext is not a UTF-8 JSON object (includes `NaN`
-    /// and `Infinity`, lone surrogates, and trailing data).
+    /// The session is older than the absolute timeout: it was created
+    /// longer ago than
+    /// [`SessionCodecBuilder::absolute_timeout`](crate::SessionCodecBuilder::absolute_timeout),
+    /// however often it was refreshed since.
+    LifetimeExceeded,
+    /// A cookie in a legacy format was presented after the end date of its
+    /// acceptance ([`Legacy::until`](crate::Legacy::until)).
+    LegacyNoLongerAccepted,
+    /// The authentic plaintext is not a session: its metadata prefix is
+    /// malformed (see the crate docs, "Where the session's data lives").
+    InvalidSession,
+    /// The authentic plaintext's body is not a UTF-8 JSON object (includes
+    /// `NaN` and `Infinity`, numbers beyond the range of an `f64`, lone
+    /// surrogates, and trailing data).
     InvalidJson,
     /// The session nests arrays and objects deeper than
-    /// [`MAX_DEPTH`](crate::MAX_DEPTH).
+    /// [`Session::MAX_DEPTH`](crate::Session::MAX_DEPTH).
     TooDeep,
-    /// An object tagged `"__type__": "bytes"` is not exactly
-    /// `{"__type__": "bytes", "b": "<padded standard base64>"}`.
+    /// A tagged byte string, `{" b": "<padded standard base64>"}` (or the
+    /// Python format's `{"__type__": "bytes", "b": …}`), is malformed.
     InvalidBytes,
-    /// The stored value does not deserialize as the requested type.
+    /// The stored value does not deserialize as the requested type
+    /// (including a number that does not fit it, such as `1e400` as an
+    /// `f64`).
     WrongType,
     /// The value does not serialize as JSON (for example a map whose keys are
-    /// not strings).
+    /// not strings, or a float that is NaN or infinite), or a typed session
+    /// does not serialize as postcard.
     Unserializable,
-    /// The cookie (`name=value`) would exceed
-    /// [`MAX_COOKIE_LEN`](crate::MAX_COOKIE_LEN) bytes. Nothing is truncated.
+    /// The key is reserved: `_permanent` is Flask's permanent flag, set with
+    /// [`Session::set_permanent`](crate::Session::set_permanent).
+    ReservedKey,
+    /// The cookie would be larger than browsers keep: its name and value
+    /// together over [`MAX_COOKIE_LEN`](crate::cookie::MAX_COOKIE_LEN) bytes.
+    /// Nothing is truncated.
     CookieTooLarge,
-    /// A cookie name, path or domain has characters a `Set-Cookie` header
-    /// cannot carry, or the attributes break a cookie-prefix rule
-    /// (`__Host-`, `__Secure-`) or `SameSite=None` without `Secure`.
-    InvalidCookieAttribute,
-    /// A Python (legacy) cookie was sealed or opened, but the codec has no
-    /// legacy key.
-    NoLegacyKey,
     /// The operating system's random number generator failed.
     Random,
 }
 
 impl SessionError {
     /// The core error kind, when this is a [`SessionError::Cookie`].
+    ///
+    /// ```
+    /// use sealed_session::{ErrorKind, SessionError};
+    ///
+    /// assert_eq!(SessionError::from(ErrorKind::Expired).cookie_kind(), Some(ErrorKind::Expired));
+    /// assert_eq!(SessionError::InvalidJson.cookie_kind(), None);
+    /// ```
     #[must_use]
     pub const fn cookie_kind(&self) -> Option<ErrorKind> {
         match self {
@@ -54,18 +74,27 @@ impl SessionError {
     }
 
     /// A short, stable, lower-case description, safe to show to anyone.
+    ///
+    /// ```
+    /// use sealed_session::{ErrorKind, SessionError};
+    ///
+    /// assert_eq!(SessionError::from(ErrorKind::Unauthentic).as_str(), "not authentic");
+    /// assert_eq!(SessionError::LifetimeExceeded.as_str(), "session lifetime exceeded");
+    /// ```
     #[must_use]
     pub const fn as_str(&self) -> &'static str {
         match self {
             Self::Cookie(error) => error.kind().as_str(),
+            Self::LifetimeExceeded => "session lifetime exceeded",
+            Self::LegacyNoLongerAccepted => "legacy cookie no longer accepted",
+            Self::InvalidSession => "authentic plaintext is not a session",
             Self::InvalidJson => "session is not a JSON object",
             Self::TooDeep => "session nests too deep",
             Self::InvalidBytes => "malformed tagged bytes",
             Self::WrongType => "session value has another type",
-            Self::Unserializable => "value does not serialize as JSON",
+            Self::Unserializable => "value does not serialize",
+            Self::ReservedKey => "reserved session key",
             Self::CookieTooLarge => "cookie too large",
-            Self::InvalidCookieAttribute => "invalid cookie attribute",
-            Self::NoLegacyKey => "no legacy key",
             Self::Random => "OS random number generator failed",
         }
     }
@@ -97,3 +126,58 @@ impl core::error::Error for SessionError {
         }
     }
 }
+
+/// A configuration the
+/// [`SessionCodecBuilder`](crate::SessionCodecBuilder) refuses: the setting
+/// at fault and why. Returned once, by `build()`; a codec that was built
+/// never fails for configuration reasons afterwards.
+///
+/// ```
+/// use std::time::Duration;
+/// use sealed_session::{Key, Keyring, SessionCodec};
+///
+/// let error = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+///     .domain("example.com")
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(error.setting(), "domain");
+/// assert_eq!(
+///     error.to_string(),
+///     "invalid setting `domain`: a `__Host-` cookie (the default name `__Host-session`) \
+///      must not have a Domain; choose another cookie name, such as `__Secure-session`"
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    setting: &'static str,
+    reason: String,
+}
+
+impl ConfigError {
+    pub(crate) fn new(setting: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            setting,
+            reason: reason.into(),
+        }
+    }
+
+    /// The name of the builder method whose value is at fault.
+    #[must_use]
+    pub const fn setting(&self) -> &'static str {
+        self.setting
+    }
+
+    /// Why it is refused.
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid setting `{}`: {}", self.setting, self.reason)
+    }
+}
+
+impl core::error::Error for ConfigError {}

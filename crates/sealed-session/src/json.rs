@@ -1,27 +1,40 @@
-//! The session's JSON: strict parsing after authentication, the checks that
-//! keep a session valid, tagged bytes, and Python-compatible output.
+//! The session's JSON, kept as raw text: splitting an authentic plaintext
+//! into its top-level members, the checks every session value passes,
+//! tagged bytes, and rewriting for the Python EncryptedSession format.
+//!
+//! Values stay the exact text they were read as (serde_json's `raw_value`),
+//! so numbers keep their digits without `arbitrary_precision`, and member
+//! order is kept by the session itself without `preserve_order`: this
+//! crate turns on no serde_json feature that changes behaviour elsewhere in
+//! a user's build.
+//!
+//! The JSON convention is Flask's tagged JSON (`flask.json.tag`), so that a
+//! Flask app and a Rust service read each other's sessions: byte strings
+//! are `{" b": "<standard base64, padded>"}`. The Python EncryptedSession
+//! format has its own convention for bytes, `{"__type__": "bytes", "b":
+//! "<base64>"}`, converted at that format's boundary.
 
 use core::fmt;
-use std::io;
+use std::collections::HashMap;
 
 use base64ct::{Base64, Encoding};
-use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
 use crate::error::SessionError;
 
-/// How deep a session may nest arrays and objects, the session object itself
-/// counting as level 1. Deeper input is [`SessionError::TooDeep`] when
-/// opened or inserted. (The JSON parser's own hard stop, 127 levels, keeps
-/// even 10,000-deep input from overflowing the stack.)
-pub const MAX_DEPTH: usize = 100;
+/// See [`Session::MAX_DEPTH`](crate::Session::MAX_DEPTH).
+pub(crate) const MAX_DEPTH: usize = 100;
 
-/// The key of the tag that marks a byte value: `{"__type__": "bytes", "b": ...}`.
-pub const BYTES_TAG: &str = "__type__";
+/// See [`Bytes::TAG`].
+pub(crate) const BYTES_TAG: &str = " b";
 
-/// A byte string, stored in the session as the Python package stores
-/// `bytes`: `{"__type__": "bytes", "b": "<standard base64, padded>"}`.
+/// The members of a session object, in order, as raw JSON text.
+pub(crate) type Entries = Vec<(String, Box<RawValue>)>;
+
+/// A byte string, stored as Flask stores `bytes` in its session:
+/// `{" b": "<standard base64, padded>"}` (Flask's tagged JSON).
 ///
 /// Use it inside your own types to keep bytes anywhere in a session;
 /// [`Session::insert_bytes`](crate::Session::insert_bytes) and
@@ -33,27 +46,35 @@ pub const BYTES_TAG: &str = "__type__";
 ///
 /// let mut session = Session::new();
 /// session.insert("keys", vec![Bytes(vec![0, 1]), Bytes(b"hi".to_vec())])?;
-/// assert_eq!(
-///     String::from_utf8(session.to_json_vec()?).unwrap(),
-///     r#"{"keys":[{"__type__":"bytes","b":"AAE="},{"__type__":"bytes","b":"aGk="}]}"#
-/// );
+/// assert_eq!(session.to_json_string(), r#"{"keys":[{" b":"AAE="},{" b":"aGk="}]}"#);
 /// let keys: Vec<Bytes> = session.get("keys")?.unwrap();
 /// assert_eq!(keys[1].0, b"hi");
 /// # Ok::<(), sealed_session::SessionError>(())
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
 pub struct Bytes(pub Vec<u8>);
+
+impl Bytes {
+    /// The key of Flask's tag for byte strings: `{" b": "<base64>"}`.
+    pub const TAG: &'static str = BYTES_TAG;
+}
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Session values may be secrets: the length only.
+        write!(f, "Bytes({} bytes)", self.0.len())
+    }
+}
 
 impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry(BYTES_TAG, "bytes")?;
-        map.serialize_entry("b", &Base64::encode_string(&self.0))?;
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(BYTES_TAG, &Base64::encode_string(&self.0))?;
         map.end()
     }
 }
 
-impl<'de> Deserialize<'de> for Bytes {
+impl<'de> de::Deserialize<'de> for Bytes {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(BytesVisitor)
     }
@@ -65,220 +86,513 @@ impl<'de> Visitor<'de> for BytesVisitor {
     type Value = Bytes;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(r#"{"__type__": "bytes", "b": "<base64>"}"#)
+        f.write_str(r#"{" b": "<base64>"}"#)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Bytes, A::Error> {
-        let mut tagged = false;
-        let mut bytes = None;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                BYTES_TAG if !tagged => {
-                    if map.next_value::<String>()? != "bytes" {
-                        return Err(de::Error::custom("not a bytes tag"));
-                    }
-                    tagged = true;
+        let Some(key) = map.next_key::<String>()? else {
+            return Err(de::Error::custom("empty object"));
+        };
+        if key != BYTES_TAG {
+            return Err(de::Error::custom("not a bytes tag"));
+        }
+        let text = map.next_value::<String>()?;
+        if map.next_key::<IgnoredAny>()?.is_some() {
+            return Err(de::Error::custom("a bytes tag has one member"));
+        }
+        Base64::decode_vec(&text)
+            .map(Bytes)
+            .map_err(|_| de::Error::custom("invalid base64"))
+    }
+}
+
+/// The tagged JSON of `bytes`.
+pub(crate) fn tagged_bytes(bytes: &[u8]) -> Box<RawValue> {
+    let mut text = String::with_capacity(bytes.len() * 4 / 3 + 12);
+    text.push_str(r#"{" b":""#);
+    text.push_str(&Base64::encode_string(bytes));
+    text.push_str(r#""}"#);
+    // Base64 needs no escaping: always valid JSON.
+    RawValue::from_string(text).unwrap_or_default()
+}
+
+/// Splits an authentic plaintext into the members of its top-level object,
+/// after checking what a session must be: UTF-8 JSON (RFC 8259, no `NaN`
+/// or `Infinity`, numbers within the range of an `f64`), an object at the
+/// top, at most [`MAX_DEPTH`] levels, every `{" b": …}` a valid byte
+/// string. For a duplicate key the last value wins, at the first key's
+/// position, as in Python's `json.loads`.
+pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
+    let members: Members<'_> =
+        serde_json::from_slice(plaintext).map_err(|_| SessionError::InvalidJson)?;
+    let mut entries: Entries = Vec::with_capacity(members.0.len());
+    // Small sessions compare keys directly; large ones through an index.
+    let mut index: Option<HashMap<&str, usize>> = None;
+    for (key, value) in &members.0 {
+        check(value, 1)?;
+        if members.0.len() > 16 {
+            let index = index.get_or_insert_with(HashMap::new);
+            if let Some(&at) = index.get(key.as_str()) {
+                entries[at].1 = RawValue::to_owned(value);
+                continue;
+            }
+            index.insert(key.as_str(), entries.len());
+        } else if let Some(entry) = entries.iter_mut().find(|(k, _)| k == key) {
+            entry.1 = RawValue::to_owned(value);
+            continue;
+        }
+        entries.push((key.clone(), RawValue::to_owned(value)));
+    }
+    Ok(entries)
+}
+
+/// The members of one JSON object, borrowed from the text.
+struct Members<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> de::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MembersVisitor;
+
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    members.push((key, map.next_value::<&'de RawValue>()?));
                 }
-                "b" if bytes.is_none() => {
-                    let text = map.next_value::<String>()?;
-                    let decoded = Base64::decode_vec(&text)
-                        .map_err(|_| de::Error::custom("invalid base64"))?;
-                    bytes = Some(decoded);
-                }
-                _ => return Err(de::Error::custom("unexpected key")),
+                Ok(Members(members))
             }
         }
-        match (tagged, bytes) {
-            (true, Some(bytes)) => Ok(Bytes(bytes)),
-            _ => Err(de::Error::custom("incomplete bytes tag")),
+
+        deserializer.deserialize_map(MembersVisitor)
+    }
+}
+
+/// The elements of one JSON array, borrowed from the text.
+struct Elements<'a>(Vec<&'a RawValue>);
+
+impl<'de> de::Deserialize<'de> for Elements<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ElementsVisitor;
+
+        impl<'de> Visitor<'de> for ElementsVisitor {
+            type Value = Elements<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON array")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Elements<'de>, A::Error> {
+                let mut elements = Vec::new();
+                while let Some(element) = seq.next_element::<&'de RawValue>()? {
+                    elements.push(element);
+                }
+                Ok(Elements(elements))
+            }
         }
+
+        deserializer.deserialize_seq(ElementsVisitor)
+    }
+}
+
+/// Checks one value: nesting no deeper than [`MAX_DEPTH`] counting
+/// `depth_above` enclosing levels, numbers within `f64` range, and every
+/// `{" b": …}` a valid byte string.
+pub(crate) fn check(value: &RawValue, depth_above: usize) -> Result<(), SessionError> {
+    let mut deserializer = serde_json::Deserializer::from_str(value.get());
+    let seed = Check {
+        depth: depth_above,
+        tag: false,
+    };
+    match seed.deserialize(&mut deserializer) {
+        Ok(_) => Ok(()),
+        Err(error) => Err(checked_error(&error)),
+    }
+}
+
+/// The session error behind a failed [`Check`]: its custom messages carry
+/// the kind.
+fn checked_error(error: &serde_json::Error) -> SessionError {
+    let message = error.to_string();
+    if message.starts_with(TOO_DEEP) || message.starts_with("recursion limit exceeded") {
+        SessionError::TooDeep
+    } else if message.starts_with(INVALID_BYTES) {
+        SessionError::InvalidBytes
+    } else {
+        SessionError::InvalidJson
+    }
+}
+
+const TOO_DEEP: &str = "sealed-session: too deep";
+const INVALID_BYTES: &str = "sealed-session: invalid bytes";
+
+/// A validating walk over one value; see [`check`]. `tag` marks the value
+/// of a `" b"` member, which is kept so a one-member object can be
+/// decoded.
+#[derive(Clone, Copy)]
+struct Check {
+    depth: usize,
+    tag: bool,
+}
+
+/// What a [`Check`] saw: the text of a string in tag position, or
+/// anything else.
+enum Seen {
+    TagText(bool),
+    Other,
+}
+
+impl<'de> DeserializeSeed<'de> for Check {
+    type Value = Seen;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Seen, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Check {
+    type Value = Seen;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Seen, E> {
+        Ok(Seen::Other)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Seen, E> {
+        Ok(Seen::Other)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Seen, E> {
+        Ok(Seen::Other)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Seen, E> {
+        if v.is_finite() {
+            Ok(Seen::Other)
+        } else {
+            Err(E::custom("number out of range"))
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Seen, E> {
+        if self.tag {
+            return Ok(Seen::TagText(Base64::decode_vec(v).is_ok()));
+        }
+        Ok(Seen::Other)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Seen, E> {
+        Ok(Seen::Other)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Seen, A::Error> {
+        let inner = self.enter::<A::Error>()?;
+        while seq.next_element_seed(inner)?.is_some() {}
+        Ok(Seen::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Seen, A::Error> {
+        let inner = self.enter::<A::Error>()?;
+        let mut members = 0usize;
+        let mut bytes_tag = None;
+        while let Some(key) = map.next_key::<KeyKind>()? {
+            members += 1;
+            let seen = map.next_value_seed(Check {
+                tag: key.0,
+                ..inner
+            })?;
+            if key.0 {
+                bytes_tag = Some(seen);
+            }
+        }
+        // Flask decodes `{" b": …}` only when it is the one member.
+        match (members, bytes_tag) {
+            (1, Some(Seen::TagText(true))) | (2.., _) | (_, None) => Ok(Seen::Other),
+            (_, Some(_)) => Err(de::Error::custom(INVALID_BYTES)),
+        }
+    }
+}
+
+impl Check {
+    fn enter<E: de::Error>(self) -> Result<Self, E> {
+        let depth = self.depth + 1;
+        if depth > MAX_DEPTH {
+            return Err(E::custom(TOO_DEEP));
+        }
+        Ok(Self { depth, tag: false })
+    }
+}
+
+/// An object key: whether it is the bytes tag.
+struct KeyKind(bool);
+
+impl<'de> de::Deserialize<'de> for KeyKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyKind;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a key")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyKind, E> {
+                Ok(KeyKind(v == BYTES_TAG))
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
     }
 }
 
 /// Decodes a value that must be a tagged byte string.
-pub(crate) fn bytes_of(value: &Value) -> Result<Vec<u8>, SessionError> {
-    match value.as_object() {
-        Some(object) if is_tagged_bytes(object) => decode_tagged(object),
-        _ => Err(SessionError::WrongType),
+pub(crate) fn bytes_of(value: &RawValue) -> Result<Vec<u8>, SessionError> {
+    serde_json::from_str::<Bytes>(value.get())
+        .map(|bytes| bytes.0)
+        .map_err(|_| SessionError::WrongType)
+}
+
+/// How [`rewrite`] writes JSON.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Style {
+    /// Compact (no whitespace), UTF-8, serde_json's escapes; the Python
+    /// format's `{"__type__": "bytes", "b": …}` become Flask's `{" b": …}`.
+    FromPython,
+    /// Python's `json.dumps` defaults (`", "` and `": "`, every character
+    /// outside `' '..='~'` escaped), and Flask's `{" b": …}` written as the
+    /// Python format's `{"__type__": "bytes", "b": …}`.
+    ToPython,
+    /// As [`Style::ToPython`] for bytes, but compact and UTF-8, as
+    /// serde_json writes.
+    ToPythonCompact,
+}
+
+impl Style {
+    const fn to_python(self) -> bool {
+        matches!(self, Self::ToPython | Self::ToPythonCompact)
     }
 }
 
-/// The tagged form of `bytes`.
-pub(crate) fn tagged_bytes(bytes: &[u8]) -> Value {
-    let mut object = Map::with_capacity(2);
-    object.insert(BYTES_TAG.to_owned(), Value::from("bytes"));
-    object.insert("b".to_owned(), Value::from(Base64::encode_string(bytes)));
-    Value::Object(object)
-}
-
-/// Whether Python's decoder would turn this object into `bytes`.
-fn is_tagged_bytes(object: &Map<String, Value>) -> bool {
-    object.get(BYTES_TAG).and_then(Value::as_str) == Some("bytes")
-}
-
-fn decode_tagged(object: &Map<String, Value>) -> Result<Vec<u8>, SessionError> {
-    if object.len() != 2 {
-        return Err(SessionError::InvalidBytes);
-    }
-    let text = object
-        .get("b")
-        .and_then(Value::as_str)
-        .ok_or(SessionError::InvalidBytes)?;
-    Base64::decode_vec(text).map_err(|_| SessionError::InvalidBytes)
-}
-
-/// Checks what every session value must satisfy: at most `MAX_DEPTH -
-/// depth_above` levels deep, and every tagged byte string well formed.
-/// Iterative, so a deep value cannot overflow the stack here.
-pub(crate) fn check(value: &Value, depth_above: usize) -> Result<(), SessionError> {
-    let mut stack: Vec<(&Value, usize)> = vec![(value, depth_above)];
-    while let Some((value, above)) = stack.pop() {
-        let depth = match value {
-            Value::Array(_) | Value::Object(_) => above.saturating_add(1),
-            _ => continue,
-        };
-        if depth > MAX_DEPTH {
-            return Err(SessionError::TooDeep);
+/// Writes `value` (valid JSON) in `style`. Numbers, `true`, `false` and
+/// `null` are copied as they are: digits are never reformatted.
+pub(crate) fn rewrite(
+    value: &RawValue,
+    style: Style,
+    out: &mut String,
+) -> Result<(), SessionError> {
+    let text = value.get().trim_ascii_start();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let members: Members<'_> =
+                serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
+            rewrite_object(&members.0, style, out)
         }
-        match value {
-            Value::Array(items) => stack.extend(items.iter().map(|item| (item, depth))),
-            Value::Object(object) => {
-                if is_tagged_bytes(object) {
-                    decode_tagged(object)?;
+        Some(b'[') => {
+            let elements: Elements<'_> =
+                serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
+            out.push('[');
+            for (i, element) in elements.0.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(separator(style, ','));
                 }
-                stack.extend(object.values().map(|item| (item, depth)));
+                rewrite(element, style, out)?;
             }
-            _ => {}
+            out.push(']');
+            Ok(())
+        }
+        Some(b'"') => {
+            let string: String =
+                serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
+            write_string(&string, style, out);
+            Ok(())
+        }
+        _ => {
+            out.push_str(text.trim_ascii_end());
+            Ok(())
         }
     }
+}
+
+/// Writes an object's members in `style`, converting byte tags.
+pub(crate) fn rewrite_object(
+    members: &[(String, &RawValue)],
+    style: Style,
+    out: &mut String,
+) -> Result<(), SessionError> {
+    match (style, members) {
+        // Flask's bytes, as the Python format writes them.
+        (_, [(key, value)]) if style.to_python() && key == BYTES_TAG => {
+            out.push('{');
+            write_string("__type__", style, out);
+            out.push_str(separator(style, ':'));
+            write_string("bytes", style, out);
+            out.push_str(separator(style, ','));
+            write_string("b", style, out);
+            out.push_str(separator(style, ':'));
+            rewrite(value, style, out)?;
+            out.push('}');
+            return Ok(());
+        }
+        // The Python format's bytes (exactly its two members), as Flask's.
+        (Style::FromPython, [(a, x), (b, y)]) if a == "__type__" || b == "__type__" => {
+            let (tag, data) = if a == "__type__" {
+                (x, (b, y))
+            } else {
+                (y, (a, x))
+            };
+            if serde_json::from_str::<&str>(tag.get()).ok() == Some("bytes") {
+                if data.0 != "b" {
+                    return Err(SessionError::InvalidBytes);
+                }
+                out.push_str(r#"{" b":"#);
+                rewrite(data.1, style, out)?;
+                out.push('}');
+                return Ok(());
+            }
+        }
+        (Style::FromPython, _)
+            if members.iter().any(|(key, value)| {
+                key == "__type__" && serde_json::from_str::<&str>(value.get()).ok() == Some("bytes")
+            }) =>
+        {
+            return Err(SessionError::InvalidBytes);
+        }
+        _ => {}
+    }
+    out.push('{');
+    for (i, (key, value)) in members.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator(style, ','));
+        }
+        write_string(key, style, out);
+        out.push_str(separator(style, ':'));
+        rewrite(value, style, out)?;
+    }
+    out.push('}');
     Ok(())
 }
 
-/// Parses an authentic plaintext as a session: UTF-8 JSON whose top level is
-/// an object, no deeper than [`MAX_DEPTH`], tagged bytes well formed.
-/// Duplicate keys: the last value wins, at the first key's position, as in
-/// Python's `json.loads`.
-pub(crate) fn parse(plaintext: &[u8]) -> Result<Map<String, Value>, SessionError> {
-    let value: Value = match serde_json::from_slice(plaintext) {
-        Ok(value) => value,
-        Err(error) if error.to_string().starts_with("recursion limit exceeded") => {
-            return Err(SessionError::TooDeep);
-        }
-        Err(_) => return Err(SessionError::InvalidJson),
-    };
-    check(&value, 0)?;
-    match value {
-        Value::Object(map) => Ok(map),
-        _ => Err(SessionError::InvalidJson),
+fn separator(style: Style, c: char) -> &'static str {
+    match (style, c) {
+        (Style::ToPython, ',') => ", ",
+        (Style::ToPython, _) => ": ",
+        (_, ',') => ",",
+        (_, _) => ":",
     }
 }
 
-/// Compact JSON (no spaces, UTF-8), the envelope v1 plaintext.
-pub(crate) fn to_compact(map: &Map<String, Value>) -> Result<Vec<u8>, SessionError> {
-    serde_json::to_vec(map).map_err(|_| SessionError::Unserializable)
-}
-
-/// JSON byte-for-byte as Python's `json.dumps` writes it with its defaults:
-/// `", "` and `": "` separators and `ensure_ascii` (every character outside
-/// `' '..='~'` escaped as `\uXXXX`, astral ones as surrogate pairs).
-/// Numbers are written as they were read; numbers created in Rust use Rust's
-/// shortest float form (`1e16` where Python writes `1e+16`).
-pub(crate) fn to_python(map: &Map<String, Value>) -> Result<Vec<u8>, SessionError> {
-    let mut out = Vec::new();
-    let mut serializer = serde_json::Serializer::with_formatter(&mut out, PythonFormatter);
-    map.serialize(&mut serializer)
-        .map_err(|_| SessionError::Unserializable)?;
-    Ok(out)
-}
-
-/// `serde_json` formatter reproducing Python's `json.dumps` defaults.
-struct PythonFormatter;
-
-impl serde_json::ser::Formatter for PythonFormatter {
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
+/// Writes a JSON string: Python's `ensure_ascii` escapes for
+/// [`Style::ToPython`], serde_json's otherwise.
+fn write_string(text: &str, style: Style, out: &mut String) {
+    if style != Style::ToPython {
+        // Writing a `&str` to a `String` cannot fail.
+        if let Ok(json) = serde_json::to_string(text) {
+            out.push_str(&json);
         }
+        return;
     }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        if first {
-            Ok(())
-        } else {
-            writer.write_all(b", ")
-        }
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        writer.write_all(b": ")
-    }
-
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        writer: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut run = 0;
-        let bytes = fragment.as_bytes();
-        for (at, c) in fragment.char_indices() {
-            if (' '..='~').contains(&c) {
-                continue;
-            }
-            writer.write_all(&bytes[run..at])?;
-            run = at + c.len_utf8();
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                let u = *unit;
-                writer.write_all(&[
-                    b'\\',
-                    b'u',
-                    HEX[usize::from(u >> 12)],
-                    HEX[usize::from((u >> 8) & 0xf)],
-                    HEX[usize::from((u >> 4) & 0xf)],
-                    HEX[usize::from(u & 0xf)],
-                ])?;
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let u = *unit;
+                    out.push_str("\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(char::from(HEX[usize::from((u >> shift) & 0xf)]));
+                    }
+                }
             }
         }
-        writer.write_all(&bytes[run..])
     }
+    out.push('"');
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn raw(text: &str) -> Box<RawValue> {
+        RawValue::from_string(text.to_owned()).unwrap()
+    }
+
     fn python(text: &str) -> String {
-        let map = parse(text.as_bytes()).unwrap();
-        String::from_utf8(to_python(&map).unwrap()).unwrap()
+        let mut out = String::new();
+        rewrite(&raw(text), Style::ToPython, &mut out).unwrap();
+        out
     }
 
     #[test]
     fn python_formatting_matches_json_dumps() {
         // Expected strings are what CPython's json.dumps prints.
-        assert_eq!(python(r#"{}"#), "{}");
+        assert_eq!(python("{}"), "{}");
         assert_eq!(
             python(r#"{"a":[1,2,{"b":null}],"c":true,"d":[],"e":{}}"#),
             r#"{"a": [1, 2, {"b": null}], "c": true, "d": [], "e": {}}"#
         );
         assert_eq!(
-            python("{\"s\":\"h\u{e9}\u{2603}\u{1F600}\\u007f\\n\\t\\\"\\\\/\\u0001\"}"),
-            r#"{"s": "h\u00e9\u2603\ud83d\ude00\u007f\n\t\"\\/\u0001"}"#
+            python("{\"s\":\"h\u{e9}\u{2603}\u{1F600}\\u007f\\n\\t\\\"\\\\\\/\\u0001\\b\\f\\r\"}"),
+            r#"{"s": "h\u00e9\u2603\ud83d\ude00\u007f\n\t\"\\/\u0001\b\f\r"}"#
         );
         assert_eq!(
-            python(r#"{"n":[1e+100,123456789012345678901234567890,-0.0,1.5]}"#),
+            python(r#"{"n":[1e+100, 123456789012345678901234567890 ,-0.0,1.5]}"#),
             r#"{"n": [1e+100, 123456789012345678901234567890, -0.0, 1.5]}"#
         );
+        assert_eq!(
+            python(r#"{"x":{" b":"AAE="},"y":[{" b":""}]}"#),
+            r#"{"x": {"__type__": "bytes", "b": "AAE="}, "y": [{"__type__": "bytes", "b": ""}]}"#
+        );
+        // Two members: not a tag.
+        assert_eq!(
+            python(r#"{" b":"AAE=","c":1}"#),
+            r#"{" b": "AAE=", "c": 1}"#
+        );
+    }
+
+    #[test]
+    fn python_bytes_become_flask_bytes() {
+        let mut out = String::new();
+        rewrite(
+            &raw(r#"{"x": {"__type__": "bytes", "b": "AAE="}, "y": [{"b": "", "__type__": "bytes"}], "z": {"__type__": "date", "b": 1}}"#),
+            Style::FromPython,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            r#"{"x":{" b":"AAE="},"y":[{" b":""}],"z":{"__type__":"date","b":1}}"#
+        );
+        for bad in [
+            r#"{"__type__": "bytes"}"#,
+            r#"{"__type__": "bytes", "c": "AAE="}"#,
+            r#"{"__type__": "bytes", "b": "AAE=", "c": 1}"#,
+        ] {
+            let mut out = String::new();
+            assert_eq!(
+                rewrite(&raw(bad), Style::FromPython, &mut out),
+                Err(SessionError::InvalidBytes),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -289,19 +603,37 @@ mod tests {
             (b"{\"a\":NaN}", SessionError::InvalidJson),
             (b"{\"a\":Infinity}", SessionError::InvalidJson),
             (b"{\"a\":-Infinity}", SessionError::InvalidJson),
+            (b"{\"a\":1e400}", SessionError::InvalidJson),
+            (b"{\"a\":-1e999999}", SessionError::InvalidJson),
             (b"{} {}", SessionError::InvalidJson),
             (b"{\"a\":\"\xff\"}", SessionError::InvalidJson),
             (b"{\"a\":\"\\ud800\"}", SessionError::InvalidJson),
             (b"", SessionError::InvalidJson),
         ] {
-            assert_eq!(parse(text).unwrap_err(), expected, "{text:?}");
+            assert_eq!(split(text).unwrap_err(), expected, "{text:?}");
         }
+        // Whitespace around the object is JSON's own (and the padding of
+        // length hiding).
+        assert_eq!(split(b" {\"a\" : 1 }    ").unwrap().len(), 1);
     }
 
     #[test]
     fn duplicate_keys_last_wins_at_first_position() {
-        let map = parse(br#"{"a":1,"b":2,"a":3}"#).unwrap();
-        assert_eq!(to_compact(&map).unwrap(), br#"{"a":3,"b":2}"#);
+        let entries = split(br#"{"a":1,"b":2,"a":3}"#).unwrap();
+        let flat: Vec<_> = entries.iter().map(|(k, v)| (k.as_str(), v.get())).collect();
+        assert_eq!(flat, [("a", "3"), ("b", "2")]);
+        // The same through the index of large sessions.
+        let mut text = String::from("{");
+        for i in 0..40 {
+            text.push_str(&format!("\"k{i}\":{i},"));
+        }
+        text.push_str("\"k3\":\"last\"}");
+        let entries = split(text.as_bytes()).unwrap();
+        assert_eq!(entries.len(), 40);
+        assert_eq!(
+            (entries[3].0.as_str(), entries[3].1.get()),
+            ("k3", "\"last\"")
+        );
     }
 
     fn nested(depth: usize) -> String {
@@ -315,38 +647,36 @@ mod tests {
 
     #[test]
     fn depth_limit() {
-        assert!(parse(nested(MAX_DEPTH).as_bytes()).is_ok());
-        for depth in [MAX_DEPTH + 1, 127, 128, 10_000, 1_000_000] {
+        assert!(split(nested(MAX_DEPTH).as_bytes()).is_ok());
+        for depth in [MAX_DEPTH + 1, 127, 128, 129, 10_000, 1_000_000] {
             assert_eq!(
-                parse(nested(depth).as_bytes()).unwrap_err(),
+                split(nested(depth).as_bytes()).unwrap_err(),
                 SessionError::TooDeep,
                 "{depth}"
             );
         }
-        // Unbalanced deep input too.
+        // Unbalanced deep input is not JSON at all.
         let open_only = format!("{{\"a\":{}", "[".repeat(100_000));
         assert_eq!(
-            parse(open_only.as_bytes()).unwrap_err(),
-            SessionError::TooDeep
+            split(open_only.as_bytes()).unwrap_err(),
+            SessionError::InvalidJson
         );
     }
 
     #[test]
     fn tagged_bytes_are_checked_everywhere() {
-        let good = br#"{"x":[{"__type__":"bytes","b":"AAE="}],"y":{"__type__":"other","b":1}}"#;
-        assert!(parse(good).is_ok());
+        let good = br#"{"x":[{" b":"AAE="}],"y":{" b":1,"c":2},"z":{" t":[1,2]}}"#;
+        assert!(split(good).is_ok());
         for bad in [
-            &br#"{"x":{"__type__":"bytes"}}"#[..],
-            br#"{"x":{"__type__":"bytes","b":1}}"#,
-            br#"{"x":{"__type__":"bytes","b":null}}"#,
-            br#"{"x":{"__type__":"bytes","b":"AAE"}}"#,
-            br#"{"x":{"__type__":"bytes","b":"AA-_"}}"#,
-            br#"{"x":{"__type__":"bytes","b":"AAF="}}"#,
-            br#"{"x":{"__type__":"bytes","b":"AAE=","c":1}}"#,
-            br#"{"x":[[{"__type__":"bytes","b":"!"}]]}"#,
+            &br#"{"x":{" b":1}}"#[..],
+            br#"{"x":{" b":null}}"#,
+            br#"{"x":{" b":"AAE"}}"#,
+            br#"{"x":{" b":"AA-_"}}"#,
+            br#"{"x":{" b":"AAF="}}"#,
+            br#"{"x":[[{" b":"!"}]]}"#,
         ] {
             assert_eq!(
-                parse(bad).unwrap_err(),
+                split(bad).unwrap_err(),
                 SessionError::InvalidBytes,
                 "{}",
                 String::from_utf8_lossy(bad)
@@ -356,21 +686,23 @@ mod tests {
 
     #[test]
     fn bytes_serde_round_trip_and_rejections() {
-        let value = serde_json::to_value(Bytes(vec![0xff, 0])).unwrap();
-        assert_eq!(value, tagged_bytes(&[0xff, 0]));
+        let text = serde_json::to_string(&Bytes(vec![0xff, 0])).unwrap();
+        assert_eq!(text, tagged_bytes(&[0xff, 0]).get());
+        assert_eq!(text, r#"{" b":"/wA="}"#);
         assert_eq!(
-            serde_json::from_value::<Bytes>(value).unwrap(),
+            serde_json::from_str::<Bytes>(&text).unwrap(),
             Bytes(vec![0xff, 0])
         );
         for bad in [
-            serde_json::json!({"__type__": "bytes"}),
-            serde_json::json!({"b": "AAE="}),
-            serde_json::json!({"__type__": "str", "b": "AAE="}),
-            serde_json::json!({"__type__": "bytes", "b": "AAE=", "c": 1}),
-            serde_json::json!({"__type__": "bytes", "b": "%%%%"}),
-            serde_json::json!("AAE="),
+            r#"{" b":1}"#,
+            r#"{"b":"AAE="}"#,
+            r#"{" b":"AAE=","c":1}"#,
+            r#"{" b":"%%%%"}"#,
+            r#""AAE=""#,
+            r#"{}"#,
         ] {
-            assert!(serde_json::from_value::<Bytes>(bad).is_err());
+            assert!(serde_json::from_str::<Bytes>(bad).is_err(), "{bad}");
         }
+        assert_eq!(format!("{:?}", Bytes(vec![1, 2, 3])), "Bytes(3 bytes)");
     }
 }

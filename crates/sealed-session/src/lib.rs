@@ -4,27 +4,41 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod codec;
-mod cookie;
+pub mod cookie;
 mod error;
+#[cfg(feature = "flask")]
+mod flask;
+mod handle;
 mod json;
+mod keys;
+mod payload;
 mod random;
 mod session;
+mod time;
+mod typed;
 
-pub use codec::{CookieOutcome, DEFAULT_LIFETIME, SealFormat, SessionCodec};
-pub use cookie::{EXPIRED, MAX_COOKIE_LEN, SameSite, cookie_value};
-pub use error::SessionError;
-#[cfg(feature = "http")]
-pub use http;
-pub use json::{BYTES_TAG, Bytes, MAX_DEPTH};
-pub use random::{OsNonce, RESEED_BYTES, now};
-pub use sealed_session_core as core;
-pub use sealed_session_core::legacy::LegacyCodec;
-pub use sealed_session_core::{
-    Codec, Compression, Error, ErrorKind, FixedNonce, Header, Key, Keyring, NonceSource, Opened,
-    Options,
+pub use codec::{
+    CookieOutcome, Legacy, Loaded, Refresh, Saved, SealFormat, SessionCodec, SessionCodecBuilder,
 };
-pub use serde_json::{Map, Value};
-pub use session::{PERMANENT_KEY, SESSION_ID_KEY, Session};
+pub use cookie::SameSite;
+pub use error::{ConfigError, SessionError};
+pub use handle::SessionHandle;
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub use http;
+pub use json::Bytes;
+pub use keys::{
+    KEYS_ENV, KeyringError, keyring_from_env, keyring_from_file, keyring_from_file_any_permissions,
+};
+pub use payload::SessionId;
+pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
+pub use sealed_session_core::{
+    Compression, Error, ErrorKind, Key, KeyTextError, KeyTextReason, Keyring,
+};
+pub use serde_json::value::RawValue;
+pub use session::Session;
+pub use time::{Clock, ManualClock, SystemClock};
+pub use typed::{TypedHandle, TypedSession};
 
 /// The repository README's examples, run as doc tests.
 #[cfg(doctest)]

@@ -1,31 +1,82 @@
-//! The session map.
+//! The session value: a JSON object kept as raw member texts, with Flask's
+//! bookkeeping.
 
-use core::cell::Cell;
+use core::fmt;
+use core::sync::atomic::{AtomicBool, Ordering};
 
-use base64ct::{Base64UrlUnpadded, Encoding};
-use rand_core::Rng;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
+use zeroize::Zeroize;
 
 use crate::error::SessionError;
-use crate::json;
-use crate::random::OsNonce;
+use crate::json::{self, Entries, Style};
+use crate::payload::{Meta, SessionId};
 
-/// The reserved key of the session's identity, set by
-/// [`Session::regenerate`]: 22 characters of unpadded base64url (128 random
-/// bits).
-///
-/// Not `"_id"`, which Flask-Login uses for its own session-protection hash
-/// and would treat a foreign value as a changed client.
-pub const SESSION_ID_KEY: &str = "_sid";
+/// See [`Session::PERMANENT_KEY`].
+pub(crate) const PERMANENT_KEY: &str = "_permanent";
 
-/// The reserved key of the permanent flag, as Flask stores it
-/// (`session.permanent` is `session["_permanent"]`).
-pub const PERMANENT_KEY: &str = "_permanent";
+/// What every kind of session carries besides its data: where it came
+/// from, its metadata, and the flags that decide the response.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) meta: Meta,
+    /// The cookie's issue time, when it came from an envelope v1 cookie.
+    pub(crate) issued_at: Option<u64>,
+    /// Opened under an older key, or from a legacy format: seal it again.
+    pub(crate) reseal_advised: bool,
+    /// Stands in for a cookie that did not open: saving it empty deletes
+    /// that cookie.
+    pub(crate) replaces_rejected: bool,
+    /// A legacy cookie under another name came with the request (opened or
+    /// not): saving deletes it.
+    pub(crate) legacy_cookie: Option<usize>,
+    modified: AtomicBool,
+    accessed: AtomicBool,
+}
 
-/// A session: a JSON object kept in insertion order, with Flask's
-/// bookkeeping.
+impl Clone for State {
+    fn clone(&self) -> Self {
+        Self {
+            meta: self.meta,
+            issued_at: self.issued_at,
+            reseal_advised: self.reseal_advised,
+            replaces_rejected: self.replaces_rejected,
+            legacy_cookie: self.legacy_cookie,
+            modified: AtomicBool::new(self.modified()),
+            accessed: AtomicBool::new(self.accessed()),
+        }
+    }
+}
+
+impl State {
+    pub(crate) fn modified(&self) -> bool {
+        self.modified.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn accessed(&self) -> bool {
+        self.accessed.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn touch(&self) {
+        self.accessed.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn change(&self) {
+        self.accessed.store(true, Ordering::Relaxed);
+        self.modified.store(true, Ordering::Relaxed);
+    }
+
+    /// A fresh identity: a new id and creation time at the next seal.
+    pub(crate) fn renew(&mut self) {
+        self.meta.id = None;
+        self.meta.created_at = None;
+        self.change();
+    }
+}
+
+/// A session: a JSON object whose members keep their order and their exact
+/// text, with Flask's bookkeeping.
 ///
 /// - [`Session::modified`] is set by every change, and
 ///   [`Session::accessed`] by every read or change: when a handler read the
@@ -35,10 +86,16 @@ pub const PERMANENT_KEY: &str = "_permanent";
 /// - [`Session::set_permanent`] chooses a cookie with `Max-Age` over one
 ///   that ends with the browser session.
 /// - [`Session::clear`] empties it; saving then deletes the cookie.
-/// - [`Session::regenerate`] gives it a new random identity after a login.
+/// - [`Session::regenerate`] gives it a new identity, for after a login.
 ///
-/// Values are any serde type. Byte strings are stored as the Python package
-/// stores them (see [`Bytes`](crate::Bytes)), so a Flask app can read them.
+/// Values are kept as the JSON text they were read or written as, and
+/// [`Session::get`] deserializes one on demand: numbers keep their digits,
+/// and reading a value costs nothing until it is asked for. Byte strings are
+/// stored as Flask stores them (see [`Bytes`](crate::Bytes)).
+///
+/// `Session` is `Send + Sync` (its flags are atomics). A web framework
+/// shares one between the request and the response through a
+/// [`SessionHandle`](crate::SessionHandle).
 ///
 /// ```
 /// use sealed_session::Session;
@@ -47,7 +104,7 @@ pub const PERMANENT_KEY: &str = "_permanent";
 /// assert!(!session.modified() && !session.accessed());
 /// session.insert("user_id", 42)?;
 /// session.insert("roles", ["admin", "dev"])?;
-/// session.insert_bytes("token", &[0xde, 0xad]);
+/// session.insert_bytes("token", &[0xde, 0xad])?;
 /// assert!(session.modified() && session.accessed());
 ///
 /// assert_eq!(session.get::<u32>("user_id")?, Some(42));
@@ -58,20 +115,29 @@ pub const PERMANENT_KEY: &str = "_permanent";
 /// assert!(session.get::<u32>("roles").is_err());
 ///
 /// assert_eq!(session.keys().collect::<Vec<_>>(), ["user_id", "roles", "token"]);
-/// assert_eq!(session.remove("roles"), Some(serde_json::json!(["admin", "dev"])));
+/// assert_eq!(session.remove("roles").unwrap().get(), r#"["admin","dev"]"#);
 /// assert_eq!(session.len(), 2);
 /// # Ok::<(), sealed_session::SessionError>(())
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Session {
-    map: Map<String, Value>,
-    modified: Cell<bool>,
-    accessed: Cell<bool>,
-    issued_at: Option<u64>,
-    reseal_advised: bool,
+    entries: Entries,
+    pub(crate) state: State,
 }
 
 impl Session {
+    /// How deep a session may nest arrays and objects, the session object
+    /// itself counting as level 1. Deeper input is
+    /// [`SessionError::TooDeep`] when opened or inserted, however deep it is
+    /// (10,000,000 levels are rejected without recursion).
+    pub const MAX_DEPTH: usize = json::MAX_DEPTH;
+
+    /// The key Flask keeps its permanent flag under in the session dict. It
+    /// is not part of a session's data ([`Session::permanent`] holds it);
+    /// the Python formats read and write it, and inserting it is
+    /// [`SessionError::ReservedKey`].
+    pub const PERMANENT_KEY: &'static str = PERMANENT_KEY;
+
     /// An empty, unmodified session.
     ///
     /// ```
@@ -86,43 +152,19 @@ impl Session {
         Self::default()
     }
 
-    /// A session holding `map`, unmodified, after the checks every session
-    /// satisfies (depth, tagged bytes).
-    ///
-    /// ```
-    /// use sealed_session::{Map, Session, Value};
-    ///
-    /// let mut map = Map::new();
-    /// map.insert("a".to_owned(), Value::from(1));
-    /// let session = Session::from_map(map)?;
-    /// assert_eq!(session.get::<u8>("a")?, Some(1));
-    /// assert!(!session.modified());
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::TooDeep`] or [`SessionError::InvalidBytes`].
-    pub fn from_map(map: Map<String, Value>) -> Result<Self, SessionError> {
-        for value in map.values() {
-            json::check(value, 1)?;
-        }
-        Ok(Self {
-            map,
-            ..Self::default()
-        })
-    }
-
-    /// Parses a session from JSON text, exactly as an opened cookie's
-    /// plaintext is parsed: UTF-8, a top-level object, no `NaN`/`Infinity`,
-    /// at most [`MAX_DEPTH`](crate::MAX_DEPTH) levels, tagged bytes well
-    /// formed; for duplicate keys the last value wins (at the first key's
-    /// position), as in Python.
+    /// Parses a session's data from JSON text, exactly as an opened
+    /// cookie's JSON is checked: UTF-8, a top-level object, no
+    /// `NaN`/`Infinity`, numbers within the range of an `f64`, at most
+    /// [`Session::MAX_DEPTH`] levels, tagged bytes well formed; for
+    /// duplicate keys the last value wins (at the first key's position), as
+    /// in Python. A top-level `_permanent: true` sets the permanent flag, as
+    /// Flask reads it. The session is not marked modified.
     ///
     /// ```
     /// use sealed_session::{Session, SessionError};
     ///
     /// let session = Session::from_json(br#"{"a": 1, "b": 2, "a": 3}"#)?;
-    /// assert_eq!(session.to_json_vec()?, br#"{"a":3,"b":2}"#);
+    /// assert_eq!(session.to_json_string(), r#"{"a":3,"b":2}"#);
     /// assert_eq!(Session::from_json(b"[1]").unwrap_err(), SessionError::InvalidJson);
     /// assert_eq!(Session::from_json(b"{\"x\": NaN}").unwrap_err(), SessionError::InvalidJson);
     /// # Ok::<(), SessionError>(())
@@ -132,14 +174,83 @@ impl Session {
     /// [`SessionError::InvalidJson`], [`SessionError::TooDeep`] or
     /// [`SessionError::InvalidBytes`].
     pub fn from_json(text: &[u8]) -> Result<Self, SessionError> {
-        Ok(Self {
-            map: json::parse(text)?,
-            ..Self::default()
-        })
+        let mut entries = json::split(text)?;
+        let permanent = take_permanent(&mut entries);
+        let mut session = Self {
+            entries,
+            state: State::default(),
+        };
+        session.state.meta.permanent = permanent;
+        Ok(session)
     }
 
-    /// The session as compact UTF-8 JSON, as envelope v1 cookies carry it.
-    /// Does not mark the session accessed.
+    /// Parses a session's data from JSON in the Python EncryptedSession
+    /// package's conventions: its byte strings, `{"__type__": "bytes", "b":
+    /// …}`, become Flask's `{" b": …}`, and a top-level `_permanent: true`
+    /// sets the permanent flag. The checks are those of
+    /// [`Session::from_json`].
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let session = Session::from_python_json(br#"{"k": {"__type__": "bytes", "b": "AAE="}, "_permanent": true}"#)?;
+    /// assert_eq!(session.get_bytes("k")?, Some(vec![0, 1]));
+    /// assert!(session.permanent());
+    /// assert_eq!(session.to_json_string(), r#"{"k":{" b":"AAE="}}"#);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Session::from_json`].
+    pub fn from_python_json(text: &[u8]) -> Result<Self, SessionError> {
+        let mut entries = json::split(text)?;
+        for (_, value) in &mut entries {
+            let mut out = String::new();
+            json::rewrite(value, Style::FromPython, &mut out)?;
+            *value = RawValue::from_string(out).map_err(|_| SessionError::InvalidJson)?;
+        }
+        let permanent = take_permanent(&mut entries);
+        let mut session = Self {
+            entries,
+            state: State::default(),
+        };
+        session.state.meta.permanent = permanent;
+        Ok(session)
+    }
+
+    /// A session from an envelope v1 plaintext as this crate seals it: the
+    /// metadata (id, creation time, permanent flag) and the JSON object,
+    /// or a bare JSON object. For tools that open cookies with the core
+    /// codec themselves (the command line); services use
+    /// [`SessionCodec::open`](crate::SessionCodec::open), which also checks
+    /// the absolute timeout.
+    ///
+    /// ```
+    /// let session = sealed_session::Session::from_plaintext(br#"{"a": 1}"#)?;
+    /// assert_eq!(session.get::<u8>("a")?, Some(1));
+    /// assert_eq!(session.created_at(), None);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SessionError::InvalidSession`] for malformed metadata; as
+    /// [`Session::from_json`] for the JSON.
+    pub fn from_plaintext(plaintext: &[u8]) -> Result<Self, SessionError> {
+        let (meta, body) = crate::payload::Meta::read(plaintext)?;
+        let entries = json::split(body)?;
+        let mut state = State::default();
+        state.meta = meta;
+        Ok(Self { entries, state })
+    }
+
+    /// A session opened from a cookie's body (already split), with its
+    /// state.
+    pub(crate) fn from_parts(entries: Entries, state: State) -> Self {
+        Self { entries, state }
+    }
+
+    /// The session's data as compact JSON (the members as they are stored,
+    /// no metadata). Does not mark the session accessed.
     ///
     /// ```
     /// use sealed_session::Session;
@@ -147,35 +258,105 @@ impl Session {
     /// let mut session = Session::new();
     /// session.insert("a", [1, 2])?;
     /// session.insert("name", "Zoë")?;
-    /// assert_eq!(session.to_json_vec()?, r#"{"a":[1,2],"name":"Zoë"}"#.as_bytes());
+    /// assert_eq!(session.to_json_string(), r#"{"a":[1,2],"name":"Zoë"}"#);
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::Unserializable`], which a checked session never
-    /// produces.
-    pub fn to_json_vec(&self) -> Result<Vec<u8>, SessionError> {
-        json::to_compact(&self.map)
+    #[must_use]
+    pub fn to_json_string(&self) -> String {
+        let mut out = Vec::with_capacity(self.json_len_bound());
+        self.write_json(&mut out);
+        // Keys and values are UTF-8 JSON text, and so is the punctuation.
+        String::from_utf8(out).unwrap_or_default()
     }
 
-    /// The session as the Python package writes it: `json.dumps` defaults,
-    /// `", "`/`": "` separators, non-ASCII escaped. Numbers read from a
-    /// cookie keep their text; numbers made in Rust use Rust's shortest
-    /// float form. Does not mark the session accessed.
+    /// Appends the compact JSON of the data to `out`.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (i, (key, value)) in self.entries.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            // Writing a `&str` into a vector cannot fail.
+            let _ = serde_json::to_writer(&mut *out, key);
+            out.push(b':');
+            out.extend_from_slice(value.get().as_bytes());
+        }
+        out.push(b'}');
+    }
+
+    /// An upper bound of the length [`Session::write_json`] writes (an
+    /// escaped key takes at most six bytes per byte), so that a buffer
+    /// sized with it never reallocates and leaves no unwiped copy behind.
+    pub(crate) fn json_len_bound(&self) -> usize {
+        self.entries
+            .iter()
+            .map(|(key, value)| key.len() * 6 + 4 + value.get().len())
+            .sum::<usize>()
+            + 2
+    }
+
+    /// The session as the Python EncryptedSession package writes it:
+    /// Python's `json.dumps` defaults (`", "` and `": "` separators,
+    /// non-ASCII escaped as `\uXXXX`), byte strings in that package's
+    /// `{"__type__": "bytes", "b": …}` form, and Flask's `"_permanent":
+    /// true` last when the session is permanent. Numbers keep their text;
+    /// numbers made in Rust use Rust's shortest float form (`1e16` where
+    /// Python writes `1e+16`). Does not mark the session accessed.
     ///
     /// ```
     /// let mut session = sealed_session::Session::new();
     /// session.insert("name", "Zoë")?;
     /// session.insert("n", [1, 2])?;
-    /// assert_eq!(session.to_python_json_vec()?, br#"{"name": "Zo\u00eb", "n": [1, 2]}"#);
+    /// session.insert_bytes("b", b"hi")?;
+    /// session.set_permanent(true);
+    /// assert_eq!(
+    ///     session.to_python_json()?,
+    ///     r#"{"name": "Zo\u00eb", "n": [1, 2], "b": {"__type__": "bytes", "b": "aGk="}, "_permanent": true}"#
+    /// );
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     ///
     /// # Errors
-    /// [`SessionError::Unserializable`], which a checked session never
+    /// [`SessionError::InvalidJson`], which a checked session never
     /// produces.
-    pub fn to_python_json_vec(&self) -> Result<Vec<u8>, SessionError> {
-        json::to_python(&self.map)
+    pub fn to_python_json(&self) -> Result<String, SessionError> {
+        self.python_json(Style::ToPython)
+    }
+
+    /// [`Session::to_python_json`], but compact and UTF-8 (as serde_json
+    /// writes): the command line's output.
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::new();
+    /// session.insert("name", "Zoë")?;
+    /// session.insert_bytes("b", b"hi")?;
+    /// assert_eq!(
+    ///     session.to_python_json_compact()?,
+    ///     r#"{"name":"Zoë","b":{"__type__":"bytes","b":"aGk="}}"#
+    /// );
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SessionError::InvalidJson`], which a checked session never
+    /// produces.
+    pub fn to_python_json_compact(&self) -> Result<String, SessionError> {
+        self.python_json(Style::ToPythonCompact)
+    }
+
+    fn python_json(&self, style: Style) -> Result<String, SessionError> {
+        let permanent = RawValue::from_string("true".to_owned()).unwrap_or_default();
+        let mut members: Vec<(String, &RawValue)> = self
+            .entries
+            .iter()
+            .map(|(key, value)| (key.clone(), &**value))
+            .collect();
+        if self.state.meta.permanent {
+            members.push((PERMANENT_KEY.to_owned(), &permanent));
+        }
+        let mut out = String::new();
+        json::rewrite_object(&members, style, &mut out)?;
+        Ok(out)
     }
 
     /// The value under `key`, deserialized as `T`; `None` when absent.
@@ -199,40 +380,42 @@ impl Session {
     /// ```
     ///
     /// # Errors
-    /// [`SessionError::WrongType`] when the value does not deserialize as `T`.
+    /// [`SessionError::WrongType`] when the value does not deserialize as
+    /// `T`, including a number out of `T`'s range (`1e400` as an `f64`).
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
-        self.accessed.set(true);
-        self.map
-            .get(key)
-            .map(|value| T::deserialize(value).map_err(|_| SessionError::WrongType))
+        self.get_raw(key)
+            .map(|value| serde_json::from_str(value.get()).map_err(|_| SessionError::WrongType))
             .transpose()
     }
 
-    /// The raw JSON value under `key`. Marks the session accessed.
+    /// The JSON text under `key`, as it is stored. Marks the session
+    /// accessed.
     ///
     /// ```
-    /// use sealed_session::{Session, Value};
+    /// use sealed_session::Session;
     ///
-    /// let mut session = Session::new();
-    /// session.insert("n", 5)?;
-    /// assert_eq!(session.get_value("n"), Some(&Value::from(5)));
-    /// assert_eq!(session.get_value("m"), None);
+    /// let session = Session::from_json(br#"{"n": 12345678901234567890123}"#)?;
+    /// assert_eq!(session.get_raw("n").unwrap().get(), "12345678901234567890123");
+    /// assert!(session.get_raw("m").is_none());
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     #[must_use]
-    pub fn get_value(&self, key: &str) -> Option<&Value> {
-        self.accessed.set(true);
-        self.map.get(key)
+    pub fn get_raw(&self, key: &str) -> Option<&RawValue> {
+        self.state.touch();
+        self.entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, value)| &**value)
     }
 
-    /// The byte string under `key` (stored tagged, as the Python package
-    /// does); `None` when absent. Marks the session accessed.
+    /// The byte string under `key` (stored tagged, `{" b": …}`); `None`
+    /// when absent. Marks the session accessed.
     ///
     /// ```
     /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// session.insert_bytes("key", &[0, 0xff]);
+    /// session.insert_bytes("key", &[0, 0xff])?;
     /// assert_eq!(session.get_bytes("key")?, Some(vec![0, 0xff]));
     /// assert_eq!(session.get_bytes("none")?, None);
     /// # Ok::<(), sealed_session::SessionError>(())
@@ -242,8 +425,7 @@ impl Session {
     /// [`SessionError::WrongType`] when the value is not a tagged byte
     /// string.
     pub fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, SessionError> {
-        self.accessed.set(true);
-        self.map.get(key).map(json::bytes_of).transpose()
+        self.get_raw(key).map(json::bytes_of).transpose()
     }
 
     /// Stores `value` under `key` and returns the previous value. A new key
@@ -251,65 +433,101 @@ impl Session {
     /// and accessed.
     ///
     /// ```
-    /// use sealed_session::{Session, Value};
+    /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// assert_eq!(session.insert("n", 1)?, None);
-    /// assert_eq!(session.insert("n", 2)?, Some(Value::from(1)));
+    /// assert!(session.insert("n", 1)?.is_none());
+    /// assert_eq!(session.insert("n", 2)?.unwrap().get(), "1");
     /// assert!(session.modified());
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     ///
     /// # Errors
-    /// [`SessionError::Unserializable`] when `value` is not JSON (for
-    /// example a map with non-string keys); [`SessionError::TooDeep`] or
-    /// [`SessionError::InvalidBytes`] when it would make the session fail to
-    /// open. The session is then unchanged. As everywhere in `serde_json`, a
-    /// NaN or infinite float becomes `null`.
+    /// [`SessionError::Unserializable`] when `value` is not JSON (a map with
+    /// non-string keys); [`SessionError::TooDeep`] or
+    /// [`SessionError::InvalidBytes`] when it would make the session fail
+    /// to open; [`SessionError::ReservedKey`] for `_permanent`. The session
+    /// is then unchanged. As everywhere in `serde_json`, a NaN or infinite
+    /// float is written as `null`.
     pub fn insert<T: Serialize>(
         &mut self,
         key: &str,
         value: T,
-    ) -> Result<Option<Value>, SessionError> {
-        let value = serde_json::to_value(value).map_err(|_| SessionError::Unserializable)?;
+    ) -> Result<Option<Box<RawValue>>, SessionError> {
+        let value =
+            serde_json::value::to_raw_value(&value).map_err(|_| SessionError::Unserializable)?;
+        self.insert_raw(key, value)
+    }
+
+    /// Stores JSON text under `key` after the checks every session value
+    /// passes, and returns the previous value.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    /// use serde_json::value::RawValue;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert_raw("n", RawValue::from_string("1.50".into()).unwrap())?;
+    /// assert_eq!(session.to_json_string(), r#"{"n":1.50}"#);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Session::insert`].
+    pub fn insert_raw(
+        &mut self,
+        key: &str,
+        value: Box<RawValue>,
+    ) -> Result<Option<Box<RawValue>>, SessionError> {
+        if key == PERMANENT_KEY {
+            return Err(SessionError::ReservedKey);
+        }
         json::check(&value, 1)?;
         Ok(self.insert_checked(key, value))
     }
 
-    /// Stores `bytes` under `key`, tagged as the Python package does, and
+    /// Stores `bytes` under `key`, tagged as Flask does (`{" b": …}`), and
     /// returns the previous value. Marks the session modified and accessed.
     ///
     /// ```
     /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// session.insert_bytes("raw", &[1, 2, 3]);
-    /// assert_eq!(session.to_json_vec()?, br#"{"raw":{"__type__":"bytes","b":"AQID"}}"#);
+    /// session.insert_bytes("raw", &[1, 2, 3])?;
+    /// assert_eq!(session.to_json_string(), r#"{"raw":{" b":"AQID"}}"#);
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
-    pub fn insert_bytes(&mut self, key: &str, bytes: &[u8]) -> Option<Value> {
-        self.insert_checked(key, json::tagged_bytes(bytes))
+    ///
+    /// # Errors
+    /// [`SessionError::ReservedKey`] for `_permanent`.
+    pub fn insert_bytes(
+        &mut self,
+        key: &str,
+        bytes: &[u8],
+    ) -> Result<Option<Box<RawValue>>, SessionError> {
+        if key == PERMANENT_KEY {
+            return Err(SessionError::ReservedKey);
+        }
+        Ok(self.insert_checked(key, json::tagged_bytes(bytes)))
     }
 
     /// Removes `key` and returns its value. Marks the session accessed, and
     /// modified when the key was present.
     ///
     /// ```
-    /// use sealed_session::{Session, Value};
+    /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// session.insert("a", 1)?;
-    /// assert_eq!(session.remove("a"), Some(Value::from(1)));
-    /// assert_eq!(session.remove("a"), None);
+    /// session.insert("a", &1)?;
+    /// assert_eq!(session.remove("a").unwrap().get(), "1");
+    /// assert!(session.remove("a").is_none());
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
-    pub fn remove(&mut self, key: &str) -> Option<Value> {
-        self.accessed.set(true);
-        let removed = self.map.shift_remove(key);
-        if removed.is_some() {
-            self.modified.set(true);
-        }
-        removed
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        self.state.touch();
+        let at = self.entries.iter().position(|(k, _)| k == key)?;
+        self.state.change();
+        Some(self.entries.remove(at).1)
     }
 
     /// Whether `key` is present. Marks the session accessed.
@@ -318,321 +536,374 @@ impl Session {
     /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// session.insert("a", 1)?;
+    /// session.insert("a", &1)?;
     /// assert!(session.contains_key("a") && !session.contains_key("b"));
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     #[must_use]
     pub fn contains_key(&self, key: &str) -> bool {
-        self.accessed.set(true);
-        self.map.contains_key(key)
+        self.get_raw(key).is_some()
     }
 
-    /// The number of keys, reserved ones (`_permanent`, `_sid`) included.
-    /// Marks the session accessed.
+    /// The number of keys. Marks the session accessed.
     ///
     /// ```
     /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// session.insert("a", 1)?;
-    /// session.set_permanent(true);
-    /// assert_eq!(session.len(), 2);
+    /// session.insert("a", &1)?;
+    /// session.set_permanent(true); // metadata, not a key
+    /// assert_eq!(session.len(), 1);
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     #[must_use]
     pub fn len(&self) -> usize {
-        self.accessed.set(true);
-        self.map.len()
+        self.state.touch();
+        self.entries.len()
     }
 
-    /// Whether the session holds no key at all. Marks the session accessed.
+    /// Whether the session holds no key. Marks the session accessed.
     ///
     /// ```
     /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
     /// assert!(session.is_empty());
-    /// session.insert("a", 1)?;
+    /// session.insert("a", &1)?;
     /// assert!(!session.is_empty());
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.accessed.set(true);
-        self.map.is_empty()
+        self.state.touch();
+        self.entries.is_empty()
     }
 
-    /// The keys and values in insertion order. Marks the session accessed.
-    ///
-    /// ```
-    /// use sealed_session::{Session, Value};
-    ///
-    /// let mut session = Session::new();
-    /// session.insert("b", 1)?;
-    /// session.insert("a", 2)?;
-    /// let pairs: Vec<(&str, &Value)> = session.iter().collect();
-    /// assert_eq!(pairs, [("b", &Value::from(1)), ("a", &Value::from(2))]);
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> + '_ {
-        self.accessed.set(true);
-        self.map.iter().map(|(key, value)| (key.as_str(), value))
-    }
-
-    /// The keys in insertion order. Marks the session accessed.
+    /// The keys and their JSON texts, in order. Marks the session accessed.
     ///
     /// ```
     /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// session.insert("b", 1)?;
-    /// session.insert("a", 2)?;
+    /// session.insert("b", &1)?;
+    /// session.insert("a", "x")?;
+    /// let pairs: Vec<(&str, &str)> = session.iter().map(|(k, v)| (k, v.get())).collect();
+    /// assert_eq!(pairs, [("b", "1"), ("a", "\"x\"")]);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> + '_ {
+        self.state.touch();
+        self.entries
+            .iter()
+            .map(|(key, value)| (key.as_str(), &**value))
+    }
+
+    /// The keys in order. Marks the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::Session;
+    ///
+    /// let mut session = Session::new();
+    /// session.insert("b", &1)?;
+    /// session.insert("a", &2)?;
     /// assert_eq!(session.keys().collect::<Vec<_>>(), ["b", "a"]);
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.accessed.set(true);
-        self.map.keys().map(String::as_str)
+        self.iter().map(|(key, _)| key)
     }
 
-    /// The whole map, read-only. Marks the session accessed.
+    /// Removes every key and forgets the session's identity (id, creation
+    /// time, permanent flag): saving an emptied session deletes the cookie,
+    /// and filling it again starts a new session. For logout. Marks the
+    /// session modified.
     ///
     /// ```
     /// use sealed_session::Session;
     ///
     /// let mut session = Session::new();
-    /// session.insert("a", 1)?;
-    /// assert_eq!(session.as_map()["a"], 1);
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub fn as_map(&self) -> &Map<String, Value> {
-        self.accessed.set(true);
-        &self.map
-    }
-
-    /// Removes every key, the reserved ones included. Saving an emptied
-    /// session deletes the cookie. Marks the session accessed, and modified
-    /// when it held anything.
-    ///
-    /// ```
-    /// use sealed_session::{CookieOutcome, Key, Keyring, Options, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([7; 32])), Options::new());
-    /// let mut session = sealed_session::Session::new();
     /// session.insert("user", "ann")?;
-    /// let mut session = codec.open(&codec.seal(&session)?)?;
+    /// session.set_permanent(true);
     /// session.clear();
-    /// assert!(matches!(codec.save(&session)?, CookieOutcome::Delete(_)));
+    /// assert!(session.is_empty() && !session.permanent() && session.modified());
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     pub fn clear(&mut self) {
-        self.accessed.set(true);
-        if !self.map.is_empty() {
-            self.modified.set(true);
-        }
-        self.map.clear();
+        wipe(&mut self.entries);
+        self.state.meta.permanent = false;
+        self.state.renew();
     }
 
-    /// Whether the cookie should outlive the browser session (it then gets
-    /// `Max-Age`). Stored as Flask stores it, `"_permanent": true`. Marks
-    /// the session accessed.
+    /// Whether anything changed since the session was opened or created.
     ///
     /// ```
-    /// use sealed_session::Session;
+    /// let mut session = sealed_session::Session::new();
+    /// assert!(!session.modified());
+    /// session.insert("a", &1)?;
+    /// assert!(session.modified());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    #[must_use]
+    pub fn modified(&self) -> bool {
+        self.state.modified()
+    }
+
+    /// Whether anything read or changed the session: the response then
+    /// depends on the cookie and should carry `Vary: Cookie`.
     ///
-    /// let mut session = Session::new();
+    /// ```
+    /// let session = sealed_session::Session::new();
+    /// assert!(!session.accessed());
+    /// let _ = session.get::<u8>("a");
+    /// assert!(session.accessed());
+    /// ```
+    #[must_use]
+    pub fn accessed(&self) -> bool {
+        self.state.accessed()
+    }
+
+    /// Whether the cookie outlives the browser session (Flask's
+    /// `session.permanent`): it then gets a `Max-Age`. Marks the session
+    /// accessed.
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::new();
     /// assert!(!session.permanent());
     /// session.set_permanent(true);
     /// assert!(session.permanent());
     /// ```
     #[must_use]
     pub fn permanent(&self) -> bool {
-        self.accessed.set(true);
-        self.map.get(PERMANENT_KEY) == Some(&Value::Bool(true))
+        self.state.touch();
+        self.state.meta.permanent
     }
 
-    /// Makes the cookie permanent (`"_permanent": true`) or a
-    /// browser-session cookie (removes the key, which Flask reads as
-    /// `False`). Marks the session accessed, and modified when the flag
-    /// changed.
-    ///
-    /// ```
-    /// use sealed_session::Session;
-    ///
-    /// let mut session = Session::new();
-    /// session.set_permanent(true);
-    /// assert_eq!(session.to_json_vec()?, br#"{"_permanent":true}"#);
-    /// session.set_permanent(false);
-    /// assert!(session.is_empty());
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    pub fn set_permanent(&mut self, permanent: bool) {
-        if permanent == self.permanent() {
-            return;
-        }
-        if permanent {
-            self.insert_checked(PERMANENT_KEY, Value::Bool(true));
-        } else {
-            self.remove(PERMANENT_KEY);
-        }
-    }
-
-    /// The session's identity ([`SESSION_ID_KEY`]), if
-    /// [`Session::regenerate`] ever gave it one. Marks the session accessed.
-    ///
-    /// ```
-    /// use sealed_session::Session;
-    ///
-    /// let mut session = Session::new();
-    /// assert_eq!(session.id(), None);
-    /// session.regenerate()?;
-    /// assert_eq!(session.id().map(str::len), Some(22));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub fn id(&self) -> Option<&str> {
-        self.accessed.set(true);
-        self.map.get(SESSION_ID_KEY).and_then(Value::as_str)
-    }
-
-    /// Gives the session a new random identity (128 bits under
-    /// [`SESSION_ID_KEY`]) and keeps its data: call it when privileges
-    /// change, above all right after a login, against session fixation.
-    /// The new cookie shares nothing with the old one (fresh nonce, new
-    /// identity), and server-side state keyed by [`Session::id`] (CSRF
-    /// tokens, revocation lists) no longer matches the old cookie. Marks the
-    /// session modified and accessed.
+    /// Sets [`Session::permanent`]; marks the session modified when it
+    /// changes.
     ///
     /// ```
     /// let mut session = sealed_session::Session::new();
-    /// session.regenerate()?;
-    /// let before = session.id().unwrap().to_owned();
-    /// session.insert("user", 42)?;
-    /// session.regenerate()?;
-    /// assert_ne!(session.id().unwrap(), before);
-    /// assert_eq!(session.id().unwrap().len(), 22);
-    /// assert_eq!(session.get::<u32>("user")?, Some(42));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`SessionError::Random`] if the operating system's random number
-    /// generator fails; the session is then unchanged.
-    pub fn regenerate(&mut self) -> Result<(), SessionError> {
-        let mut id = [0u8; 16];
-        OsNonce::new()?.fill_bytes(&mut id);
-        self.insert_checked(
-            SESSION_ID_KEY,
-            Value::from(Base64UrlUnpadded::encode_string(&id)),
-        );
-        Ok(())
-    }
-
-    /// Whether anything changed since the session was opened or created.
-    ///
-    /// ```
-    /// use sealed_session::Session;
-    ///
-    /// let mut session = Session::new();
-    /// session.remove("absent");
+    /// session.set_permanent(false);
     /// assert!(!session.modified());
-    /// session.insert("a", 1)?;
+    /// session.set_permanent(true);
     /// assert!(session.modified());
-    /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
-    #[must_use]
-    pub fn modified(&self) -> bool {
-        self.modified.get()
-    }
-
-    /// Whether the session was read or changed: the response then depends
-    /// on the cookie, so add `Vary: Cookie`.
-    ///
-    /// ```
-    /// use sealed_session::Session;
-    ///
-    /// let session = Session::new();
-    /// assert!(!session.accessed());
-    /// let _ = session.contains_key("user");
-    /// assert!(session.accessed() && !session.modified());
-    /// ```
-    #[must_use]
-    pub fn accessed(&self) -> bool {
-        self.accessed.get()
-    }
-
-    /// When the opened cookie was sealed (Unix seconds); `None` for a new
-    /// session or one opened from a legacy cookie, which carries no time.
-    ///
-    /// ```
-    /// use sealed_session::{core::FixedNonce, Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes([1; 32])), Options::new());
-    /// assert_eq!(Session::new().issued_at(), None);
-    /// let value = codec.seal_at(&Session::new(), 1_700_000_000, &mut FixedNonce([0; 16]))?;
-    /// assert_eq!(codec.open_at(&value, 1_700_000_100)?.issued_at(), Some(1_700_000_000));
-    /// # Ok::<(), sealed_session::SessionError>(())
-    /// ```
-    #[must_use]
-    pub const fn issued_at(&self) -> Option<u64> {
-        self.issued_at
-    }
-
-    /// The cookie opened under an older key, or in the legacy format: save
-    /// it again (and [`SessionCodec::save`](crate::SessionCodec::save) will)
-    /// so it moves to the primary key and envelope v1.
-    ///
-    /// ```
-    /// use sealed_session::{Key, Keyring, Options, Session, SessionCodec};
-    ///
-    /// let (old, new) = (Key::from_bytes([1; 32]), Key::from_bytes([2; 32]));
-    /// let value = SessionCodec::new(Keyring::new(1, &old), Options::new()).seal(&Session::new())?;
-    /// let rotated = SessionCodec::new(Keyring::new(2, &new).with_key(1, &old)?, Options::new());
-    /// assert!(rotated.open(&value)?.reseal_advised());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    #[must_use]
-    pub const fn reseal_advised(&self) -> bool {
-        self.reseal_advised
-    }
-
-    /// A session opened from a cookie.
-    pub(crate) fn opened(
-        map: Map<String, Value>,
-        issued_at: Option<u64>,
-        reseal_advised: bool,
-    ) -> Self {
-        Self {
-            map,
-            issued_at,
-            reseal_advised,
-            ..Self::default()
+    pub fn set_permanent(&mut self, permanent: bool) {
+        self.state.touch();
+        if self.state.meta.permanent != permanent {
+            self.state.meta.permanent = permanent;
+            self.state.change();
         }
     }
 
-    /// A new, empty session standing in for a cookie that did not open:
-    /// marked modified so that saving it deletes the stale cookie.
-    pub(crate) fn replacing_rejected() -> Self {
-        let session = Self::new();
-        session.modified.set(true);
+    /// The session's id: `None` for a session not sealed yet, or after
+    /// [`Session::regenerate`] or [`Session::clear`] until it is sealed
+    /// again. Marks the session accessed.
+    ///
+    /// ```
+    /// assert_eq!(sealed_session::Session::new().id(), None);
+    /// ```
+    #[must_use]
+    pub fn id(&self) -> Option<SessionId> {
+        self.state.touch();
+        self.state.meta.id
+    }
+
+    /// Gives the session a new identity, keeping its data: the next seal
+    /// draws a new id and restarts the absolute timeout. Call it when the
+    /// user logs in (or gains privileges), so that a session an attacker
+    /// planted or saw before the login is not the one that is logged in.
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::new();
+    /// session.insert("user_id", &42)?;
+    /// session.regenerate();
+    /// assert!(session.modified() && session.id().is_none());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    pub fn regenerate(&mut self) {
+        self.state.renew();
+    }
+
+    /// When the cookie this session was opened from was sealed (Unix
+    /// seconds); `None` for a new session or one from a legacy format.
+    ///
+    /// ```
+    /// assert_eq!(sealed_session::Session::new().issued_at(), None);
+    /// ```
+    #[must_use]
+    pub const fn issued_at(&self) -> Option<u64> {
+        self.state.issued_at
+    }
+
+    /// When the session was created (Unix seconds), which the absolute
+    /// timeout counts from; `None` for a session not sealed yet.
+    ///
+    /// ```
+    /// assert_eq!(sealed_session::Session::new().created_at(), None);
+    /// ```
+    #[must_use]
+    pub const fn created_at(&self) -> Option<u64> {
+        self.state.meta.created_at
+    }
+
+    /// Whether the cookie should be sealed again even if nothing changed:
+    /// it opened under an older key (rotation), or came in a legacy format.
+    ///
+    /// ```
+    /// assert!(!sealed_session::Session::new().reseal_advised());
+    /// ```
+    #[must_use]
+    pub const fn reseal_advised(&self) -> bool {
+        self.state.reseal_advised
+    }
+
+    /// The members, for the codec, without marking the session accessed.
+    pub(crate) fn entries(&self) -> &Entries {
+        &self.entries
+    }
+
+    fn insert_checked(&mut self, key: &str, value: Box<RawValue>) -> Option<Box<RawValue>> {
+        self.state.change();
+        if let Some((_, slot)) = self.entries.iter_mut().find(|(k, _)| k == key) {
+            return Some(core::mem::replace(slot, value));
+        }
+        self.entries.push((key.to_owned(), value));
+        None
+    }
+}
+
+/// Takes a top-level `_permanent` member out of `entries`: whether it was
+/// `true`.
+pub(crate) fn take_permanent(entries: &mut Entries) -> bool {
+    match entries.iter().position(|(key, _)| key == PERMANENT_KEY) {
+        Some(at) => entries.remove(at).1.get() == "true",
+        None => false,
+    }
+}
+
+/// Wipes the keys and values before freeing them: they may be secrets.
+pub(crate) fn wipe(entries: &mut Entries) {
+    for (mut key, value) in entries.drain(..) {
+        key.zeroize();
+        let mut text: Box<str> = value.into();
+        text.zeroize();
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        wipe(&mut self.entries);
+    }
+}
+
+impl fmt::Debug for Session {
+    /// Keys and the lengths of their values, never the values.
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::new();
+    /// session.insert("token", "s3cr3t")?;
+    /// let debug = format!("{session:?}");
+    /// assert!(debug.contains(r#""token": 8"#) && !debug.contains("s3cr3t"));
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Lengths<'a>(&'a Entries);
+        impl fmt::Debug for Lengths<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(key, value)| (key, value.get().len())))
+                    .finish()
+            }
+        }
+        f.debug_struct("Session")
+            .field("value_lengths", &Lengths(&self.entries))
+            .field("id", &self.state.meta.id)
+            .field("permanent", &self.state.meta.permanent)
+            .field("created_at", &self.state.meta.created_at)
+            .field("issued_at", &self.state.issued_at)
+            .field("modified", &self.state.modified())
+            .field("accessed", &self.state.accessed())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn session_is_send_and_sync() {
+        assert_send_sync::<Session>();
+    }
+
+    #[test]
+    fn reserved_and_invalid_values_leave_the_session_unchanged() {
+        let mut session = Session::new();
+        assert_eq!(
+            session.insert(PERMANENT_KEY, true).unwrap_err(),
+            SessionError::ReservedKey
+        );
+        assert_eq!(
+            session.insert_bytes(PERMANENT_KEY, b"x").unwrap_err(),
+            SessionError::ReservedKey
+        );
+        let mut map = std::collections::HashMap::new();
+        map.insert((1, 2), 3);
+        assert_eq!(
+            session.insert("m", &map).unwrap_err(),
+            SessionError::Unserializable
+        );
+        let deep = serde_json::value::RawValue::from_string(format!(
+            "{}{}",
+            "[".repeat(100),
+            "]".repeat(100)
+        ))
+        .unwrap();
+        assert_eq!(
+            session.insert_raw("d", deep).unwrap_err(),
+            SessionError::TooDeep
+        );
+        assert!(!session.modified());
+        assert_eq!(session.len(), 0);
+    }
+
+    #[test]
+    fn non_finite_floats_are_null_as_in_serde_json() {
+        let mut session = Session::new();
+        session.insert("f", f64::NAN).unwrap();
+        session.insert("g", f64::INFINITY).unwrap();
+        assert_eq!(session.to_json_string(), r#"{"f":null,"g":null}"#);
+    }
+
+    #[test]
+    fn numbers_past_f64_are_errors_on_get() {
+        let session =
+            Session::from_json(br#"{"big": 1e308, "n": 340282366920938463463374607431768211455}"#)
+                .unwrap();
+        assert_eq!(session.get::<f64>("big").unwrap(), Some(1e308));
+        assert_eq!(session.get::<u128>("n").unwrap(), Some(u128::MAX));
+        assert_eq!(session.get::<u64>("n"), Err(SessionError::WrongType));
+        assert_eq!(
+            Session::from_json(br#"{"inf": 1e999999}"#).unwrap_err(),
+            SessionError::InvalidJson
+        );
+        let mut session = Session::new();
         session
+            .insert_raw("x", RawValue::from_string("1e400".into()).unwrap())
+            .unwrap_err();
     }
 
-    /// [`Session::permanent`] without marking the session accessed.
-    pub(crate) fn map_permanent(&self) -> bool {
-        self.map.get(PERMANENT_KEY) == Some(&Value::Bool(true))
-    }
-
-    /// The map without marking the session accessed.
-    pub(crate) const fn map(&self) -> &Map<String, Value> {
-        &self.map
-    }
-
-    fn insert_checked(&mut self, key: &str, value: Value) -> Option<Value> {
-        self.accessed.set(true);
-        self.modified.set(true);
-        self.map.insert(key.to_owned(), value)
+    #[test]
+    fn permanent_comes_out_of_the_data() {
+        let session = Session::from_json(br#"{"a":1,"_permanent":true}"#).unwrap();
+        assert!(session.permanent());
+        assert_eq!(session.to_json_string(), r#"{"a":1}"#);
+        assert_eq!(
+            session.to_python_json().unwrap(),
+            r#"{"a": 1, "_permanent": true}"#
+        );
     }
 }

@@ -1,0 +1,315 @@
+//! Legacy formats: reading the cookies of the Python EncryptedSession
+//! package (and, with feature `flask`, Flask's default signed cookie) until
+//! an end date, migrating them to envelope v1, and writing the
+//! EncryptedSession format for a Flask app that still needs it.
+
+use core::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sealed_session_core::legacy::LegacyCodec;
+use sealed_session_core::{Key, Options};
+use zeroize::Zeroizing;
+
+use super::builder::check_legacy_attributes;
+use crate::error::{ConfigError, SessionError};
+use crate::json::{self, Style};
+use crate::session::{State, take_permanent};
+
+/// A legacy cookie format to accept, under one cookie name, from a start
+/// date until an end date: for migrating a Flask app's users to envelope v1
+/// cookies without logging anyone out. Give it to
+/// [`SessionCodecBuilder::accept_legacy`](crate::SessionCodecBuilder::accept_legacy).
+///
+/// Legacy cookies carry no time, so a captured one would replay forever.
+/// Acceptance is therefore bounded twice:
+/// - **until** an end date: from then on, such cookies are rejected
+///   ([`SessionError::LegacyNoLongerAccepted`]), unopened;
+/// - by the **absolute timeout**: a session migrated from a legacy cookie
+///   counts as created when the migration started ([`Legacy::since`]),
+///   never "now", so every captured legacy cookie dies at
+///   `since + absolute timeout` at the latest, however often it is
+///   replayed.
+///
+/// It is bound to **one cookie name** (Flask's default is `session`); a
+/// legacy cookie under any other name is not even looked at. When that
+/// name differs from the codec's own cookie name, the codec deletes the
+/// legacy cookie once it has answered with a v1 cookie.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use sealed_session::{Key, Keyring, Legacy, SessionCodec};
+///
+/// let flask_key = Key::parse("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f")?;
+/// let started = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+/// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([9; 32])))
+///     .accept_legacy(
+///         Legacy::encrypted_session(&flask_key)
+///             .cookie_name("session")
+///             .since(started)
+///             .until(started + Duration::from_secs(30 * 24 * 3600)),
+///     )
+///     .build()?;
+/// # let _ = codec;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Legacy {
+    kind: Kind,
+    cookie_name: String,
+    path: String,
+    domain: Option<String>,
+    since: Option<SystemTime>,
+    until: Option<SystemTime>,
+}
+
+enum Kind {
+    EncryptedSession(LegacyCodec),
+    #[cfg(feature = "flask")]
+    FlaskSigned {
+        verifier: crate::flask::FlaskVerifier,
+        max_age: u64,
+    },
+}
+
+impl fmt::Debug for Legacy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Legacy")
+            .field("format", &self.kind.name())
+            .field("cookie_name", &self.cookie_name)
+            .field("since", &self.since)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Kind {
+    const fn name(&self) -> &'static str {
+        match self {
+            Self::EncryptedSession(_) => "EncryptedSession",
+            #[cfg(feature = "flask")]
+            Self::FlaskSigned { .. } => "Flask signed",
+        }
+    }
+}
+
+impl Legacy {
+    /// Cookies of the Python EncryptedSession package
+    /// (`u|z.<ciphertext>.<tag>.<nonce>`), under its 32-byte `crypto_key`.
+    /// Their JSON's byte strings (`{"__type__": "bytes", "b": …}`) become
+    /// Flask's `{" b": …}`, the convention of this crate.
+    ///
+    /// Set [`cookie_name`](Self::cookie_name), [`since`](Self::since) and
+    /// [`until`](Self::until).
+    pub fn encrypted_session(key: &Key) -> Self {
+        // The Python package compresses above 1024 bytes, so writing its
+        // format (SealFormat::Legacy) must too: the flag is what it reads.
+        let options =
+            Options::new().with_compression(sealed_session_core::Compression::Above(1024));
+        Self::new(Kind::EncryptedSession(LegacyCodec::new(key, options)))
+    }
+
+    /// Flask's default session cookie (`SecureCookieSessionInterface`:
+    /// itsdangerous, HMAC-SHA1, signed but not encrypted), verified under
+    /// `SECRET_KEY` and, with [`fallback`](Self::fallback), each of
+    /// `SECRET_KEY_FALLBACKS`. `max_age` is the app's
+    /// `PERMANENT_SESSION_LIFETIME`: Flask rejects an older signature, and
+    /// so does this. Feature `flask`. Such cookies are never written.
+    #[cfg(feature = "flask")]
+    pub fn flask_signed(secret_key: &[u8], max_age: core::time::Duration) -> Self {
+        Self::new(Kind::FlaskSigned {
+            verifier: crate::flask::FlaskVerifier::new(secret_key),
+            max_age: max_age.as_secs(),
+        })
+    }
+
+    /// Another secret key that may have signed a Flask cookie
+    /// (`SECRET_KEY_FALLBACKS`). Only for [`Legacy::flask_signed`]; ignored
+    /// otherwise.
+    #[cfg(feature = "flask")]
+    pub fn fallback(mut self, secret_key: &[u8]) -> Self {
+        if let Kind::FlaskSigned { verifier, .. } = &mut self.kind {
+            let old = core::mem::replace(verifier, crate::flask::FlaskVerifier::new(b""));
+            *verifier = old.with_fallback(secret_key);
+        }
+        self
+    }
+
+    fn new(kind: Kind) -> Self {
+        Self {
+            kind,
+            cookie_name: "session".to_owned(),
+            path: "/".to_owned(),
+            domain: None,
+            since: None,
+            until: None,
+        }
+    }
+
+    /// The one cookie name legacy cookies are read from. Default `session`,
+    /// Flask's default `SESSION_COOKIE_NAME`.
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.cookie_name = name.into();
+        self
+    }
+
+    /// The legacy cookie's `Path`, to delete it (Flask's
+    /// `SESSION_COOKIE_PATH`). Default `/`.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The legacy cookie's `Domain`, to delete it (Flask's
+    /// `SESSION_COOKIE_DOMAIN`). Default none.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// When the migration started: the creation time of every session
+    /// migrated from a legacy cookie, which the absolute timeout counts
+    /// from. Required.
+    pub fn since(mut self, started: SystemTime) -> Self {
+        self.since = Some(started);
+        self
+    }
+
+    /// The end date: legacy cookies are rejected from then on. Required.
+    pub fn until(mut self, end: SystemTime) -> Self {
+        self.until = Some(end);
+        self
+    }
+
+    /// Checks the configuration; `secure` is the codec's own `Secure`
+    /// attribute, which the deletion of the legacy cookie carries too.
+    pub(super) fn check(self, secure: bool) -> Result<LegacySource, ConfigError> {
+        let bad = |why: &str| ConfigError::new("accept_legacy", why);
+        check_legacy_attributes(&self.cookie_name, &self.path, self.domain.as_deref())?;
+        let since = self.since.ok_or_else(|| {
+            bad("set `since`: the start of the migration, which migrated sessions count as their creation")
+        })?;
+        let until = self.until.ok_or_else(|| {
+            bad("set `until`: legacy cookies carry no time, so their acceptance must end")
+        })?;
+        let seconds = |time: SystemTime| {
+            time.duration_since(UNIX_EPOCH)
+                .map(|elapsed| elapsed.as_secs())
+                .map_err(|_| bad("a date before 1970"))
+        };
+        let (since, until) = (seconds(since)?, seconds(until)?);
+        if until <= since {
+            return Err(bad("`until` must come after `since`"));
+        }
+        Ok(LegacySource {
+            kind: self.kind,
+            cookie_name: self.cookie_name,
+            path: self.path,
+            domain: self.domain,
+            secure,
+            since,
+            until,
+        })
+    }
+}
+
+/// A checked [`Legacy`], inside a built codec.
+pub(crate) struct LegacySource {
+    kind: Kind,
+    pub(crate) cookie_name: String,
+    path: String,
+    domain: Option<String>,
+    secure: bool,
+    since: u64,
+    pub(crate) until: u64,
+}
+
+impl fmt::Debug for LegacySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LegacySource")
+            .field("format", &self.kind.name())
+            .field("cookie_name", &self.cookie_name)
+            .field("since", &self.since)
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LegacySource {
+    pub(crate) const fn is_encrypted_session(&self) -> bool {
+        matches!(self.kind, Kind::EncryptedSession(_))
+    }
+
+    /// The EncryptedSession codec, for writing that format.
+    pub(crate) const fn encrypted_session(&self) -> Option<&LegacyCodec> {
+        match &self.kind {
+            Kind::EncryptedSession(codec) => Some(codec),
+            #[cfg(feature = "flask")]
+            Kind::FlaskSigned { .. } => None,
+        }
+    }
+
+    /// Opens a legacy cookie value at `now`: its members in this crate's
+    /// JSON convention, and the state of a session migrated from it
+    /// (`migrating`: the codec writes v1, so the session counts as created
+    /// at the migration's start and is checked against `absolute`).
+    pub(crate) fn open(
+        &self,
+        value: &str,
+        now: u64,
+        migrating: bool,
+        absolute: u64,
+    ) -> Result<(json::Entries, State), SessionError> {
+        if now >= self.until {
+            return Err(SessionError::LegacyNoLongerAccepted);
+        }
+        let (plaintext, style) = match &self.kind {
+            Kind::EncryptedSession(codec) => (
+                Zeroizing::new(codec.open_to_vec(value)?),
+                Some(Style::FromPython),
+            ),
+            #[cfg(feature = "flask")]
+            Kind::FlaskSigned { verifier, max_age } => {
+                let payload = verifier.verify(value, now, *max_age)?;
+                (payload.into_json(), None)
+            }
+        };
+        // Authentic from here on: time, then parsing.
+        if migrating && now.saturating_sub(self.since) > absolute {
+            return Err(SessionError::LifetimeExceeded);
+        }
+        let mut entries = json::split(&plaintext)?;
+        if let Some(style) = style {
+            for (_, value) in &mut entries {
+                let mut text = String::new();
+                json::rewrite(value, style, &mut text)?;
+                *value = serde_json::value::RawValue::from_string(text)
+                    .map_err(|_| SessionError::InvalidJson)?;
+            }
+        }
+        let permanent = take_permanent(&mut entries);
+        let mut state = State::default();
+        state.meta.permanent = permanent;
+        if migrating {
+            state.meta.created_at = Some(self.since);
+        }
+        state.reseal_advised = migrating;
+        Ok((entries, state))
+    }
+
+    /// The `Set-Cookie` value that deletes the legacy cookie.
+    pub(crate) fn delete_cookie(&self) -> String {
+        let mut header = String::with_capacity(self.cookie_name.len() + 80);
+        header.push_str(&self.cookie_name);
+        header.push_str("=; Path=");
+        header.push_str(&self.path);
+        if let Some(domain) = &self.domain {
+            header.push_str("; Domain=");
+            header.push_str(domain);
+        }
+        if self.secure {
+            header.push_str("; Secure");
+        }
+        header.push_str("; Max-Age=0; Expires=");
+        header.push_str(crate::cookie::EXPIRED);
+        header
+    }
+}
