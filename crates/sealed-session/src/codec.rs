@@ -27,7 +27,7 @@ use crate::error::SessionError;
 use crate::json;
 use crate::payload::{self, META_WITH_ID_LEN, Meta, SessionId};
 use crate::random::SecureRandom;
-use crate::session::{Session, State};
+use crate::session::{Session, State, body_entries};
 use crate::time::Clock;
 use crate::typed::TypedSession;
 
@@ -543,8 +543,9 @@ impl SessionCodec {
     }
 
     fn open_v1(&self, value: &str, now: u64) -> Result<(json::Entries, State), SessionError> {
-        let (plaintext, offset, state) = self.open_payload(value, now)?;
-        let entries = json::split(&plaintext[offset..])?;
+        let (plaintext, offset, mut state) = self.open_payload(value, now)?;
+        let (entries, permanent) = body_entries(offset == 0, &plaintext[offset..])?;
+        state.meta.permanent |= permanent;
         Ok((entries, state))
     }
 

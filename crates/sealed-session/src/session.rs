@@ -236,8 +236,9 @@ impl Session {
     /// [`SessionError::InvalidSession`] for malformed metadata; as
     /// [`Session::from_json`] for the JSON.
     pub fn from_plaintext(plaintext: &[u8]) -> Result<Self, SessionError> {
-        let (meta, body) = crate::payload::Meta::read(plaintext)?;
-        let entries = json::split(body)?;
+        let (mut meta, body) = crate::payload::Meta::read(plaintext)?;
+        let (entries, permanent) = body_entries(plaintext.len() == body.len(), body)?;
+        meta.permanent |= permanent;
         let mut state = State::default();
         state.meta = meta;
         Ok(Self { entries, state })
@@ -267,6 +268,31 @@ impl Session {
         self.write_json(&mut out);
         // Keys and values are UTF-8 JSON text, and so is the punctuation.
         String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// The session as Flask's own session interface sees it: the compact
+    /// JSON of [`Session::to_json_string`] (Flask's tagged JSON), with
+    /// Flask's `"_permanent": true` last when the session is permanent.
+    /// A bare JSON object sealed in a cookie is read this way too.
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::new();
+    /// session.insert("a", 1)?;
+    /// session.set_permanent(true);
+    /// assert_eq!(session.to_flask_json(), r#"{"a":1,"_permanent":true}"#);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    #[must_use]
+    pub fn to_flask_json(&self) -> String {
+        let mut json = self.to_json_string();
+        if self.state.meta.permanent {
+            json.pop();
+            if !self.entries.is_empty() {
+                json.push(',');
+            }
+            json.push_str(r#""_permanent":true}"#);
+        }
+        json
     }
 
     /// Appends the compact JSON of the data to `out`.
@@ -771,6 +797,14 @@ impl Session {
         self.entries.push((key.to_owned(), value));
         None
     }
+}
+
+/// The members of a payload's body; a bare JSON object (no metadata) is a
+/// Flask session dict, whose `_permanent` member is the permanent flag.
+pub(crate) fn body_entries(bare: bool, body: &[u8]) -> Result<(Entries, bool), SessionError> {
+    let mut entries = json::split(body)?;
+    let permanent = bare && take_permanent(&mut entries);
+    Ok((entries, permanent))
 }
 
 /// Takes a top-level `_permanent` member out of `entries`: whether it was
