@@ -6,6 +6,7 @@
 
 mod bad_input;
 mod bomb;
+mod flask_signed;
 mod golden;
 mod interop;
 mod properties;

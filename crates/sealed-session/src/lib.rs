@@ -7,7 +7,8 @@ mod codec;
 pub mod cookie;
 mod error;
 #[cfg(feature = "flask")]
-mod flask;
+#[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
+pub mod flask;
 mod handle;
 mod json;
 mod keys;

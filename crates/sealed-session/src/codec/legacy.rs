@@ -54,6 +54,8 @@ use crate::session::{State, take_permanent};
 /// ```
 pub struct Legacy {
     kind: Kind,
+    /// `fallback` was called on a format without fallback keys.
+    misused_fallback: bool,
     cookie_name: String,
     path: String,
     domain: Option<String>,
@@ -65,7 +67,8 @@ enum Kind {
     EncryptedSession(LegacyCodec),
     #[cfg(feature = "flask")]
     FlaskSigned {
-        verifier: crate::flask::FlaskVerifier,
+        /// A refused key is kept as its error, for `build()` to report.
+        verifier: Result<crate::flask::FlaskVerifier, sealed_session_core::Error>,
         max_age: u64,
     },
 }
@@ -109,10 +112,37 @@ impl Legacy {
 
     /// Flask's default session cookie (`SecureCookieSessionInterface`:
     /// itsdangerous, HMAC-SHA1, signed but not encrypted), verified under
-    /// `SECRET_KEY` and, with [`fallback`](Self::fallback), each of
+    /// `SECRET_KEY` (see [`FlaskVerifier`](crate::flask::FlaskVerifier))
+    /// and, with [`fallback`](Self::fallback), each of
     /// `SECRET_KEY_FALLBACKS`. `max_age` is the app's
     /// `PERMANENT_SESSION_LIFETIME`: Flask rejects an older signature, and
     /// so does this. Feature `flask`. Such cookies are never written.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sealed_session::{Key, Keyring, Legacy, ManualClock, SessionCodec};
+    ///
+    /// let started = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([4; 32])))
+    ///     .clock(ManualClock::new(1_700_000_060))
+    ///     .accept_legacy(
+    ///         Legacy::flask_signed(b"flask-secret-key", Duration::from_secs(31 * 86_400))
+    ///             .fallback(b"older-secret")
+    ///             .since(started)
+    ///             .until(started + Duration::from_secs(31 * 86_400)),
+    ///     )
+    ///     .build()?;
+    /// // Set by Flask 3.1.3 for `session["user_id"] = 42; session["name"] = "alice"`.
+    /// let cookie = "session=eyJuYW1lIjoiYWxpY2UiLCJ1c2VyX2lkIjo0Mn0.ZVPxAA.foMl2JBijlnMXZcmO-9UntPZxy8";
+    /// let session = codec.load([cookie]).session;
+    /// assert_eq!(session.get::<u64>("user_id")?, Some(42));
+    /// assert_eq!(session.get::<String>("name")?.as_deref(), Some("alice"));
+    /// // Answered with a v1 cookie, and Flask's cookie deleted.
+    /// let saved = codec.save(&session)?;
+    /// assert!(saved.session_cookie.set_cookie().unwrap().starts_with("__Host-session=AQAB"));
+    /// assert!(saved.legacy_cookie.unwrap().starts_with("session=; Path=/"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[cfg(feature = "flask")]
     pub fn flask_signed(secret_key: &[u8], max_age: core::time::Duration) -> Self {
         Self::new(Kind::FlaskSigned {
@@ -122,13 +152,22 @@ impl Legacy {
     }
 
     /// Another secret key that may have signed a Flask cookie
-    /// (`SECRET_KEY_FALLBACKS`). Only for [`Legacy::flask_signed`]; ignored
-    /// otherwise.
+    /// (`SECRET_KEY_FALLBACKS`), for [`Legacy::flask_signed`]. `build()`
+    /// refuses it for any other legacy format, and refuses an empty key or
+    /// more than [`FlaskVerifier::MAX_FALLBACKS`](crate::flask::FlaskVerifier::MAX_FALLBACKS).
     #[cfg(feature = "flask")]
     pub fn fallback(mut self, secret_key: &[u8]) -> Self {
-        if let Kind::FlaskSigned { verifier, .. } = &mut self.kind {
-            let old = core::mem::replace(verifier, crate::flask::FlaskVerifier::new(b""));
-            *verifier = old.with_fallback(secret_key);
+        match &mut self.kind {
+            Kind::FlaskSigned { verifier, .. } => {
+                let taken = core::mem::replace(
+                    verifier,
+                    Err(sealed_session_core::Error::new(
+                        sealed_session_core::ErrorKind::InvalidKey,
+                    )),
+                );
+                *verifier = taken.and_then(|verifier| verifier.with_fallback(secret_key));
+            }
+            Kind::EncryptedSession(_) => self.misused_fallback = true,
         }
         self
     }
@@ -136,6 +175,7 @@ impl Legacy {
     fn new(kind: Kind) -> Self {
         Self {
             kind,
+            misused_fallback: false,
             cookie_name: "session".to_owned(),
             path: "/".to_owned(),
             domain: None,
@@ -183,6 +223,24 @@ impl Legacy {
     /// attribute, which the deletion of the legacy cookie carries too.
     pub(super) fn check(self, secure: bool) -> Result<LegacySource, ConfigError> {
         let bad = |why: &str| ConfigError::new("accept_legacy", why);
+        if self.misused_fallback {
+            return Err(bad("`fallback` keys are for `Legacy::flask_signed` only"));
+        }
+        let kind = match self.kind {
+            #[cfg(feature = "flask")]
+            Kind::FlaskSigned { verifier, max_age } => Kind::FlaskSigned {
+                verifier: Ok(verifier.map_err(|error| {
+                    bad(match error.kind() {
+                        sealed_session_core::ErrorKind::KeyringFull => {
+                            "more Flask fallback keys than FlaskVerifier::MAX_FALLBACKS"
+                        }
+                        _ => "an empty Flask secret key: anyone could sign with it",
+                    })
+                })?),
+                max_age,
+            },
+            kind => kind,
+        };
         check_legacy_attributes(&self.cookie_name, &self.path, self.domain.as_deref())?;
         let since = self.since.ok_or_else(|| {
             bad("set `since`: the start of the migration, which migrated sessions count as their creation")
@@ -200,7 +258,7 @@ impl Legacy {
             return Err(bad("`until` must come after `since`"));
         }
         Ok(LegacySource {
-            kind: self.kind,
+            kind,
             cookie_name: self.cookie_name,
             path: self.path,
             domain: self.domain,
@@ -268,6 +326,9 @@ impl LegacySource {
             ),
             #[cfg(feature = "flask")]
             Kind::FlaskSigned { verifier, max_age } => {
+                let verifier = verifier
+                    .as_ref()
+                    .map_err(|_| SessionError::from(sealed_session_core::ErrorKind::InvalidKey))?;
                 let payload = verifier.verify(value, now, *max_age)?;
                 (payload.into_json(), None)
             }
