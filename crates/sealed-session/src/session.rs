@@ -218,6 +218,33 @@ impl Session {
         Ok(session)
     }
 
+    /// Replaces the session's data with a JSON object (Flask's tagged JSON,
+    /// as [`Session::from_json`] reads it, `_permanent` included), keeping
+    /// its identity and where it came from; marks the session modified.
+    /// For bindings whose handlers work on a copy of the data (the Python
+    /// package's Flask session interface). On error the session is
+    /// unchanged.
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::from_json(br#"{"a": 1}"#)?;
+    /// session.replace_from_json(br#"{"b": 2, "_permanent": true}"#)?;
+    /// assert_eq!(session.to_flask_json(), r#"{"b":2,"_permanent":true}"#);
+    /// assert!(session.modified());
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Session::from_json`].
+    pub fn replace_from_json(&mut self, text: &[u8]) -> Result<(), SessionError> {
+        let mut entries = json::split(text)?;
+        let permanent = take_permanent(&mut entries);
+        wipe(&mut self.entries);
+        self.entries = entries;
+        self.state.meta.permanent = permanent;
+        self.state.change();
+        Ok(())
+    }
+
     /// A session from an envelope v1 plaintext as this crate seals it: the
     /// metadata (id, creation time, permanent flag) and the JSON object,
     /// or a bare JSON object. For tools that open cookies with the core
