@@ -28,8 +28,7 @@ pub enum SessionError {
     /// malformed (see the crate docs, "Where the session's data lives").
     InvalidSession,
     /// The authentic plaintext's body is not a UTF-8 JSON object (includes
-    /// `NaN` and `Infinity`, numbers beyond the range of an `f64`, lone
-    /// surrogates, and trailing data).
+    /// `NaN` and `Infinity`, lone surrogates, and trailing data).
     InvalidJson,
     /// The session nests arrays and objects deeper than
     /// [`Session::MAX_DEPTH`](crate::Session::MAX_DEPTH).
