@@ -115,23 +115,27 @@ pub(crate) enum Command {
     Help(HelpArgs),
 }
 
+/// `keygen --help`: what it does.
 const KEYGEN_ABOUT: &str = "\
 Print one new keyring line, `<kid> <key>`, with a 256-bit key from the
 operating system's CSPRNG written as 43 characters of unpadded base64url.
 With --out, write it to a new file that only its owner can read instead.";
 
+/// `keygen --help`: how to rotate keys.
 const KEYGEN_AFTER_HELP: &str = "\
 Rotation: put the new line first in the key file and keep the old line below
 it. New cookies are sealed with the new key; old ones still open and are
 re-sealed as they come back. Remove the old line once its cookies have
 expired.";
 
+/// `seal --help`: what it does.
 const SEAL_ABOUT: &str = "\
 Seal a JSON object read on stdin into a cookie value, printed on stdout with a
 newline. Byte values are written as {\"__type__\":\"bytes\",\"b\":\"<base64>\"}; the
 cookie holds the object as Flask's tagged JSON (bytes as {\" b\":\"<base64>\"}),
 which the sealed-session library reads.";
 
+/// `open --help`: what it does.
 const OPEN_ABOUT: &str = "\
 Open a cookie value read on stdin (surrounding whitespace ignored) and print
 its JSON object, compact, on stdout. Byte values are shown as
@@ -140,16 +144,19 @@ library's SessionCodec both open (the library binds the cookie's name: pass
 it as the context, by default `--context __Host-session`); the library's
 session metadata and absolute timeout are not shown or checked.";
 
+/// `open --help`: exit statuses and the public reasons.
 const OPEN_AFTER_HELP: &str = "\
 A rejected cookie exits with status 1, and stderr gives only the public
 reason: malformed, unknown version, unknown key id, expired, issued in the
 future, too large (a value over 4096 bytes), or not authentic. An authentic
 cookie that holds no JSON object exits with status 2.";
 
+/// `inspect --help`: what it does.
 const INSPECT_ABOUT: &str = "\
 Show what anyone can learn from a cookie value read on stdin, without a key:
 one JSON object on stdout whose first key is \"format\".";
 
+/// `inspect --help`: what each format shows.
 const INSPECT_AFTER_HELP: &str = "\
 Output:
   {\"format\":\"v1\",\"version\":1,\"key_id\":K,\"issued_at\":T,\"compressed\":B,\"length\":N}
@@ -167,14 +174,17 @@ length is the cookie text's length in characters, surrounding whitespace
 excluded. Nothing is verified: inspect tells what a cookie claims, not that
 it is authentic.";
 
+/// `migrate --help`: what it does.
 const MIGRATE_ABOUT: &str = "\
 Re-seal a Python EncryptedSession cookie read on stdin as an envelope v1
 cookie with the same session, sealed with the primary key, printed on stdout.";
 
+/// `migrate --help`: compression and exit status.
 const MIGRATE_AFTER_HELP: &str = "\
 The new cookie is never compressed (as `seal` by default). A Python cookie
 that does not open exits with status 1, as `open` does.";
 
+/// `demo --help`: what it shows.
 const DEMO_ABOUT: &str = "\
 A self-contained walk-through, with a throwaway key and no files: a \"guess
 the number\" session, first as Flask's default signed cookie (anyone can read

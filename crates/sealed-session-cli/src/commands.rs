@@ -279,6 +279,7 @@ fn refuse_with_legacy(command: &str, given: &[(&str, bool)]) -> Result<(), Failu
     }
 }
 
+/// A session too large for one cookie (exit 2: nothing was rejected).
 fn too_large() -> Failure {
     Failure::input("the session is too large to seal: a cookie value holds at most 4096 characters")
 }

@@ -64,6 +64,7 @@ pub(crate) fn read_payload(text: &str) -> Option<String> {
     crate::json::compact(&json)
 }
 
+/// HMAC-SHA1 of `message` under `key`.
 fn hmac_sha1(key: &[u8], message: &[u8]) -> Option<[u8; 20]> {
     let mut mac = <Hmac<Sha1> as KeyInit>::new_from_slice(key).ok()?;
     mac.update(message);

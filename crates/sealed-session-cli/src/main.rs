@@ -39,6 +39,7 @@ use zeroize::Zeroizing;
 use failure::Failure;
 use parse::Parsed;
 
+/// Runs the command line and exits with its status.
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     match run(&args) {

@@ -87,6 +87,7 @@ fn run_with(args: &[&str], stdin: &[u8], keys_env: Option<&str>) -> Run {
     }
 }
 
+/// [`run_with`] text on stdin and no `SEALED_SESSION_KEYS`.
 fn run(args: &[&str], stdin: &str) -> Run {
     run_with(args, stdin.as_bytes(), None)
 }
@@ -119,15 +120,18 @@ fn key_file(contents: &str) -> String {
     temp_file(contents).to_str().expect("UTF-8 path").to_owned()
 }
 
+/// Sets `path`'s permission bits (Unix only).
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
 }
 
+/// Permission bits are a Unix matter.
 #[cfg(not(unix))]
 fn set_mode(_: &Path, _: u32) {}
 
+/// `path`'s permission bits.
 #[cfg(unix)]
 fn mode_of(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
@@ -163,10 +167,13 @@ fn python_script(script: &str, args: &[&str], stdin: &str) -> String {
         .to_owned()
 }
 
+/// What `inspect` says of `cookie`, parsed.
 fn inspect(cookie: &str) -> Value {
     serde_json::from_str(run(&["inspect"], cookie).ok()).expect("inspect prints JSON")
 }
 
+/// Seals `session` with the key file `keys` and `extra` options; asserts one
+/// line of output and returns the cookie value.
 fn seal(keys: &str, extra: &[&str], session: &str) -> String {
     let mut args = vec!["seal", "--keys", keys];
     args.extend_from_slice(extra);
@@ -178,6 +185,7 @@ fn seal(keys: &str, extra: &[&str], session: &str) -> String {
 
 // ---------------------------------------------------------------- help ---
 
+/// `--help`, `-h` and `help COMMAND` on every command print the same text on stdout, exit 0.
 #[test]
 fn help_on_every_command() {
     let main = run(&["--help"], "");
@@ -315,6 +323,7 @@ cookie that holds no JSON object exits with status 2.
     );
 }
 
+/// `--version` and `-V`.
 #[test]
 fn version() {
     assert_eq!(run(&["--version"], "").ok(), "sealed-session 0.1.0\n");
@@ -323,6 +332,7 @@ fn version() {
 
 // ---------------------------------------------------------- usage: 2 ---
 
+/// Every kind of usage error: exit 2, the exact message, nothing on stdout.
 #[test]
 fn usage_errors_exit_2_with_nothing_on_stdout() {
     let keyring = format!("1 {KEY_A_HEX}\n");
@@ -461,6 +471,7 @@ fn assert_no_secret(out: &Run, secrets: &[&str]) {
     }
 }
 
+/// `--keys "1 <key>"` and the like: the key text is in no message.
 #[test]
 fn a_key_pasted_where_a_path_belongs_is_never_echoed() {
     let cases: &[(&[&str], &str)] = &[
@@ -508,6 +519,7 @@ fn a_key_pasted_where_a_path_belongs_is_never_echoed() {
     assert_no_secret(&out, &[near]);
 }
 
+/// A key given as an argument (`open 3 <key>`, the key alone): withheld.
 #[test]
 fn a_stray_key_argument_is_never_echoed() {
     let usage = |command: &str, message: &str| {
@@ -572,6 +584,8 @@ fn a_stray_key_argument_is_never_echoed() {
 
 // ----------------------------------------------- key file permissions ---
 
+/// A key file with any group or other permission bit is refused, with the
+/// `chmod` that fixes it, unless `--allow-insecure-key-file`.
 #[cfg(unix)]
 #[test]
 fn key_files_others_can_access_are_refused_with_the_fix() {
@@ -654,6 +668,7 @@ fn key_files_others_can_access_are_refused_with_the_fix() {
     );
 }
 
+/// `keygen --out` writes a 0600 file, prints nothing, and never replaces a file.
 #[test]
 fn keygen_out_creates_a_private_file_and_never_overwrites() {
     let path = temp_path(".keys");
@@ -727,6 +742,7 @@ fn keygen_out_is_private_whatever_the_umask() {
 
 // -------------------------------------------------------------- keygen ---
 
+/// `keygen` prints a fresh `<kid> <key>` line that works as a key file.
 #[test]
 fn keygen_prints_a_usable_keyring_line() {
     let out = run(&["keygen"], "");
@@ -762,6 +778,7 @@ fn keygen_prints_a_usable_keyring_line() {
 
 // ------------------------------------------------------- seal and open ---
 
+/// A session with every JSON type and bytes survives `seal` then `open`.
 #[test]
 fn seal_then_open_with_a_key_file() {
     let keys = key_file(&format!("# test key\n\n1 {KEY_A_HEX}\n"));
@@ -781,6 +798,7 @@ fn seal_then_open_with_a_key_file() {
     assert_ne!(seal(&keys, &["--now", "1700000000"], session), cookie);
 }
 
+/// Keys from `SEALED_SESSION_KEYS`; `--keys` wins over it.
 #[test]
 fn keys_from_the_environment() {
     let keyring = format!("1 {KEY_A_B64}\n");
@@ -814,6 +832,7 @@ fn keys_from_the_environment() {
     );
 }
 
+/// The core README's cookie opens, whitespace around it ignored.
 #[test]
 fn the_known_core_cookie_opens_with_its_context() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -834,6 +853,7 @@ fn the_known_core_cookie_opens_with_its_context() {
     );
 }
 
+/// A cookie opens only with the context it was sealed with.
 #[test]
 fn context_binds_the_cookie() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -852,6 +872,7 @@ fn context_binds_the_cookie() {
     );
 }
 
+/// Compression only with `--compress auto`, and only above 1024 bytes.
 #[test]
 fn compression_auto_and_never() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -881,6 +902,7 @@ fn compression_auto_and_never() {
     );
 }
 
+/// `--max-age`, no age limit without it, and the 60 s clock skew.
 #[test]
 fn expiry_and_the_future() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -902,6 +924,7 @@ fn expiry_and_the_future() {
     open(&["--now", "999939"]).rejected("issued in the future");
 }
 
+/// Old cookies open after a rotation, and stop once their key is removed.
 #[test]
 fn key_rotation() {
     let old = format!("1 {KEY_A_HEX}\n");
@@ -926,6 +949,7 @@ fn key_rotation() {
     run(&["open", "--keys", &before], &new_cookie).rejected("unknown key id");
 }
 
+/// Rejections: exit 1 and the public reason, for every reason a cookie can cause.
 #[test]
 fn rejections_exit_1_with_the_public_reason_only() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -961,6 +985,7 @@ fn rejections_exit_1_with_the_public_reason_only() {
     run_with(&["open", "--keys", &keys], b"AQAB\xff", None).rejected("malformed");
 }
 
+/// An authentic plaintext that is no JSON session: exit 2, a clear message.
 #[test]
 fn an_authentic_cookie_that_is_not_a_session_exits_2() {
     // Sealed by the core directly with key A, kid 1, context "", issued
@@ -1126,6 +1151,7 @@ fn seal_then_open_round_trips_byte_values() {
     );
 }
 
+/// Input `seal` cannot seal: exit 2, and where the JSON is wrong.
 #[test]
 fn seal_input_errors_exit_2() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -1172,6 +1198,7 @@ fn seal_input_errors_exit_2() {
 
 // ------------------------------------------------------------ key files ---
 
+/// Key-file errors name the file and line, never the text.
 #[test]
 fn key_file_errors_name_the_line_and_never_the_key() {
     let secret = "s3cr3tS3CR3Ts3cr3tS3CR3Ts3cr3tS3CR3Ts3cr3t";
@@ -1250,6 +1277,7 @@ fn key_file_errors_name_the_line_and_never_the_key() {
     );
 }
 
+/// `--legacy` uses the first key whatever its kid; formats do not mix.
 #[test]
 fn legacy_mode_uses_the_first_key_and_ignores_its_kid() {
     let keys = key_file(&format!("200 {KEY_A_HEX}\n1 {KEY_B_HEX}\n"));
@@ -1271,6 +1299,7 @@ fn legacy_mode_uses_the_first_key_and_ignores_its_kid() {
 
 // ------------------------------------------------------------- inspect ---
 
+/// `inspect` of v1 and legacy cookies, exactly.
 #[test]
 fn inspect_v1_and_legacy_exactly() {
     assert_eq!(
@@ -1283,6 +1312,7 @@ fn inspect_v1_and_legacy_exactly() {
     );
 }
 
+/// `inspect` reads cookies the real Flask signed, compressed or not.
 #[test]
 fn inspect_reads_real_flask_cookies() {
     let session = r#"{"user": "zoë", "blob": {"__type__": "bytes", "b": "3q2+7w=="}, "n": [1, 2]}"#;
@@ -1315,6 +1345,7 @@ fn inspect_reads_real_flask_cookies() {
     );
 }
 
+/// `inspect` of anything else: `{"format":"unknown"}`, exit 0.
 #[test]
 fn inspect_of_anything_else_is_unknown_and_succeeds() {
     for garbage in ["", "hello", "a.b.c", "u.x.y.z", "AQ", "Ag", "=====", "😀"] {
@@ -1332,6 +1363,7 @@ fn inspect_of_anything_else_is_unknown_and_succeeds() {
 
 // ------------------------------------------------- legacy interop ---
 
+/// `seal --legacy` cookies open in the Python reference.
 #[test]
 fn legacy_seal_opens_in_python() {
     let keys = key_file(&format!("9 {KEY_A_HEX}\n"));
@@ -1369,6 +1401,7 @@ fn legacy_seal_opens_in_python() {
     }
 }
 
+/// Cookies of the Python reference open with `open --legacy`.
 #[test]
 fn python_cookies_open_in_the_cli() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -1409,6 +1442,7 @@ fn python_cookies_open_in_the_cli() {
     );
 }
 
+/// `migrate` re-seals a Python cookie as v1; its failures exit as `open`'s do.
 #[test]
 fn migrate_a_python_cookie_to_v1() {
     let legacy_keys = key_file(&format!("0 {KEY_A_HEX}\n"));
@@ -1500,6 +1534,7 @@ fn migrate_a_python_cookie_to_v1() {
 
 // ---------------------------------------------------------------- demo ---
 
+/// The demo's steps, and its cookies are what it says.
 #[test]
 fn demo_walks_through_and_its_cookies_are_real() {
     let out = run(&["demo"], "");

@@ -62,6 +62,7 @@ pub(crate) fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The steps of [`python`], uncached.
 fn find_or_create() -> PathBuf {
     if let Some(path) = std::env::var_os(PYTHON_ENV) {
         return PathBuf::from(path);
