@@ -1,43 +1,69 @@
 //! The commands that work on keys and cookies: `keygen`, `seal`, `open`,
-//! `inspect`, `migrate`. Each returns what to print on stdout.
+//! `inspect`, `migrate`. Each returns what to print on stdout, in a buffer
+//! that is wiped when dropped (it may hold a key or a session).
+//!
+//! Cookies are sealed and opened with the core codec directly. `seal`
+//! writes the session as a bare JSON object in Flask's tagged-JSON
+//! convention, which the `sealed-session` library reads as a session
+//! without metadata; `open` reads that and the library's own payloads
+//! (metadata, then JSON) alike.
 
-use std::ffi::OsString;
 use std::io::Read;
 
-use sealed_session::{OsNonce, Session, SessionCodec, SessionError};
+use sealed_session::{Clock, OsRandom, SecureRandom, Session, SessionError, SystemClock};
 use sealed_session_core::legacy::LegacyCodec;
-use sealed_session_core::{Compression, Key, Options};
+use sealed_session_core::{Codec, Compression, FixedNonce, NONCE_LEN, Options};
+use zeroize::Zeroizing;
 
-use crate::args::{self, Parsed, flag, value};
+use crate::cli::{Command, KeygenArgs, MigrateArgs, OpenArgs, SealArgs};
 use crate::failure::Failure;
-use crate::help;
 use crate::inspect;
-use crate::keyfile::KeyList;
+use crate::keyfile::{self, KeySource};
 
 /// The most stdin a command reads: far more than any cookie or session.
-const MAX_STDIN_LEN: u64 = 1024 * 1024;
+const MAX_STDIN_LEN: usize = 1024 * 1024;
 /// The default key id of `keygen`.
 const DEFAULT_KID: u8 = 1;
 
-/// `keygen [--kid N]`.
+/// Runs `command`.
 ///
 /// # Errors
-/// A usage [`Failure`] for a bad kid; an input failure if the OS generator
-/// fails.
-pub(crate) fn keygen(args: &[OsString]) -> Result<String, Failure> {
-    let parsed = args::parse("keygen", args, &[value("kid")])?;
-    if parsed.help {
-        return Ok(help::KEYGEN.to_owned());
+/// The [`Failure`] that decides the exit code and the message.
+pub(crate) fn run(command: Command) -> Result<Zeroizing<String>, Failure> {
+    match command {
+        Command::Keygen(args) => keygen(&args),
+        Command::Seal(args) => seal(&args),
+        Command::Open(args) => open(&args),
+        Command::Inspect(_) => inspect(),
+        Command::Migrate(args) => migrate(&args),
+        Command::Demo(_) => crate::demo::demo(),
+        // The parser answers `help` itself.
+        Command::Help(_) => Ok(Zeroizing::new(String::new())),
     }
-    let kid = match parsed.value("kid") {
-        None => DEFAULT_KID,
-        Some(text) => args::decimal("keygen", "kid", text)
-            .ok()
-            .and_then(|kid| u8::try_from(kid).ok())
-            .ok_or_else(|| Failure::usage("keygen", "`--kid` must be a decimal from 0 to 255"))?,
-    };
-    let key = Key::generate(&mut rng()?);
-    Ok(format!("{kid} {}\n", key.to_base64url_string().as_str()))
+}
+
+/// `keygen [--kid N] [--out FILE]`.
+///
+/// # Errors
+/// An input [`Failure`] if the OS generator fails or the file cannot be
+/// created (it exists, say).
+fn keygen(args: &KeygenArgs) -> Result<Zeroizing<String>, Failure> {
+    let kid = args.kid.unwrap_or(DEFAULT_KID);
+    let key = sealed_session::generate_key().map_err(|error| Failure::input(error.as_str()))?;
+    let text = key.to_base64url_string();
+    // Sized once, so the line is never copied by a reallocation.
+    let mut line = Zeroizing::new(String::with_capacity(3 + 1 + text.len() + 1));
+    line.push_str(&kid.to_string());
+    line.push(' ');
+    line.push_str(&text);
+    line.push('\n');
+    match &args.out {
+        Some(path) => {
+            keyfile::write_new_key_file(path, &line)?;
+            Ok(Zeroizing::new(String::new()))
+        }
+        None => Ok(line),
+    }
 }
 
 /// `seal [--keys FILE] [--context TEXT] [--compress auto|never] [--now UNIX] [--legacy]`.
@@ -45,100 +71,87 @@ pub(crate) fn keygen(args: &[OsString]) -> Result<String, Failure> {
 /// # Errors
 /// Exit-2 failures only: usage, key file, stdin that is not a JSON object
 /// session, a session too large to seal.
-pub(crate) fn seal(args: &[OsString]) -> Result<String, Failure> {
-    const NAME: &str = "seal";
-    let opts = [
-        value("keys"),
-        value("context"),
-        value("compress"),
-        value("now"),
-        flag("legacy"),
-    ];
-    let parsed = args::parse(NAME, args, &opts)?;
-    if parsed.help {
-        return Ok(help::SEAL.to_owned());
+fn seal(args: &SealArgs) -> Result<Zeroizing<String>, Failure> {
+    if args.legacy {
+        refuse_with_legacy(
+            "seal",
+            &[
+                ("--context", args.context.is_some()),
+                ("--now", args.now.is_some()),
+            ],
+        )?;
     }
-    let compression = match parsed.value("compress") {
-        None | Some("auto") => Compression::Above(1024),
-        Some("never") => Compression::Never,
-        Some(_) => {
-            return Err(Failure::usage(
-                NAME,
-                "`--compress` must be `auto` or `never`",
-            ));
-        }
-    };
-    let legacy = parsed.has("legacy");
-    if legacy {
-        refuse_with_legacy(NAME, &parsed, &["context", "now"])?;
-    }
-    let now = now_option(NAME, &parsed)?;
-    let keys = KeyList::load(parsed.value("keys"), "--keys")?;
-    let session = session_from_stdin()?;
-    let cookie = if legacy {
-        seal_legacy(&keys, &session, compression)?
+    let compression = args.compress.unwrap_or(Compression::Never);
+    let source = KeySource::new(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
+    let cookie = if args.legacy {
+        let key = keyfile::first_key(source)?;
+        let session = session_from_stdin()?;
+        let json = Zeroizing::new(session.to_python_json().map_err(|error| {
+            Failure::input(format!("cannot write the session: {}", error.as_str()))
+        })?);
+        LegacyCodec::new(&key, Options::new().with_compression(compression))
+            .seal_to_string(json.as_bytes(), &mut fresh_nonce()?)
+            .map_err(|_| too_large())?
     } else {
-        let context = parsed.value("context").unwrap_or_default();
-        seal_v1(&keys, &session, context.as_bytes(), compression, now)?
+        let keyring = keyfile::keyring(source)?;
+        let session = session_from_stdin()?;
+        let context = args.context.as_deref().unwrap_or_default();
+        let now = args.now.unwrap_or_else(|| SystemClock.now());
+        seal_v1(
+            Codec::new(keyring, Options::new().with_compression(compression)),
+            &session,
+            context.as_bytes(),
+            now,
+        )?
     };
-    Ok(format!("{cookie}\n"))
+    Ok(line_of(&cookie))
 }
 
 /// `open [--keys FILE] [--context TEXT] [--max-age SECS] [--now UNIX] [--legacy]`.
 ///
 /// # Errors
-/// A rejection (exit 1) for a cookie that does not open; exit-2 failures for
-/// usage and key-file errors.
-pub(crate) fn open(args: &[OsString]) -> Result<String, Failure> {
-    const NAME: &str = "open";
-    let opts = [
-        value("keys"),
-        value("context"),
-        value("max-age"),
-        value("now"),
-        flag("legacy"),
-    ];
-    let parsed = args::parse(NAME, args, &opts)?;
-    if parsed.help {
-        return Ok(help::OPEN.to_owned());
+/// A rejection (exit 1) for a cookie that does not open; exit-2 failures
+/// for usage and key-file errors, and for an authentic cookie that holds
+/// no JSON session.
+fn open(args: &OpenArgs) -> Result<Zeroizing<String>, Failure> {
+    if args.legacy {
+        refuse_with_legacy(
+            "open",
+            &[
+                ("--context", args.context.is_some()),
+                ("--max-age", args.max_age.is_some()),
+                ("--now", args.now.is_some()),
+            ],
+        )?;
     }
-    let legacy = parsed.has("legacy");
-    if legacy {
-        refuse_with_legacy(NAME, &parsed, &["context", "max-age", "now"])?;
-    }
-    let max_age = parsed
-        .value("max-age")
-        .map(|text| args::decimal(NAME, "max-age", text))
-        .transpose()?;
-    let now = now_option(NAME, &parsed)?;
-    let keys = KeyList::load(parsed.value("keys"), "--keys")?;
-    let text = cookie_from_stdin()?;
-    let session = if legacy {
-        open_legacy(&keys, &keys, text.trim())?
+    let source = KeySource::new(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
+    let session = if args.legacy {
+        let key = keyfile::first_key(source)?;
+        let text = cookie_from_stdin()?;
+        open_legacy(&LegacyCodec::new(&key, Options::new()), trim(&text))?
     } else {
-        let context = parsed.value("context").unwrap_or_default();
-        open_v1(&keys, text.trim(), context.as_bytes(), max_age, now)?
+        let keyring = keyfile::keyring(source)?;
+        let text = cookie_from_stdin()?;
+        let codec = Codec::new(keyring, Options::new().with_max_age(args.max_age));
+        let context = args.context.as_deref().unwrap_or_default();
+        let now = args.now.unwrap_or_else(|| SystemClock.now());
+        open_v1(&codec, trim(&text), context.as_bytes(), now)?
     };
-    session_json(&session)
+    session_output(&session)
 }
 
 /// `inspect`.
 ///
 /// # Errors
-/// A usage [`Failure`] for any option but `--help`; an input failure if
-/// stdin cannot be read.
-pub(crate) fn inspect(args: &[OsString]) -> Result<String, Failure> {
-    let parsed = args::parse("inspect", args, &[])?;
-    if parsed.help {
-        return Ok(help::INSPECT.to_owned());
-    }
+/// An input failure if stdin cannot be read.
+fn inspect() -> Result<Zeroizing<String>, Failure> {
     let input = read_stdin()?;
     // Text that is not UTF-8 is no cookie of any known format.
     let described = match core::str::from_utf8(&input) {
-        Ok(text) => inspect::inspect(text.trim()),
+        Ok(text) => inspect::inspect(trim(text)),
         Err(_) => inspect::unknown(),
     };
-    Ok(format!("{described}\n"))
+    Ok(line_of(&described.to_string()))
 }
 
 /// `migrate --legacy-keys FILE [--keys FILE] [--context TEXT] [--now UNIX]`.
@@ -146,196 +159,172 @@ pub(crate) fn inspect(args: &[OsString]) -> Result<String, Failure> {
 /// # Errors
 /// A rejection (exit 1) for a Python cookie that does not open; exit-2
 /// failures for usage and key-file errors and a session too large to seal.
-pub(crate) fn migrate(args: &[OsString]) -> Result<String, Failure> {
-    const NAME: &str = "migrate";
-    let opts = [
-        value("legacy-keys"),
-        value("keys"),
-        value("context"),
-        value("now"),
-    ];
-    let parsed = args::parse(NAME, args, &opts)?;
-    if parsed.help {
-        return Ok(help::MIGRATE.to_owned());
-    }
-    let legacy_path = parsed
-        .value("legacy-keys")
-        .ok_or_else(|| Failure::usage(NAME, "`--legacy-keys FILE` is required"))?;
-    let now = now_option(NAME, &parsed)?;
-    let legacy_keys = KeyList::load(Some(legacy_path), "--legacy-keys")?;
-    let keys = KeyList::load(parsed.value("keys"), "--keys")?;
+fn migrate(args: &MigrateArgs) -> Result<Zeroizing<String>, Failure> {
+    let allow_insecure = args.key_file.allow_insecure_key_file;
+    let legacy_key = keyfile::first_key(KeySource::new(
+        Some(args.legacy_keys.as_path()),
+        allow_insecure,
+    ))?;
+    let keyring = keyfile::keyring(KeySource::new(args.keys.as_deref(), allow_insecure))?;
     let text = cookie_from_stdin()?;
     // Open, then seal: a failure to open is a rejection (exit 1), a failure
     // to seal is not.
-    let session = open_legacy(&keys, &legacy_keys, text.trim())?;
-    let context = parsed.value("context").unwrap_or_default();
+    let session = open_legacy(&LegacyCodec::new(&legacy_key, Options::new()), trim(&text))?;
+    let context = args.context.as_deref().unwrap_or_default();
+    let now = args.now.unwrap_or_else(|| SystemClock.now());
     let cookie = seal_v1(
-        &keys,
+        Codec::new(keyring, Options::new()),
         &session,
         context.as_bytes(),
-        Compression::Above(1024),
         now,
     )?;
-    Ok(format!("{cookie}\n"))
+    Ok(line_of(&cookie))
 }
 
-/// Seals `session` as envelope v1 with the primary key of `keys`, issued at
-/// `now` (default: the system clock), with a fresh OS-seeded nonce.
+/// Seals `session` with `codec`'s primary key as a bare JSON object in
+/// Flask's convention (with `"_permanent": true` when permanent), issued at
+/// `now`, with a fresh nonce from the OS.
 ///
 /// # Errors
 /// An input [`Failure`] when the session is too large or the OS generator
 /// fails.
-pub(crate) fn seal_v1(
-    keys: &KeyList,
-    session: &Session,
-    context: &[u8],
-    compression: Compression,
-    now: Option<u64>,
-) -> Result<String, Failure> {
-    let options = Options::new().with_compression(compression);
-    let codec = SessionCodec::new(keys.keyring(), options).with_context(context);
-    let now = now.unwrap_or_else(sealed_session::now);
+fn seal_v1(codec: Codec, session: &Session, context: &[u8], now: u64) -> Result<String, Failure> {
+    let json = Zeroizing::new(session.to_flask_json());
     codec
-        .seal_at(session, now, &mut rng()?)
-        .map_err(|error| seal_failure(&error))
-}
-
-/// Opens an envelope v1 cookie with any key of `keys`, at `now` (default:
-/// the system clock), with no age limit unless `max_age` is given.
-///
-/// # Errors
-/// A rejection with the public reason.
-pub(crate) fn open_v1(
-    keys: &KeyList,
-    text: &str,
-    context: &[u8],
-    max_age: Option<u64>,
-    now: Option<u64>,
-) -> Result<Session, Failure> {
-    // The session codec would default the maximum age to a session
-    // lifetime; the command's default is no limit.
-    let options = Options::new().with_max_age(Some(max_age.unwrap_or(u64::MAX)));
-    let codec = SessionCodec::new(keys.keyring(), options).with_context(context);
-    let now = now.unwrap_or_else(sealed_session::now);
-    codec
-        .open_at(text, now)
-        .map_err(|error| open_failure(&error))
-}
-
-/// Seals `session` in the Python EncryptedSession format with the first key
-/// of `keys`.
-///
-/// The session codec always compresses legacy cookies above 1024 bytes, as
-/// the Python package does; `--compress never` needs the core's legacy codec,
-/// fed with the session's Python-compatible JSON.
-fn seal_legacy(
-    keys: &KeyList,
-    session: &Session,
-    compression: Compression,
-) -> Result<String, Failure> {
-    let json = session
-        .to_python_json_vec()
-        .map_err(|error| seal_failure(&error))?;
-    let (_, key) = keys.primary();
-    LegacyCodec::new(key, Options::new().with_compression(compression))
-        .seal_to_string(&json, &mut rng()?)
+        .seal_to_string(json.as_bytes(), context, now, &mut fresh_nonce()?)
         .map_err(|_| too_large())
 }
 
-/// Opens a Python EncryptedSession cookie with the first key of
-/// `legacy_keys` (its kid ignored).
-fn open_legacy(keys: &KeyList, legacy_keys: &KeyList, text: &str) -> Result<Session, Failure> {
-    let (_, legacy_key) = legacy_keys.primary();
-    SessionCodec::new(keys.keyring(), Options::new())
-        .with_legacy_key(legacy_key)
-        .open_legacy(text)
-        .map_err(|error| open_failure(&error))
+/// Opens an envelope v1 cookie: a bare JSON object (as `seal` writes it) or
+/// the `sealed-session` library's payload (metadata, then JSON).
+///
+/// # Errors
+/// A rejection with the public reason; an input failure for an authentic
+/// plaintext that is not a session.
+fn open_v1(codec: &Codec, text: &str, context: &[u8], now: u64) -> Result<Session, Failure> {
+    let opened = codec
+        .open_to_vec(text, context, now)
+        .map_err(|error| Failure::rejected(error.kind()))?;
+    let plaintext = Zeroizing::new(opened.plaintext);
+    Session::from_plaintext(&plaintext).map_err(Failure::not_a_session)
 }
 
-/// The session as compact JSON and a newline.
-pub(crate) fn session_json(session: &Session) -> Result<String, Failure> {
-    let json = session
-        .to_json_vec()
+/// Opens a Python EncryptedSession cookie.
+///
+/// # Errors
+/// A rejection with the public reason; an input failure for an authentic
+/// plaintext that is not a session.
+fn open_legacy(codec: &LegacyCodec, text: &str) -> Result<Session, Failure> {
+    let json = Zeroizing::new(
+        codec
+            .open_to_vec(text)
+            .map_err(|error| Failure::rejected(error.kind()))?,
+    );
+    python_session(&json).map_err(Failure::not_a_session)
+}
+
+/// A session from JSON in the Python package's conventions, checked as
+/// every session the library opens is checked.
+///
+/// `Session::from_python_json` converts the package's byte values to
+/// Flask's tags without checking their base64 (a `sealed-session` bug,
+/// reported); a session is only accepted here once its Flask JSON passes
+/// `Session::from_json`, so that nothing is sealed that the library would
+/// then refuse to open.
+fn python_session(json: &[u8]) -> Result<Session, SessionError> {
+    let session = Session::from_python_json(json)?;
+    let flask = Zeroizing::new(session.to_flask_json());
+    Session::from_json(flask.as_bytes())
+}
+
+/// The session as compact JSON in the Python package's conventions (bytes
+/// as `{"__type__":"bytes","b":…}`), and a newline.
+fn session_output(session: &Session) -> Result<Zeroizing<String>, Failure> {
+    let json = Zeroizing::new(
+        session
+            .to_python_json_compact()
+            .map_err(Failure::not_a_session)?,
+    );
+    Ok(line_of(&json))
+}
+
+/// `text` and a newline, in a buffer that is wiped and never reallocated.
+fn line_of(text: &str) -> Zeroizing<String> {
+    let mut line = Zeroizing::new(String::with_capacity(text.len() + 1));
+    line.push_str(text);
+    line.push('\n');
+    line
+}
+
+/// A nonce from the operating system (fork-safe), for one seal.
+fn fresh_nonce() -> Result<FixedNonce, Failure> {
+    let mut nonce = [0u8; NONCE_LEN];
+    OsRandom
+        .fill(&mut nonce)
         .map_err(|error| Failure::input(error.as_str()))?;
-    let mut text =
-        String::from_utf8(json).map_err(|_| Failure::input("session JSON is not UTF-8"))?;
-    text.push('\n');
-    Ok(text)
-}
-
-/// This thread's OS-seeded nonce generator.
-pub(crate) fn rng() -> Result<OsNonce, Failure> {
-    OsNonce::new().map_err(|error| Failure::input(error.as_str()))
+    Ok(FixedNonce(nonce))
 }
 
 /// Options that mean nothing for a legacy cookie are usage errors rather
 /// than silently ignored.
-fn refuse_with_legacy(
-    command: &'static str,
-    parsed: &Parsed,
-    names: &[&str],
-) -> Result<(), Failure> {
-    match names.iter().find(|name| parsed.has(name)) {
-        Some(name) => Err(Failure::usage(
+fn refuse_with_legacy(command: &str, given: &[(&str, bool)]) -> Result<(), Failure> {
+    match given.iter().find(|(_, present)| *present) {
+        Some((name, _)) => Err(Failure::usage(
             command,
             format!(
-                "`--{name}` cannot be used with `--legacy`: Python cookies carry no context and no time"
+                "`{name}` cannot be used with `--legacy`: Python cookies carry no context and no time"
             ),
         )),
         None => Ok(()),
     }
 }
 
-fn now_option(command: &'static str, parsed: &Parsed) -> Result<Option<u64>, Failure> {
-    parsed
-        .value("now")
-        .map(|text| args::decimal(command, "now", text))
-        .transpose()
-}
-
-/// Why opening failed, as a public reason. An authentic plaintext that is
-/// not a valid session is a malformed cookie.
-fn open_failure(error: &SessionError) -> Failure {
-    match error {
-        SessionError::Cookie(error) => Failure::rejected(error.kind()),
-        SessionError::CookieTooLarge => Failure::Rejected("too large"),
-        SessionError::InvalidJson | SessionError::TooDeep | SessionError::InvalidBytes => {
-            Failure::Rejected("malformed")
-        }
-        other => Failure::input(other.as_str()),
-    }
-}
-
-fn seal_failure(error: &SessionError) -> Failure {
-    match error {
-        SessionError::Cookie(_) | SessionError::CookieTooLarge => too_large(),
-        other => Failure::input(other.as_str()),
-    }
-}
-
+/// A session too large for one cookie (exit 2: nothing was rejected).
 fn too_large() -> Failure {
-    Failure::input("the session is too large to seal: a cookie holds at most 4096 characters")
+    Failure::input("the session is too large to seal: a cookie value holds at most 4096 characters")
 }
 
-/// Reads stdin (at most [`MAX_STDIN_LEN`] bytes).
-fn read_stdin() -> Result<Vec<u8>, Failure> {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(MAX_STDIN_LEN + 1)
-        .read_to_end(&mut input)
-        .map_err(|error| Failure::input(format!("cannot read stdin: {error}")))?;
-    if input.len() as u64 > MAX_STDIN_LEN {
-        return Err(Failure::input("stdin is larger than 1 MiB"));
+/// A cookie value without the whitespace around it (the transport's, not
+/// the value's).
+fn trim(text: &str) -> &str {
+    text.trim_ascii()
+}
+
+/// Reads stdin (at most [`MAX_STDIN_LEN`] bytes) into a buffer that is
+/// wiped, growing it by copies that are wiped too.
+fn read_stdin() -> Result<Zeroizing<Vec<u8>>, Failure> {
+    // At least stdin's own buffer (8 KiB), so reads bypass it.
+    const CHUNK: usize = 16 * 1024;
+    let mut input = Zeroizing::new(Vec::with_capacity(CHUNK));
+    let mut chunk = Zeroizing::new([0u8; CHUNK]);
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        let n = match stdin.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(Failure::input(format!("cannot read stdin: {error}"))),
+        };
+        if input.len() + n > MAX_STDIN_LEN {
+            return Err(Failure::input("stdin is larger than 1 MiB"));
+        }
+        if input.capacity() - input.len() < n {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(
+                (input.capacity() * 2).max(input.len() + n),
+            ));
+            bigger.extend_from_slice(&input);
+            input = bigger;
+        }
+        input.extend_from_slice(&chunk[..n]);
     }
     Ok(input)
 }
 
-/// Reads the session to seal: a JSON object, bytes tagged as
-/// `{"__type__":"bytes","b":...}`.
+/// Reads the session to seal: a JSON object in the Python package's
+/// conventions (bytes as `{"__type__":"bytes","b":…}`, `_permanent`).
 fn session_from_stdin() -> Result<Session, Failure> {
     let input = read_stdin()?;
-    Session::from_json(&input).map_err(|error| match error {
+    python_session(&input).map_err(|error| match error {
         SessionError::InvalidJson => {
             // Say where, when the text is not JSON at all (serde_json's
             // messages give a position, never the text).
@@ -346,7 +335,7 @@ fn session_from_stdin() -> Result<Session, Failure> {
         }
         SessionError::TooDeep => Failure::input(format!(
             "stdin nests arrays and objects deeper than {} levels",
-            sealed_session::MAX_DEPTH
+            Session::MAX_DEPTH
         )),
         SessionError::InvalidBytes => Failure::input(
             r#"stdin has a malformed bytes value: it must be exactly {"__type__":"bytes","b":"<padded base64>"}"#,
@@ -356,6 +345,10 @@ fn session_from_stdin() -> Result<Session, Failure> {
 }
 
 /// Reads a cookie value. Text that is not UTF-8 cannot be a cookie.
-fn cookie_from_stdin() -> Result<String, Failure> {
-    String::from_utf8(read_stdin()?).map_err(|_| Failure::Rejected("malformed"))
+fn cookie_from_stdin() -> Result<Zeroizing<String>, Failure> {
+    let input = read_stdin()?;
+    match core::str::from_utf8(&input) {
+        Ok(text) => Ok(Zeroizing::new(text.to_owned())),
+        Err(_) => Err(Failure::Rejected("malformed")),
+    }
 }

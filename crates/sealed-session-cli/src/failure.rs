@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use sealed_session::SessionError;
 use sealed_session_core::ErrorKind;
 
 /// Exit code of a rejected cookie.
@@ -9,8 +10,21 @@ pub(crate) const EXIT_REJECTED: u8 = 1;
 /// Exit code of a usage, input/output, JSON or key-file error.
 pub(crate) const EXIT_ERROR: u8 = 2;
 
+/// The public reasons a cookie is rejected for, as `--help` lists them.
+pub(crate) const PUBLIC_REASONS: [&str; 7] = [
+    "malformed",
+    "unknown version",
+    "unknown key id",
+    "expired",
+    "issued in the future",
+    "too large",
+    "not authentic",
+];
+
 /// A failed command. Nothing in it is secret: key-file errors name a line,
-/// never its text, and a rejection names only a public reason.
+/// never its text, and a rejection names only a public reason. Arguments
+/// quoted in messages still pass through [`crate::withhold::scrub`] before
+/// they are printed.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
     /// The cookie was rejected (exit 1), for this public reason.
@@ -18,7 +32,7 @@ pub(crate) enum Failure {
     /// The command line is wrong (exit 2); the command name points to its help.
     Usage {
         /// The command whose `--help` to suggest, if any.
-        command: Option<&'static str>,
+        command: Option<String>,
         /// What is wrong.
         message: String,
     },
@@ -28,9 +42,9 @@ pub(crate) enum Failure {
 
 impl Failure {
     /// A usage error of `command`.
-    pub(crate) fn usage(command: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn usage(command: &str, message: impl Into<String>) -> Self {
         Self::Usage {
-            command: Some(command),
+            command: Some(command.to_owned()),
             message: message.into(),
         }
     }
@@ -43,6 +57,21 @@ impl Failure {
     /// The rejection of a cookie that a codec refused with `kind`.
     pub(crate) fn rejected(kind: ErrorKind) -> Self {
         Self::Rejected(public_reason(kind))
+    }
+
+    /// An authentic cookie (or Python cookie) whose plaintext is not a JSON
+    /// session: not a rejection, since the cookie is genuine, but nothing
+    /// this tool can show (exit 2).
+    pub(crate) fn not_a_session(error: SessionError) -> Self {
+        let what = match error {
+            SessionError::InvalidSession => {
+                "its plaintext is not a session (neither a JSON object nor session metadata)"
+            }
+            SessionError::TooDeep => "its JSON nests deeper than 100 levels",
+            SessionError::InvalidBytes => "its JSON holds a malformed tagged byte string",
+            _ => "its plaintext is not a JSON object",
+        };
+        Self::Input(format!("the cookie is authentic, but {what}"))
     }
 
     /// The process exit code.
@@ -79,17 +108,17 @@ impl fmt::Display for Failure {
 }
 
 /// The reason a rejected cookie is reported with: what its public shape
-/// showed, or the single opaque "not authentic". An unknown envelope version
-/// is a malformed cookie to this tool; kinds that no cookie can cause are
-/// reported as "not authentic", which says nothing.
+/// showed, or the single opaque "not authentic". Kinds that no cookie can
+/// cause are reported as "not authentic", which says nothing.
 pub(crate) const fn public_reason(kind: ErrorKind) -> &'static str {
     match kind {
-        ErrorKind::Malformed | ErrorKind::UnknownVersion => "malformed",
-        ErrorKind::UnknownKeyId => "unknown key id",
-        ErrorKind::Expired => "expired",
-        ErrorKind::IssuedInFuture => "issued in the future",
-        ErrorKind::TooLarge => "too large",
-        _ => "not authentic",
+        ErrorKind::Malformed => PUBLIC_REASONS[0],
+        ErrorKind::UnknownVersion => PUBLIC_REASONS[1],
+        ErrorKind::UnknownKeyId => PUBLIC_REASONS[2],
+        ErrorKind::Expired => PUBLIC_REASONS[3],
+        ErrorKind::IssuedInFuture => PUBLIC_REASONS[4],
+        ErrorKind::TooLarge => PUBLIC_REASONS[5],
+        _ => PUBLIC_REASONS[6],
     }
 }
 
@@ -101,7 +130,7 @@ mod tests {
     fn every_kind_maps_to_a_public_reason() {
         let cases = [
             (ErrorKind::Malformed, "malformed"),
-            (ErrorKind::UnknownVersion, "malformed"),
+            (ErrorKind::UnknownVersion, "unknown version"),
             (ErrorKind::UnknownKeyId, "unknown key id"),
             (ErrorKind::Unauthentic, "not authentic"),
             (ErrorKind::Expired, "expired"),
@@ -109,6 +138,7 @@ mod tests {
             (ErrorKind::TooLarge, "too large"),
             (ErrorKind::BufferTooSmall, "not authentic"),
             (ErrorKind::ContextTooLong, "not authentic"),
+            (ErrorKind::InvalidKey, "not authentic"),
         ];
         for (kind, reason) in cases {
             assert_eq!(public_reason(kind), reason, "{kind:?}");
@@ -116,5 +146,9 @@ mod tests {
         }
         assert_eq!(Failure::input("x").exit_code(), 2);
         assert_eq!(Failure::usage("seal", "x").exit_code(), 2);
+        assert_eq!(
+            Failure::not_a_session(SessionError::InvalidJson).exit_code(),
+            2
+        );
     }
 }

@@ -1,48 +1,39 @@
 //! `inspect`: what anyone can learn from a cookie without a key.
 
 use sealed_session_core::{Header, legacy};
-use serde_json::{Map, Value, json};
 
 use crate::flask;
 
-/// Describes `text` (already trimmed) as one JSON object whose first key is
-/// `"format"`: `"v1"`, `"legacy"`, `"flask-signed"` or `"unknown"`.
+/// Describes `text` (already trimmed) as one line of compact JSON, an
+/// object whose first key is `"format"`: `"v1"`, `"legacy"`,
+/// `"flask-signed"` or `"unknown"`.
 ///
 /// `length` is the cookie text's length in characters (all cookie formats
 /// are ASCII, so this is also its length in bytes).
-pub(crate) fn inspect(text: &str) -> Value {
+pub(crate) fn inspect(text: &str) -> String {
     let length = text.chars().count();
     if let Ok(peeked) = Header::peek(text) {
         let header = peeked.header;
-        return json!({
-            "format": "v1",
-            "version": header.version,
-            "key_id": header.key_id,
-            "issued_at": header.issued_at,
-            "compressed": header.compressed,
-            "length": length,
-        });
+        return format!(
+            r#"{{"format":"v1","version":{},"key_id":{},"issued_at":{},"compressed":{},"length":{length}}}"#,
+            header.version, header.key_id, header.issued_at, header.compressed,
+        );
     }
     if let Ok(peeked) = legacy::peek(text) {
-        return json!({
-            "format": "legacy",
-            "compressed": peeked.compressed,
-            "length": length,
-        });
+        return format!(
+            r#"{{"format":"legacy","compressed":{},"length":{length}}}"#,
+            peeked.compressed
+        );
     }
     if let Some(payload) = flask::read_payload(text) {
-        let mut object = Map::new();
-        object.insert("format".to_owned(), Value::from("flask-signed"));
-        object.insert("readable".to_owned(), Value::Bool(true));
-        object.insert("payload".to_owned(), payload);
-        return Value::Object(object);
+        return format!(r#"{{"format":"flask-signed","readable":true,"payload":{payload}}}"#);
     }
     unknown()
 }
 
 /// The description of a cookie of no known format.
-pub(crate) fn unknown() -> Value {
-    json!({ "format": "unknown" })
+pub(crate) fn unknown() -> String {
+    r#"{"format":"unknown"}"#.to_owned()
 }
 
 #[cfg(test)]
@@ -55,7 +46,7 @@ mod tests {
         // From the core README: key id 1, issued 1_700_000_000.
         let cookie = "AQABAAAAAGVT8QAHBwcHBwcHBwcHBwcHBwcHsZQb45fVJnYJqi7WY4Y1E_b3opjp7BcOlV2t";
         assert_eq!(
-            inspect(cookie).to_string(),
+            inspect(cookie),
             r#"{"format":"v1","version":1,"key_id":1,"issued_at":1700000000,"compressed":false,"length":72}"#
         );
     }
@@ -64,7 +55,7 @@ mod tests {
     fn legacy_known_answer() {
         let cookie = "u.D7DycromYEhiSEIUsA4=.xcLffjV72Pk9kZ/Hsu0L2Q==.AAECAwQFBgcICQoLDA0ODw==";
         assert_eq!(
-            inspect(cookie).to_string(),
+            inspect(cookie),
             r#"{"format":"legacy","compressed":false,"length":72}"#
         );
         assert_eq!(
@@ -85,7 +76,7 @@ mod tests {
     fn flask_payload_is_json() {
         let cookie = "eyJhbnN3ZXIiOjQyfQ.ZVPxAA.jwYkhqVtSghO2KIrpLsSspm0zAM";
         assert_eq!(
-            inspect(cookie).to_string(),
+            inspect(cookie),
             r#"{"format":"flask-signed","readable":true,"payload":{"answer":42}}"#
         );
     }
@@ -98,11 +89,7 @@ mod tests {
             "AQ",
             "AgABAAAAAGVT8QAHBwcHBwcHBwcHBwcHBwcHsZQb45fVJnYJqi7WY4Y1E_b3opjp7BcOlV2t",
         ] {
-            assert_eq!(
-                inspect(text).to_string(),
-                r#"{"format":"unknown"}"#,
-                "{text:?}"
-            );
+            assert_eq!(inspect(text), r#"{"format":"unknown"}"#, "{text:?}");
         }
     }
 }

@@ -1,142 +1,234 @@
-//! Keyring text: one `<kid> <key>` per line, the first line the primary key.
+//! Keys: loading a keyring from a key file or `SEALED_SESSION_KEYS`,
+//! taking the first key for the Python format, and writing a new key file.
 //!
-//! Errors name the source and the line number, never the line's text: a
-//! mistyped line may well hold key material.
+//! Keyrings come from the `sealed-session` crate's loaders, which check a
+//! key file's permissions, wipe the bytes they read and expand each key
+//! straight from the text. The legacy formats need the first key itself;
+//! the libraries have no loader for that yet, so [`first_key`] reads the
+//! text here with the same checks and messages, into a buffer that is
+//! wiped, and parses the one key it needs from it.
 
 use std::ffi::OsString;
+use std::io::{Read, Write};
 use std::path::Path;
 
+use sealed_session::{
+    KEYS_ENV, KeyringError, keyring_from_env, keyring_from_file, keyring_from_file_any_permissions,
+};
 use sealed_session_core::{Key, Keyring};
 use zeroize::Zeroizing;
 
 use crate::failure::Failure;
+use crate::withhold::{describe_key_file, looks_like_key};
 
-/// The environment variable that holds keyring text when `--keys` is absent.
-pub(crate) const KEYS_ENV: &str = "SEALED_SESSION_KEYS";
+/// The largest key file read: a keyring holds at most four short lines.
+const MAX_KEY_FILE_LEN: usize = 64 * 1024;
 
-/// The keys of a keyring text, in file order: the first is the primary.
-/// Never empty and never longer than [`Keyring::CAPACITY`]; key ids are
-/// distinct.
-#[derive(Debug)]
-pub(crate) struct KeyList {
-    keys: Vec<(u8, Key)>,
+/// Where a command's keys come from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum KeySource<'a> {
+    /// A key file given by an option.
+    File {
+        /// Its path.
+        path: &'a Path,
+        /// `--allow-insecure-key-file`: skip the permission check.
+        allow_insecure: bool,
+    },
+    /// The keyring text in [`KEYS_ENV`].
+    Env,
 }
 
-impl KeyList {
-    /// Parses keyring text read from `source` (a phrase such as
-    /// `key file keys.txt`, used only in error messages).
-    ///
-    /// # Errors
-    /// An input [`Failure`] naming the line of a bad key id, bad key text, a
-    /// duplicate key id, a line that is not `<kid> <key>`, or a key past the
-    /// keyring's capacity; or saying the text holds no key.
-    pub(crate) fn parse(text: &str, source: &str) -> Result<Self, Failure> {
-        let mut keys: Vec<(u8, Key, usize)> = Vec::new();
-        for (index, line) in text.lines().enumerate() {
-            let number = index + 1;
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let bad = |what: &str| Failure::input(format!("{source}, line {number}: {what}"));
-            let mut fields = line.split_ascii_whitespace();
-            let (Some(kid), Some(key), None) = (fields.next(), fields.next(), fields.next()) else {
-                return Err(bad("expected `<kid> <key>`"));
-            };
-            let kid =
-                parse_kid(kid).ok_or_else(|| bad("the key id must be a decimal from 0 to 255"))?;
-            let key = Key::parse(key)
-                .map_err(|_| bad("the key must be 43 base64url characters or 64 hex digits"))?;
-            if let Some((_, _, first)) = keys.iter().find(|(id, _, _)| *id == kid) {
-                return Err(bad(&format!(
-                    "key id {kid} is already used on line {first}"
-                )));
-            }
-            if keys.len() == Keyring::CAPACITY {
-                return Err(bad(&format!(
-                    "too many keys (a keyring holds at most {})",
-                    Keyring::CAPACITY
-                )));
-            }
-            keys.push((kid, key, number));
-        }
-        if keys.is_empty() {
-            return Err(Failure::input(format!(
-                "{source}: no keys (expected lines of `<kid> <key>`)"
-            )));
-        }
-        Ok(Self {
-            keys: keys.into_iter().map(|(kid, key, _)| (kid, key)).collect(),
-        })
-    }
-
-    /// Reads and parses keyring text from `path`, or, when `path` is `None`,
-    /// from the environment variable [`KEYS_ENV`].
-    ///
-    /// # Errors
-    /// An input [`Failure`] when the file cannot be read, the text is not
-    /// UTF-8, neither source is given, or the text does not parse.
-    pub(crate) fn load(path: Option<&str>, option: &str) -> Result<Self, Failure> {
+impl<'a> KeySource<'a> {
+    /// The file at `path` if given, else the environment.
+    pub(crate) fn new(path: Option<&'a Path>, allow_insecure: bool) -> Self {
         match path {
-            Some(path) => {
-                let source = format!("key file {path}");
-                let bytes = Zeroizing::new(std::fs::read(Path::new(path)).map_err(|error| {
-                    Failure::input(format!("cannot read {source}: {}", io_reason(&error)))
-                })?);
-                Self::parse(utf8(&bytes, &source)?, &source)
-            }
-            None => {
-                let value = std::env::var_os(KEYS_ENV).ok_or_else(|| {
-                    Failure::input(format!("no keys: pass {option} FILE or set {KEYS_ENV}"))
-                })?;
-                let bytes = Zeroizing::new(os_bytes(value));
-                Self::parse(utf8(&bytes, KEYS_ENV)?, KEYS_ENV)
-            }
+            Some(path) => Self::File {
+                path,
+                allow_insecure,
+            },
+            None => Self::Env,
         }
-    }
-
-    /// A keyring of one key.
-    pub(crate) fn single(kid: u8, key: Key) -> Self {
-        Self {
-            keys: vec![(kid, key)],
-        }
-    }
-
-    /// The primary key's id and key.
-    pub(crate) fn primary(&self) -> (u8, &Key) {
-        // `parse` never returns an empty list.
-        let (kid, key) = &self.keys[0];
-        (*kid, key)
-    }
-
-    /// All keys as a keyring, the first line's key sealing.
-    pub(crate) fn keyring(&self) -> Keyring {
-        let (kid, key) = self.primary();
-        let mut keyring = Keyring::new(kid, key);
-        for (kid, key) in &self.keys[1..] {
-            // Ids are distinct and the count is within capacity: cannot fail.
-            let _ = keyring.add(*kid, key);
-        }
-        keyring
     }
 }
 
-/// A key id: one to three ASCII digits, at most 255.
-fn parse_kid(text: &str) -> Option<u8> {
-    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
+/// The whole keyring of `source`, its first key the primary.
+///
+/// # Errors
+/// An input [`Failure`] for a missing or unreadable source, a key file
+/// that others can access (unless allowed), or text that does not parse.
+pub(crate) fn keyring(source: KeySource<'_>) -> Result<Keyring, Failure> {
+    let loaded = match source {
+        KeySource::File {
+            path,
+            allow_insecure: false,
+        } => keyring_from_file(path),
+        KeySource::File {
+            path,
+            allow_insecure: true,
+        } => keyring_from_file_any_permissions(path),
+        KeySource::Env => keyring_from_env(KEYS_ENV),
+    };
+    loaded.map_err(|error| keyring_failure(&error, source))
 }
 
-/// The text of `bytes`, or an error naming the line of the first byte that
-/// is not UTF-8.
-fn utf8<'b>(bytes: &'b [u8], source: &str) -> Result<&'b str, Failure> {
-    core::str::from_utf8(bytes).map_err(|error| {
+/// The first key of `source` (its kid ignored), for the Python format.
+/// The whole text is checked as [`keyring`] checks it, so a key file that
+/// `open` refuses is refused here too.
+///
+/// # Errors
+/// As [`keyring`].
+pub(crate) fn first_key(source: KeySource<'_>) -> Result<Key, Failure> {
+    let bytes = match source {
+        KeySource::File {
+            path,
+            allow_insecure,
+        } => read_key_file(path, allow_insecure),
+        KeySource::Env => read_env(),
+    }
+    .map_err(|error| keyring_failure(&error, source))?;
+    let name = match source {
+        KeySource::File { path, .. } => describe_key_file(path),
+        KeySource::Env => KEYS_ENV.to_owned(),
+    };
+    let text = core::str::from_utf8(&bytes).map_err(|error| {
         let before = &bytes[..error.valid_up_to()];
-        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        Failure::input(format!("{source}, line {line}: not UTF-8 text"))
-    })
+        let failure = KeyringError::NotUtf8 {
+            source: name.clone(),
+            line: before.iter().filter(|&&b| b == b'\n').count() + 1,
+        };
+        keyring_failure(&failure, source)
+    })?;
+    // Every line checked, with the same line-numbered errors.
+    Keyring::from_text(text).map_err(|error| {
+        keyring_failure(
+            &KeyringError::Text {
+                source: name.clone(),
+                error,
+            },
+            source,
+        )
+    })?;
+    // The text parsed: its first key line holds a key.
+    text.lines()
+        .map(str::trim_ascii)
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .and_then(|line| line.split_ascii_whitespace().nth(1))
+        .and_then(|key| Key::parse(key).ok())
+        .ok_or_else(|| Failure::input(format!("{name}: no keys")))
+}
+
+/// Writes `line` (a keyring line) to a new file at `path` that only its
+/// owner can read and write (mode 0600 on Unix, whatever the umask);
+/// refuses to replace an existing file.
+///
+/// # Errors
+/// An input [`Failure`] when the file exists or cannot be written.
+pub(crate) fn write_new_key_file(path: &Path, line: &str) -> Result<(), Failure> {
+    let name = describe_key_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|error| match error.kind() {
+        std::io::ErrorKind::AlreadyExists => Failure::input(format!(
+            "{name} already exists; keygen --out never overwrites a file (choose a new name)"
+        )),
+        _ => Failure::input(format!("cannot create {name}: {}", io_reason(&error))),
+    })?;
+    file.write_all(line.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|error| Failure::input(format!("cannot write {name}: {}", io_reason(&error))))
+}
+
+/// A [`KeyringError`] as this command reports it. A key file that others
+/// can access gets the exact command that fixes it.
+fn keyring_failure(error: &KeyringError, source: KeySource<'_>) -> Failure {
+    match (error, source) {
+        (KeyringError::EnvMissing { .. }, _) => {
+            Failure::input(format!("no keys: pass --keys FILE or set {KEYS_ENV}"))
+        }
+        (KeyringError::Permissions { source: name, mode }, KeySource::File { path, .. }) => {
+            let target = if looks_like_key(&path.to_string_lossy()) {
+                "FILE".to_owned()
+            } else {
+                shell_quoted(&path.to_string_lossy())
+            };
+            Failure::input(format!(
+                "{name} is accessible to its group or others (mode {mode:04o}); make it \
+                 private with `chmod 600 {target}`, or pass --allow-insecure-key-file to \
+                 use it anyway"
+            ))
+        }
+        (error, _) => Failure::input(error.to_string()),
+    }
+}
+
+/// Reads a key file whole into a buffer that is wiped, after the same
+/// permission check as the `sealed-session` crate's `keyring_from_file`.
+fn read_key_file(path: &Path, allow_insecure: bool) -> Result<Zeroizing<Vec<u8>>, KeyringError> {
+    let name = describe_key_file(path);
+    let io = |error: std::io::Error| KeyringError::Io {
+        source: name.clone(),
+        kind: error.kind(),
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    if !allow_insecure {
+        check_private(&metadata, &name)?;
+    }
+    // Sized once and never grown: a vector that grows frees unwiped copies.
+    let capacity = usize::try_from(metadata.len())
+        .unwrap_or(MAX_KEY_FILE_LEN)
+        .min(MAX_KEY_FILE_LEN)
+        + 1;
+    let mut bytes = Zeroizing::new(vec![0u8; capacity]);
+    let mut len = 0;
+    while len < bytes.len() {
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(io(error)),
+        }
+    }
+    if len == bytes.len() {
+        // Larger than it was, or than any keyring: not a key file.
+        return Err(KeyringError::Io {
+            source: name,
+            kind: std::io::ErrorKind::FileTooLarge,
+        });
+    }
+    bytes.truncate(len);
+    Ok(bytes)
+}
+
+#[cfg(unix)]
+fn check_private(metadata: &std::fs::Metadata, name: &str) -> Result<(), KeyringError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = metadata.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        return Err(KeyringError::Permissions {
+            source: name.to_owned(),
+            mode,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn check_private(_: &std::fs::Metadata, _: &str) -> Result<(), KeyringError> {
+    Ok(())
+}
+
+/// The keyring text of [`KEYS_ENV`], in a buffer that is wiped.
+fn read_env() -> Result<Zeroizing<Vec<u8>>, KeyringError> {
+    let value = std::env::var_os(KEYS_ENV).ok_or_else(|| KeyringError::EnvMissing {
+        var: KEYS_ENV.to_owned(),
+    })?;
+    Ok(Zeroizing::new(os_bytes(value)))
 }
 
 #[cfg(unix)]
@@ -151,11 +243,26 @@ fn os_bytes(value: OsString) -> Vec<u8> {
 }
 
 /// A short reason for an I/O error, without the OS's error number.
-pub(crate) fn io_reason(error: &std::io::Error) -> String {
+fn io_reason(error: &std::io::Error) -> String {
     match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::NotFound => "no such file or directory".to_owned(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::AlreadyExists => "it already exists".to_owned(),
         _ => error.to_string(),
+    }
+}
+
+/// `text` as one shell word: as it is when it needs no quoting, else in
+/// single quotes.
+fn shell_quoted(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-+,:@%".contains(&b));
+    if plain {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
@@ -163,70 +270,11 @@ pub(crate) fn io_reason(error: &std::io::Error) -> String {
 mod tests {
     use super::*;
 
-    const HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
-    const B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
-
     #[test]
-    fn first_key_is_primary_and_comments_are_skipped() {
-        let text = format!("# rotated 2024\n\n  7 {B64}\r\n3\t{HEX}\n");
-        let list = KeyList::parse(&text, "test").unwrap();
-        let (kid, key) = list.primary();
-        assert_eq!(kid, 7);
-        assert_eq!(*key, Key::parse(HEX).unwrap());
-        let keyring = list.keyring();
-        assert_eq!(keyring.ids().collect::<Vec<_>>(), [7, 3]);
-    }
-
-    #[test]
-    fn bad_lines_name_the_line_and_never_the_text() {
-        let secret = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t-x";
-        let cases = [
-            (
-                format!("1 {HEX}\n256 {HEX}"),
-                "t, line 2: the key id must be a decimal from 0 to 255",
-            ),
-            (
-                format!("{secret} 1"),
-                "t, line 1: the key id must be a decimal from 0 to 255",
-            ),
-            (
-                format!("-1 {HEX}"),
-                "t, line 1: the key id must be a decimal from 0 to 255",
-            ),
-            (
-                format!("\n\n1 {secret}0"),
-                "t, line 3: the key must be 43 base64url characters or 64 hex digits",
-            ),
-            (
-                format!("1 {HEX} extra"),
-                "t, line 1: expected `<kid> <key>`",
-            ),
-            (secret.to_owned(), "t, line 1: expected `<kid> <key>`"),
-            (
-                format!("1 {HEX}\n# c\n1 {B64}"),
-                "t, line 3: key id 1 is already used on line 1",
-            ),
-            (
-                "# only a comment\n\n".to_owned(),
-                "t: no keys (expected lines of `<kid> <key>`)",
-            ),
-            (
-                format!("1 {HEX}\n2 {HEX}\n3 {HEX}\n4 {HEX}\n5 {HEX}"),
-                "t, line 5: too many keys (a keyring holds at most 4)",
-            ),
-        ];
-        for (text, message) in cases {
-            let failure = KeyList::parse(&text, "t").unwrap_err();
-            assert_eq!(failure, Failure::input(message), "{text:?}");
-            assert!(!failure.to_string().contains("s3cr3t"));
-        }
-    }
-
-    #[test]
-    fn non_utf8_names_the_line() {
-        assert_eq!(
-            utf8(b"# a\n1 \xff", "t").unwrap_err(),
-            Failure::input("t, line 2: not UTF-8 text")
-        );
+    fn shell_quoting() {
+        assert_eq!(shell_quoted("/etc/app/keys.txt"), "/etc/app/keys.txt");
+        assert_eq!(shell_quoted("my keys.txt"), "'my keys.txt'");
+        assert_eq!(shell_quoted("it's"), r"'it'\''s'");
+        assert_eq!(shell_quoted(""), "''");
     }
 }

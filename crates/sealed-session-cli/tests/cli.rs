@@ -1,7 +1,10 @@
 //! The `sealed-session` binary, run from outside as scripts run it: every
 //! command, every exit code, keys from a file and from the environment,
-//! nothing on stdout on failure, and interop with the Python reference
-//! (`tests/python`) both ways.
+//! nothing on stdout on failure, no key text in any message, key-file
+//! permissions, and interop with the Python reference (`tests/python`) and
+//! the `sealed-session` library both ways.
+
+mod support;
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::io::Write;
@@ -9,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
+use support::python::python;
 
 /// `bytes(range(32))`: the Python reference's known-answer key.
 const KEY_A_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
@@ -83,18 +87,32 @@ fn run_with(args: &[&str], stdin: &[u8], keys_env: Option<&str>) -> Run {
     }
 }
 
+/// [`run_with`] text on stdin and no `SEALED_SESSION_KEYS`.
 fn run(args: &[&str], stdin: &str) -> Run {
     run_with(args, stdin.as_bytes(), None)
 }
 
-/// Writes `contents` to a fresh file under the test's temporary directory.
-fn temp_file(contents: &str) -> PathBuf {
+/// A path for a new file under the test's temporary directory, unique in
+/// this run.
+fn temp_path(suffix: &str) -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let path =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{}-{n}.keys", std::process::id()));
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{}-{n}{suffix}", std::process::id()))
+}
+
+/// Writes `contents` to a fresh file with permission bits `mode` (on Unix;
+/// elsewhere the default).
+fn temp_file_with_mode(contents: &[u8], mode: u32) -> PathBuf {
+    let path = temp_path(".keys");
     std::fs::write(&path, contents).expect("write temp file");
+    set_mode(&path, mode);
     path
+}
+
+/// Writes `contents` to a fresh file only its owner can read (mode 0600),
+/// as a key file must be.
+fn temp_file(contents: &str) -> PathBuf {
+    temp_file_with_mode(contents.as_bytes(), 0o600)
 }
 
 /// A key file holding `contents`, as a `String` path for the command line.
@@ -102,16 +120,22 @@ fn key_file(contents: &str) -> String {
     temp_file(contents).to_str().expect("UTF-8 path").to_owned()
 }
 
-/// The Python with the reference's packages: `cargo xtask ci` sets
-/// `SEALED_SESSION_PYTHON`. Interop is never skipped.
-fn python() -> PathBuf {
-    match std::env::var_os("SEALED_SESSION_PYTHON") {
-        Some(path) => PathBuf::from(path),
-        None => panic!(
-            "SEALED_SESSION_PYTHON is not set: run `cargo xtask ci`, or point it at a Python \
-             with tests/python/requirements.txt installed"
-        ),
-    }
+/// Sets `path`'s permission bits (Unix only).
+#[cfg(unix)]
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// Permission bits are a Unix matter.
+#[cfg(not(unix))]
+fn set_mode(_: &Path, _: u32) {}
+
+/// `path`'s permission bits.
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).expect("stat").permissions().mode() & 0o7777
 }
 
 /// Runs `tests/python/<script> <args>` with `stdin`; returns stdout, trimmed.
@@ -143,10 +167,13 @@ fn python_script(script: &str, args: &[&str], stdin: &str) -> String {
         .to_owned()
 }
 
+/// What `inspect` says of `cookie`, parsed.
 fn inspect(cookie: &str) -> Value {
     serde_json::from_str(run(&["inspect"], cookie).ok()).expect("inspect prints JSON")
 }
 
+/// Seals `session` with the key file `keys` and `extra` options; asserts one
+/// line of output and returns the cookie value.
 fn seal(keys: &str, extra: &[&str], session: &str) -> String {
     let mut args = vec!["seal", "--keys", keys];
     args.extend_from_slice(extra);
@@ -158,14 +185,24 @@ fn seal(keys: &str, extra: &[&str], session: &str) -> String {
 
 // ---------------------------------------------------------------- help ---
 
+/// `--help`, `-h` and `help COMMAND` on every command print the same text on stdout, exit 0.
 #[test]
 fn help_on_every_command() {
     let main = run(&["--help"], "");
     assert!(main.ok().starts_with(
-        "sealed-session: encrypted, authenticated session cookies from the command line\n"
+        "sealed-session: encrypted, authenticated session cookies from the command line\n\n\
+         Usage: sealed-session <COMMAND> [OPTIONS] < input > output\n"
     ));
     assert_eq!(run(&["help"], "").ok(), main.stdout);
     assert_eq!(run(&["-h"], "").ok(), main.stdout);
+    // The exit status paragraph names every public reason.
+    assert!(main.stdout.contains(
+        "Exit status: 0 success; 1 the cookie was rejected, and stderr gives only the\n\
+         public reason (malformed, unknown version, unknown key id, expired, issued in\n\
+         the future, too large, or not authentic); 2 a usage, input/output, JSON or\n\
+         key-file error, or an authentic cookie that holds no JSON session. On failure\n\
+         nothing is written to stdout.\n"
+    ));
     let first_lines = [
         (
             "keygen",
@@ -201,21 +238,101 @@ fn help_on_every_command() {
         assert_eq!(help.ok().lines().next(), Some(first_line), "{command}");
         assert!(
             help.stdout
-                .contains(&format!("Usage: sealed-session {command}"))
+                .contains(&format!("\nUsage: sealed-session {command}"))
         );
         assert_eq!(run(&[command, "-h"], "").ok(), help.stdout, "{command} -h");
+        assert_eq!(
+            run(&["help", command], "").ok(),
+            help.stdout,
+            "help {command}"
+        );
         // --help wins over anything else on the line.
         assert_eq!(run(&[command, "--bogus", "--help"], "").ok(), help.stdout);
     }
+    // The commands that read key files document the override and its risk.
+    for command in ["seal", "open", "migrate"] {
+        assert!(
+            run(&[command, "--help"], "").ok().contains(
+                "      --allow-insecure-key-file\n          use key files that their group or \
+                 others can read or write. Risk:\n          whoever can read one holds the key \
+                 to every session, and whoever\n          can write one can choose the key. \
+                 Without this option such a file\n          is refused; fix it with `chmod 600 \
+                 FILE` instead\n"
+            ),
+            "{command}"
+        );
+    }
+    // The length side channel of compression, in seal's help.
+    assert!(run(&["seal", "--help"], "").ok().contains(
+        "never: no compression (default); auto: compress JSON over 1024\n          bytes when \
+         that is shorter. Compression makes the cookie's length\n          depend on its \
+         content, so an attacker who can put text into the\n          session and see cookie \
+         lengths can recover a secret stored next to\n          it (CRIME/BREACH)\n"
+    ));
 }
 
+/// `open --help`, exactly: the binding interface and every public reason.
+#[test]
+fn open_help_exactly() {
+    assert_eq!(
+        run(&["open", "--help"], "").ok(),
+        r#"Open a cookie value read on stdin (surrounding whitespace ignored) and print
+its JSON object, compact, on stdout. Byte values are shown as
+{"__type__":"bytes","b":"<base64>"}. Cookies sealed by `seal` and by the
+library's SessionCodec both open (the library binds the cookie's name: pass
+it as the context, by default `--context __Host-session`); the library's
+session metadata and absolute timeout are not shown or checked.
+
+Usage: sealed-session open [--keys FILE] [--context TEXT] [--max-age SECS]
+                           [--now UNIX] [--legacy] [--allow-insecure-key-file]
+
+Options:
+      --keys <FILE>
+          keyring text (default: $SEALED_SESSION_KEYS); any of its keys opens
+
+      --context <TEXT>
+          the context the cookie was sealed with (default: empty)
+
+      --max-age <SECS>
+          reject cookies issued more than SECS seconds before now (default: no
+          age limit)
+
+      --now <UNIX>
+          the current time in Unix seconds (default: the system clock); a
+          cookie issued more than 60 s after it is rejected
+
+      --legacy
+          a Python EncryptedSession cookie, opened with the first key (its kid
+          is ignored). It carries no context and no time, so --context,
+          --max-age and --now are usage errors with --legacy
+
+      --allow-insecure-key-file
+          use key files that their group or others can read or write. Risk:
+          whoever can read one holds the key to every session, and whoever
+          can write one can choose the key. Without this option such a file
+          is refused; fix it with `chmod 600 FILE` instead
+
+  -h, --help
+          print this help
+
+A rejected cookie exits with status 1, and stderr gives only the public
+reason: malformed, unknown version, unknown key id, expired, issued in the
+future, too large (a value over 4096 bytes), or not authentic. An authentic
+cookie that holds no JSON object exits with status 2.
+"#
+    );
+}
+
+/// `--version` and `-V`.
 #[test]
 fn version() {
     assert_eq!(run(&["--version"], "").ok(), "sealed-session 0.1.0\n");
+    assert_eq!(run(&["-V"], "").ok(), "sealed-session 0.1.0\n");
 }
 
 // ---------------------------------------------------------- usage: 2 ---
 
+/// Every kind of usage error: exit 2, the exact message, nothing on stdout.
 #[test]
 fn usage_errors_exit_2_with_nothing_on_stdout() {
     let keyring = format!("1 {KEY_A_HEX}\n");
@@ -226,6 +343,14 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
     run(&["frobnicate"], "").fails(
         2,
         "sealed-session: unknown command `frobnicate`\nRun `sealed-session --help` for usage.",
+    );
+    run(&["help", "frobnicate"], "").fails(
+        2,
+        "sealed-session: unknown command `frobnicate`\nRun `sealed-session --help` for usage.",
+    );
+    run(&["--bogus"], "").fails(
+        2,
+        "sealed-session: unknown option `--bogus`\nRun `sealed-session --help` for usage.",
     );
     let cases: &[(&[&str], &str, &str)] = &[
         (&["seal", "--bogus"], "seal", "unknown option `--bogus`"),
@@ -293,6 +418,27 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
             "`--kid` must be a decimal from 0 to 255",
         ),
         (&["demo", "--fast"], "demo", "unknown option `--fast`"),
+        (&["keygen", "--out"], "keygen", "`--out` needs a value"),
+        (
+            &["open", "--max-age", "18446744073709551616"],
+            "open",
+            "`--max-age` is too large (at most 18446744073709551615)",
+        ),
+        (
+            &["open", "--legacy", "--now", "5"],
+            "open",
+            "`--now` cannot be used with `--legacy`: Python cookies carry no context and no time",
+        ),
+        (
+            &["open", "--legacy=yes"],
+            "open",
+            "`--legacy` takes no value",
+        ),
+        (
+            &["seal", "--allow-insecure-key-file=1"],
+            "seal",
+            "`--allow-insecure-key-file` takes no value",
+        ),
     ];
     for (args, command, message) in cases {
         // Usage is checked before the keys are looked for.
@@ -306,8 +452,297 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
     }
 }
 
+// ------------------------------------------------- key text never echoed ---
+
+/// What a message shows instead of an argument that looks like a key.
+const WITHHELD: &str = "<withheld: looks like a key>";
+/// The line added when an argument looks like a key.
+const KEYS_HINT: &str =
+    "Keys never go on the command line: use --keys FILE or SEALED_SESSION_KEYS.";
+
+/// Asserts that none of `secrets` reached stdout or stderr.
+#[track_caller]
+fn assert_no_secret(out: &Run, secrets: &[&str]) {
+    for secret in secrets {
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "{secret} leaked: {out:?}"
+        );
+    }
+}
+
+/// `--keys "1 <key>"` and the like: the key text is in no message.
+#[test]
+fn a_key_pasted_where_a_path_belongs_is_never_echoed() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["open", "--keys"], &format!("1 {KEY_A_B64}")),
+        (&["seal", "--keys"], KEY_A_HEX),
+        (&["open", "--legacy", "--keys"], &format!("7\t{KEY_A_HEX}")),
+        (&["migrate", "--legacy-keys"], &format!("0 {KEY_A_B64}")),
+    ];
+    for (args, pasted) in cases {
+        let mut args = args.to_vec();
+        args.push(pasted);
+        let out = run(&args, "{}");
+        out.fails(
+            2,
+            &format!(
+                "sealed-session: error: cannot read key file (path withheld: it looks like key \
+                 text): no such file\n{KEYS_HINT}"
+            ),
+        );
+        assert_no_secret(&out, &[KEY_A_B64, KEY_A_HEX]);
+    }
+    // The `--keys=` form, and a key with a character missing: a mistyped
+    // key is no less secret.
+    let near = &KEY_A_B64[1..];
+    for arg in [format!("--keys=1 {KEY_A_B64}"), format!("--keys=1 {near}")] {
+        let out = run(&["open", &arg], "x");
+        assert!(
+            out.stderr
+                .starts_with("sealed-session: error: cannot read key file ")
+        );
+        assert!(
+            out.stderr
+                .ends_with(&format!(": no such file\n{KEYS_HINT}\n"))
+        );
+        assert_eq!(out.code, 2);
+        assert_no_secret(&out, &[KEY_A_B64, near]);
+    }
+    let out = run(&["open", "--keys", &format!("1 {near}")], "x");
+    out.fails(
+        2,
+        &format!(
+            "sealed-session: error: cannot read key file {WITHHELD}: no such file\n{KEYS_HINT}"
+        ),
+    );
+    assert_no_secret(&out, &[near]);
+}
+
+/// A key given as an argument (`open 3 <key>`, the key alone): withheld.
+#[test]
+fn a_stray_key_argument_is_never_echoed() {
+    let usage = |command: &str, message: &str| {
+        format!(
+            "sealed-session {command}: {message}\nRun `sealed-session {command} --help` for \
+             usage.\n{KEYS_HINT}"
+        )
+    };
+    // `open 3 <key>`: a keyring line split by the shell. The kid is not
+    // secret; the key never shows.
+    let out = run(&["open", "3", KEY_A_B64], "x");
+    out.fails(
+        2,
+        &usage("open", "unexpected argument `3` (input comes on stdin)"),
+    );
+    assert_no_secret(&out, &[KEY_A_B64]);
+    // The key alone, after a command, in hex, or quoted with its kid.
+    for key in [KEY_A_B64, KEY_A_HEX, &format!("3 {KEY_A_B64}")] {
+        for command in ["open", "seal", "inspect", "migrate", "keygen", "demo"] {
+            let out = run(&[command, key], "x");
+            out.fails(
+                2,
+                &usage(
+                    command,
+                    &format!("unexpected argument `{WITHHELD}` (input comes on stdin)"),
+                ),
+            );
+            assert_no_secret(&out, &[KEY_A_B64, KEY_A_HEX]);
+        }
+    }
+    // The key where the command belongs.
+    let out = run(&[KEY_A_B64], "x");
+    out.fails(
+        2,
+        &format!(
+            "sealed-session: unknown command `{WITHHELD}`\nRun `sealed-session --help` for \
+             usage.\n{KEYS_HINT}"
+        ),
+    );
+    assert_no_secret(&out, &[KEY_A_B64]);
+    // As an unknown option's value (clap names the option alone), or a
+    // value clap refuses.
+    let out = run(&["open", &format!("--key={KEY_A_B64}")], "x");
+    out.fails(2, &usage("open", "unknown option `--key`"));
+    assert_no_secret(&out, &[KEY_A_B64]);
+    let out = run(&["seal", "--now", KEY_A_HEX], "{}");
+    out.fails(
+        2,
+        &usage("seal", "`--now` must be a non-negative decimal integer"),
+    );
+    assert_no_secret(&out, &[KEY_A_HEX]);
+    let out = run(&["help", KEY_A_B64], "");
+    out.fails(
+        2,
+        &format!(
+            "sealed-session: unknown command `{WITHHELD}`\nRun `sealed-session --help` for \
+             usage.\n{KEYS_HINT}"
+        ),
+    );
+    assert_no_secret(&out, &[KEY_A_B64]);
+}
+
+// ----------------------------------------------- key file permissions ---
+
+/// A key file with any group or other permission bit is refused, with the
+/// `chmod` that fixes it, unless `--allow-insecure-key-file`.
+#[cfg(unix)]
+#[test]
+fn key_files_others_can_access_are_refused_with_the_fix() {
+    let keyring = format!("1 {KEY_A_HEX}\n");
+    let good = key_file(&keyring);
+    let cookie = seal(&good, &["--now", "1700000000"], r#"{"a":1}"#);
+    let legacy_cookie = PY_KNOWN_COOKIE;
+    for mode in [0o644, 0o640, 0o604, 0o620, 0o602, 0o666, 0o700] {
+        let path = temp_file_with_mode(keyring.as_bytes(), mode);
+        let path = path.to_str().expect("UTF-8 path");
+        let refused = |out: Run| {
+            if mode & 0o077 == 0 {
+                assert_eq!(out.code, 0, "{mode:o}: {out:?}");
+                return;
+            }
+            out.fails(
+                2,
+                &format!(
+                    "sealed-session: error: key file {path} is accessible to its group or others \
+                     (mode {mode:04o}); make it private with `chmod 600 {path}`, or pass \
+                     --allow-insecure-key-file to use it anyway"
+                ),
+            );
+        };
+        refused(run(
+            &["open", "--keys", path, "--now", "1700000000"],
+            &cookie,
+        ));
+        refused(run(&["seal", "--keys", path], "{}"));
+        refused(run(&["open", "--legacy", "--keys", path], legacy_cookie));
+        refused(run(&["seal", "--legacy", "--keys", path], "{}"));
+        refused(run(
+            &["migrate", "--legacy-keys", path, "--keys", &good],
+            legacy_cookie,
+        ));
+        refused(run(
+            &["migrate", "--legacy-keys", &good, "--keys", path],
+            legacy_cookie,
+        ));
+        // The override, named and documented, lets it through.
+        let allow = "--allow-insecure-key-file";
+        assert_eq!(
+            run(
+                &["open", "--keys", path, "--now", "1700000000", allow],
+                &cookie
+            )
+            .ok(),
+            "{\"a\":1}\n"
+        );
+        assert_eq!(
+            run(&["open", "--legacy", "--keys", path, allow], legacy_cookie).ok(),
+            "{\"answer\":42}\n"
+        );
+        assert!(
+            run(&["seal", "--keys", path, allow], "{}")
+                .ok()
+                .starts_with("AQAB")
+        );
+        assert!(
+            run(
+                &["migrate", "--legacy-keys", path, "--keys", path, allow],
+                legacy_cookie
+            )
+            .ok()
+            .starts_with("AQAB")
+        );
+    }
+    // A path that needs quoting is quoted in the fix.
+    let spaced = temp_path(" my keys");
+    std::fs::write(&spaced, &keyring).unwrap();
+    set_mode(&spaced, 0o644);
+    let spaced = spaced.to_str().unwrap();
+    run(&["open", "--keys", spaced], &cookie).fails(
+        2,
+        &format!(
+            "sealed-session: error: key file {spaced} is accessible to its group or others \
+             (mode 0644); make it private with `chmod 600 '{spaced}'`, or pass \
+             --allow-insecure-key-file to use it anyway"
+        ),
+    );
+}
+
+/// `keygen --out` writes a 0600 file, prints nothing, and never replaces a file.
+#[test]
+fn keygen_out_creates_a_private_file_and_never_overwrites() {
+    let path = temp_path(".keys");
+    let path_text = path.to_str().expect("UTF-8 path");
+    // Nothing on stdout: the key goes to the file only.
+    let out = run(&["keygen", "--kid", "9", "--out", path_text], "");
+    assert_eq!(out.ok(), "");
+    let line = std::fs::read_to_string(&path).unwrap();
+    let key = line
+        .strip_prefix("9 ")
+        .and_then(|rest| rest.strip_suffix('\n'))
+        .expect("`9 <key>` and a newline");
+    assert_eq!(key.len(), 43);
+    #[cfg(unix)]
+    assert_eq!(mode_of(&path), 0o600);
+    // The file is a key file as it stands, with no override.
+    let cookie = seal(path_text, &[], r#"{"a":1}"#);
+    assert_eq!(inspect(&cookie)["key_id"], 9);
+    // A second keygen refuses to replace it, and leaves it as it was.
+    let again = run(&["keygen", "--out", path_text], "");
+    again.fails(
+        2,
+        &format!(
+            "sealed-session: error: key file {path_text} already exists; keygen --out never \
+             overwrites a file (choose a new name)"
+        ),
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), line);
+    assert_no_secret(&again, &[key]);
+    // A file that is not a key file is not replaced either.
+    let other = temp_file("not a key file\n");
+    let other = other.to_str().unwrap();
+    assert_eq!(run(&["keygen", "--out", other], "").code, 2);
+    assert_eq!(std::fs::read_to_string(other).unwrap(), "not a key file\n");
+    // A directory that does not exist.
+    run(&["keygen", "--out", "/nonexistent/dir/keys"], "").fails(
+        2,
+        "sealed-session: error: cannot create key file /nonexistent/dir/keys: no such file or \
+         directory",
+    );
+}
+
+/// Under the common umask 022, a shell redirect makes a world-readable key
+/// file (which the other commands then refuse), while `--out` does not.
+#[cfg(unix)]
+#[test]
+fn keygen_out_is_private_whatever_the_umask() {
+    let bin = env!("CARGO_BIN_EXE_sealed-session");
+    for umask in ["022", "000", "002"] {
+        let out_path = temp_path(".keys");
+        let redirected = temp_path(".keys");
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(r#"umask "$1" && "$2" keygen --out "$3" && "$2" keygen > "$4""#)
+            .arg("sh")
+            .args([umask, bin])
+            .arg(&out_path)
+            .arg(&redirected)
+            .status()
+            .expect("run sh");
+        assert!(status.success());
+        assert_eq!(mode_of(&out_path), 0o600, "umask {umask}");
+        let redirected_mode = mode_of(&redirected);
+        assert_ne!(redirected_mode & 0o077, 0, "umask {umask}");
+        let redirected = redirected.to_str().unwrap();
+        let out = run(&["seal", "--keys", redirected], "{}");
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(out.stderr.contains(&format!("`chmod 600 {redirected}`")));
+    }
+}
+
 // -------------------------------------------------------------- keygen ---
 
+/// `keygen` prints a fresh `<kid> <key>` line that works as a key file.
 #[test]
 fn keygen_prints_a_usable_keyring_line() {
     let out = run(&["keygen"], "");
@@ -343,6 +778,7 @@ fn keygen_prints_a_usable_keyring_line() {
 
 // ------------------------------------------------------- seal and open ---
 
+/// A session with every JSON type and bytes survives `seal` then `open`.
 #[test]
 fn seal_then_open_with_a_key_file() {
     let keys = key_file(&format!("# test key\n\n1 {KEY_A_HEX}\n"));
@@ -362,6 +798,7 @@ fn seal_then_open_with_a_key_file() {
     assert_ne!(seal(&keys, &["--now", "1700000000"], session), cookie);
 }
 
+/// Keys from `SEALED_SESSION_KEYS`; `--keys` wins over it.
 #[test]
 fn keys_from_the_environment() {
     let keyring = format!("1 {KEY_A_B64}\n");
@@ -395,6 +832,7 @@ fn keys_from_the_environment() {
     );
 }
 
+/// The core README's cookie opens, whitespace around it ignored.
 #[test]
 fn the_known_core_cookie_opens_with_its_context() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -415,6 +853,7 @@ fn the_known_core_cookie_opens_with_its_context() {
     );
 }
 
+/// A cookie opens only with the context it was sealed with.
 #[test]
 fn context_binds_the_cookie() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -433,6 +872,7 @@ fn context_binds_the_cookie() {
     );
 }
 
+/// Compression only with `--compress auto`, and only above 1024 bytes.
 #[test]
 fn compression_auto_and_never() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -441,8 +881,11 @@ fn compression_auto_and_never() {
     let default = seal(&keys, &[], &session);
     let never = seal(&keys, &["--compress", "never"], &session);
     assert_eq!(inspect(&auto)["compressed"], true);
-    assert_eq!(inspect(&default)["compressed"], true);
+    // Compression is an explicit opt-in: the length of a default cookie
+    // says nothing about how repetitive the session is.
+    assert_eq!(inspect(&default)["compressed"], false);
     assert_eq!(inspect(&never)["compressed"], false);
+    assert_eq!(default.len(), never.len());
     assert!(auto.len() < 200 && never.len() > 1600);
     for cookie in [&auto, &never] {
         assert_eq!(
@@ -453,9 +896,13 @@ fn compression_auto_and_never() {
     // Not above 1024 bytes: not compressed, even with auto.
     let small = format!(r#"{{"pad":"{}"}}"#, "a".repeat(1014));
     assert_eq!(small.len(), 1024);
-    assert_eq!(inspect(&seal(&keys, &[], &small))["compressed"], false);
+    assert_eq!(
+        inspect(&seal(&keys, &["--compress", "auto"], &small))["compressed"],
+        false
+    );
 }
 
+/// `--max-age`, no age limit without it, and the 60 s clock skew.
 #[test]
 fn expiry_and_the_future() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -477,6 +924,7 @@ fn expiry_and_the_future() {
     open(&["--now", "999939"]).rejected("issued in the future");
 }
 
+/// Old cookies open after a rotation, and stop once their key is removed.
 #[test]
 fn key_rotation() {
     let old = format!("1 {KEY_A_HEX}\n");
@@ -501,6 +949,7 @@ fn key_rotation() {
     run(&["open", "--keys", &before], &new_cookie).rejected("unknown key id");
 }
 
+/// Rejections: exit 1 and the public reason, for every reason a cookie can cause.
 #[test]
 fn rejections_exit_1_with_the_public_reason_only() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -522,27 +971,187 @@ fn rejections_exit_1_with_the_public_reason_only() {
     for malformed in ["", "hello world", "AQAB", "u.bad.cookie.x", &cookie[..cut]] {
         run(&["open", "--keys", &keys], malformed).rejected("malformed");
     }
-    // Unknown envelope version: first byte 0x02.
-    run(&["open", "--keys", &keys], &format!("Ag{}", &cookie[2..])).rejected("malformed");
+    // Unknown envelope versions (first byte 0x02, 0x00, 0xFF): their own
+    // reason, not "malformed" (FORMAT.md, opening step 3).
+    for version in ["Ag", "AA", "_w"] {
+        run(
+            &["open", "--keys", &keys],
+            &format!("{version}{}", &cookie[2..]),
+        )
+        .rejected("unknown version");
+    }
     run(&["open", "--keys", &keys], &"A".repeat(5000)).rejected("too large");
     // Not UTF-8.
     run_with(&["open", "--keys", &keys], b"AQAB\xff", None).rejected("malformed");
 }
 
+/// An authentic plaintext that is no JSON session: exit 2, a clear message.
 #[test]
-fn an_authentic_cookie_that_is_not_a_session_is_malformed() {
-    // Sealed by the core directly: the JSON array `[1]`, not an object
-    // (key A, kid 1, context "", issued 1_700_000_000, nonce [0; 16]).
+fn an_authentic_cookie_that_is_not_a_session_exits_2() {
+    // Sealed by the core directly with key A, kid 1, context "", issued
+    // 1_700_000_000: plaintexts that authenticate but are no JSON session.
+    use sealed_session_core::legacy::LegacyCodec;
     use sealed_session_core::{Codec, FixedNonce, Key, Keyring, Options};
     let key = Key::parse(KEY_A_HEX).unwrap();
     let codec = Codec::new(Keyring::new(1, &key), Options::new());
-    let cookie = codec
-        .seal_to_string(b"[1]", b"", T, &mut FixedNonce([0; 16]))
-        .unwrap();
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
-    run(&["open", "--keys", &keys, "--now", "1700000000"], &cookie).rejected("malformed");
+    let cases: [(&[u8], &str); 5] = [
+        (
+            b"[1]",
+            "its plaintext is not a session (neither a JSON object nor session metadata)",
+        ),
+        (b"{\"a\":", "its plaintext is not a JSON object"),
+        (
+            b"\x07postcard",
+            "its plaintext is not a session (neither a JSON object nor session metadata)",
+        ),
+        // The library's metadata prefix with a reserved flag bit set.
+        (
+            b"\x00\xff\x00\x00\x00\x00\x65\x53\xf1\x00{}",
+            "its plaintext is not a session (neither a JSON object nor session metadata)",
+        ),
+        (
+            br#"{"b":{" b":"not base64!"}}"#,
+            "its JSON holds a malformed tagged byte string",
+        ),
+    ];
+    for (plaintext, what) in cases {
+        let cookie = codec
+            .seal_to_string(plaintext, b"", T, &mut FixedNonce([0; 16]))
+            .unwrap();
+        run(&["open", "--keys", &keys, "--now", "1700000000"], &cookie).fails(
+            2,
+            &format!("sealed-session: error: the cookie is authentic, but {what}"),
+        );
+    }
+    // A Python cookie whose JSON is an array.
+    let legacy = LegacyCodec::new(&key, Options::new())
+        .seal_to_string(b"[1, 2]", &mut FixedNonce([0; 16]))
+        .unwrap();
+    run(&["open", "--legacy", "--keys", &keys], &legacy).fails(
+        2,
+        "sealed-session: error: the cookie is authentic, but its plaintext is not a JSON object",
+    );
+    run(
+        &["migrate", "--legacy-keys", &keys, "--keys", &keys],
+        &legacy,
+    )
+    .fails(
+        2,
+        "sealed-session: error: the cookie is authentic, but its plaintext is not a JSON object",
+    );
 }
 
+// -------------------------------------------------- the text limit ---
+
+/// FORMAT.md's limit counts the value alone: 4096 bytes open, 4097 do not.
+/// Whitespace around the value is the transport's, not the value's.
+#[test]
+fn a_4096_character_value_opens_and_4097_is_too_large() {
+    let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
+    // 4096 base64url characters are 3072 bytes: 43 of envelope, 3029 of
+    // JSON.
+    let session = format!(r#"{{"a":"{}"}}"#, "x".repeat(3021));
+    assert_eq!(session.len(), 3029);
+    let cookie = seal(&keys, &["--now", "1700000000"], &session);
+    assert_eq!(cookie.len(), 4096);
+    let open = |text: &str| run(&["open", "--keys", &keys, "--now", "1700000000"], text);
+    assert_eq!(open(&cookie).ok(), format!("{session}\n"));
+    assert_eq!(
+        open(&format!(" \t\r\n{cookie}\r\n\n  ")).ok(),
+        format!("{session}\n")
+    );
+    open(&format!("{cookie}A")).rejected("too large");
+    // One byte more of JSON would make a 4098-character value.
+    let longer = format!(r#"{{"a":"{}"}}"#, "x".repeat(3022));
+    run(&["seal", "--keys", &keys], &longer).fails(
+        2,
+        "sealed-session: error: the session is too large to seal: a cookie value holds at most \
+         4096 characters",
+    );
+}
+
+// -------------------------------------------- the library's cookies ---
+
+/// Cookies of the library's `SessionCodec` (metadata, padding, Flask's
+/// tagged JSON, bound to the cookie name) open in the command line, and
+/// the command line's cookies open in the library.
+#[test]
+fn library_cookies_open_in_the_cli_and_back() {
+    use sealed_session::{FixedRandom, Key, Keyring, ManualClock, Session, SessionCodec};
+    let key = Key::parse(KEY_A_HEX).unwrap();
+    let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
+    let builder = || {
+        SessionCodec::builder(Keyring::new(1, &key))
+            .clock(ManualClock::new(T))
+            .random(FixedRandom::new([9]))
+    };
+    let mut session = Session::new();
+    session.insert("user", "zoë").unwrap();
+    session.insert("n", [1, 2]).unwrap();
+    session
+        .insert_bytes("token", &[0xde, 0xad, 0xbe, 0xef])
+        .unwrap();
+    session.set_permanent(true);
+    let expected = "{\"user\":\"zoë\",\"n\":[1,2],\"token\":{\"__type__\":\"bytes\",\"b\":\"3q2+7w==\"},\"_permanent\":true}\n";
+    for codec in [
+        builder().build().unwrap(),
+        builder().pad_to_multiple_of(64).build().unwrap(),
+    ] {
+        let value = codec.seal(&session).unwrap();
+        assert_eq!(codec.cookie_name(), "__Host-session");
+        let args = [
+            "open",
+            "--keys",
+            &keys,
+            "--context",
+            "__Host-session",
+            "--now",
+            "1700000000",
+        ];
+        assert_eq!(run(&args, &value).ok(), expected);
+        // The library binds the cookie's name: without it, not authentic.
+        run(&["open", "--keys", &keys, "--now", "1700000000"], &value).rejected("not authentic");
+    }
+    // Back: what `seal` writes, the library reads.
+    let input =
+        r#"{"user": "zoë", "token": {"__type__": "bytes", "b": "3q2+7w=="}, "_permanent": true}"#;
+    let value = seal(
+        &keys,
+        &["--context", "__Host-session", "--now", "1700000000"],
+        input,
+    );
+    let opened = builder().build().unwrap().open(&value).unwrap();
+    assert_eq!(
+        opened.get::<String>("user").unwrap().as_deref(),
+        Some("zoë")
+    );
+    assert_eq!(
+        opened.get_bytes("token").unwrap(),
+        Some(vec![0xde, 0xad, 0xbe, 0xef])
+    );
+    assert!(opened.permanent());
+    assert_eq!(opened.issued_at(), Some(T));
+    assert_eq!(
+        opened.to_json_string(),
+        r#"{"user":"zoë","token":{" b":"3q2+7w=="}}"#
+    );
+}
+
+/// Byte values survive `seal | open` exactly, in the Python package's
+/// convention on both ends.
+#[test]
+fn seal_then_open_round_trips_byte_values() {
+    let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
+    let input = "{\"k\":{\"__type__\":\"bytes\",\"b\":\"\"},\"l\":[{\"__type__\":\"bytes\",\"b\":\"AA==\"}],\"m\":{\"inner\":{\"__type__\":\"bytes\",\"b\":\"3q2+7w==\"}},\"_permanent\":true}";
+    let cookie = seal(&keys, &[], input);
+    assert_eq!(
+        run(&["open", "--keys", &keys], &cookie).ok(),
+        format!("{input}\n")
+    );
+}
+
+/// Input `seal` cannot seal: exit 2, and where the JSON is wrong.
 #[test]
 fn seal_input_errors_exit_2() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -556,10 +1165,21 @@ fn seal_input_errors_exit_2() {
         2,
         "sealed-session: error: stdin is not JSON: expected value at line 1 column 7",
     );
-    seal_with(r#"{"b": {"__type__": "bytes", "b": "not base64!"}}"#).fails(
-        2,
-        r#"sealed-session: error: stdin has a malformed bytes value: it must be exactly {"__type__":"bytes","b":"<padded base64>"}"#,
-    );
+    for bad in [
+        r#"{"b": {"__type__": "bytes", "b": "not base64!"}}"#,
+        r#"{"b": [{"__type__": "bytes", "b": 5}]}"#,
+        r#"{"b": {"__type__": "bytes", "c": "AA=="}}"#,
+        r#"{"b": {"__type__": "bytes", "b": "AA==", "x": 1}}"#,
+    ] {
+        seal_with(bad).fails(
+            2,
+            r#"sealed-session: error: stdin has a malformed bytes value: it must be exactly {"__type__":"bytes","b":"<padded base64>"}"#,
+        );
+        run(&["seal", "--legacy", "--keys", &keys], bad).fails(
+            2,
+            r#"sealed-session: error: stdin has a malformed bytes value: it must be exactly {"__type__":"bytes","b":"<padded base64>"}"#,
+        );
+    }
     let deep = format!("{{\"a\":{}{}}}", "[".repeat(100), "]".repeat(100));
     seal_with(&deep).fails(
         2,
@@ -568,7 +1188,7 @@ fn seal_input_errors_exit_2() {
     let huge = format!(r#"{{"a":"{}"}}"#, "x".repeat(70_000));
     run(&["seal", "--keys", &keys, "--compress", "never"], &huge).fails(
         2,
-        "sealed-session: error: the session is too large to seal: a cookie holds at most 4096 characters",
+        "sealed-session: error: the session is too large to seal: a cookie value holds at most 4096 characters",
     );
     run_with(&["seal", "--keys", &keys], b"{\"a\":\"\xff\"}", None).fails(
         2,
@@ -578,6 +1198,7 @@ fn seal_input_errors_exit_2() {
 
 // ------------------------------------------------------------ key files ---
 
+/// Key-file errors name the file and line, never the text.
 #[test]
 fn key_file_errors_name_the_line_and_never_the_key() {
     let secret = "s3cr3tS3CR3Ts3cr3tS3CR3Ts3cr3tS3CR3Ts3cr3t";
@@ -609,7 +1230,7 @@ fn key_file_errors_name_the_line_and_never_the_key() {
         (format!("{secret}\n"), "line 1: expected `<kid> <key>`"),
         (
             format!("1 {KEY_A_HEX}\n1 {KEY_B_HEX}\n"),
-            "line 2: key id 1 is already used on line 1",
+            "line 2: this key id is already used on line 1",
         ),
         (
             format!("1 {KEY_A_HEX}\n2 {KEY_A_HEX}\n3 {KEY_A_HEX}\n4 {KEY_A_HEX}\n5 {KEY_A_HEX}\n"),
@@ -656,6 +1277,7 @@ fn key_file_errors_name_the_line_and_never_the_key() {
     );
 }
 
+/// `--legacy` uses the first key whatever its kid; formats do not mix.
 #[test]
 fn legacy_mode_uses_the_first_key_and_ignores_its_kid() {
     let keys = key_file(&format!("200 {KEY_A_HEX}\n1 {KEY_B_HEX}\n"));
@@ -677,6 +1299,7 @@ fn legacy_mode_uses_the_first_key_and_ignores_its_kid() {
 
 // ------------------------------------------------------------- inspect ---
 
+/// `inspect` of v1 and legacy cookies, exactly.
 #[test]
 fn inspect_v1_and_legacy_exactly() {
     assert_eq!(
@@ -689,6 +1312,7 @@ fn inspect_v1_and_legacy_exactly() {
     );
 }
 
+/// `inspect` reads cookies the real Flask signed, compressed or not.
 #[test]
 fn inspect_reads_real_flask_cookies() {
     let session = r#"{"user": "zoë", "blob": {"__type__": "bytes", "b": "3q2+7w=="}, "n": [1, 2]}"#;
@@ -721,6 +1345,7 @@ fn inspect_reads_real_flask_cookies() {
     );
 }
 
+/// `inspect` of anything else: `{"format":"unknown"}`, exit 0.
 #[test]
 fn inspect_of_anything_else_is_unknown_and_succeeds() {
     for garbage in ["", "hello", "a.b.c", "u.x.y.z", "AQ", "Ag", "=====", "😀"] {
@@ -738,6 +1363,7 @@ fn inspect_of_anything_else_is_unknown_and_succeeds() {
 
 // ------------------------------------------------- legacy interop ---
 
+/// `seal --legacy` cookies open in the Python reference.
 #[test]
 fn legacy_seal_opens_in_python() {
     let keys = key_file(&format!("9 {KEY_A_HEX}\n"));
@@ -756,12 +1382,14 @@ fn legacy_seal_opens_in_python() {
         ),
         r#"{"user":"zo\u00eb","n":[1,2.5,true,null],"blob":{"__type__":"bytes","b":"3q2+7w=="}}"#
     );
-    // Above 1024 bytes of Python JSON: zlib with auto, not with never.
+    // Above 1024 bytes of Python JSON: zlib with auto (the Python package's
+    // rule), not by default or with never.
     let big = format!(r#"{{"pad": "{}"}}"#, "ab".repeat(600));
-    let auto = seal(&keys, &["--legacy"], &big);
+    let auto = seal(&keys, &["--legacy", "--compress", "auto"], &big);
+    let default = seal(&keys, &["--legacy"], &big);
     let never = seal(&keys, &["--legacy", "--compress", "never"], &big);
-    assert!(auto.starts_with("z.") && never.starts_with("u."));
-    for cookie in [&auto, &never] {
+    assert!(auto.starts_with("z.") && default.starts_with("u.") && never.starts_with("u."));
+    for cookie in [&auto, &default, &never] {
         assert_eq!(
             python_script(
                 "encrypted_session.py",
@@ -773,6 +1401,7 @@ fn legacy_seal_opens_in_python() {
     }
 }
 
+/// Cookies of the Python reference open with `open --legacy`.
 #[test]
 fn python_cookies_open_in_the_cli() {
     let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
@@ -813,6 +1442,7 @@ fn python_cookies_open_in_the_cli() {
     );
 }
 
+/// `migrate` re-seals a Python cookie as v1; its failures exit as `open`'s do.
 #[test]
 fn migrate_a_python_cookie_to_v1() {
     let legacy_keys = key_file(&format!("0 {KEY_A_HEX}\n"));
@@ -904,6 +1534,7 @@ fn migrate_a_python_cookie_to_v1() {
 
 // ---------------------------------------------------------------- demo ---
 
+/// The demo's steps, and its cookies are what it says.
 #[test]
 fn demo_walks_through_and_its_cookies_are_real() {
     let out = run(&["demo"], "");
@@ -912,7 +1543,8 @@ fn demo_walks_through_and_its_cookies_are_real() {
         "1. A throwaway key",
         "2. A \"guess the number\" session, holding the answer",
         "3. Signed only: Flask's default session cookie (itsdangerous, HMAC-SHA1)",
-        "4. Sealed: AES-256-EAX in envelope v1, bound to the cookie name \"session\"",
+        "4. Sealed: AES-256-EAX in envelope v1, by the library's SessionCodec\n   \
+         With its defaults: bound to the cookie name \"__Host-session\", and not compressed\n",
         "5. Opened with the key",
         "6. One character changed",
         "7. Sizes",
@@ -920,12 +1552,17 @@ fn demo_walks_through_and_its_cookies_are_real() {
     for heading in headings {
         assert!(text.contains(&format!("\n{heading}")), "{heading}");
     }
-    let cookies: Vec<&str> = text
-        .lines()
-        .filter_map(|line| line.trim().strip_prefix("session="))
-        .collect();
-    let [signed, sealed, tampered] = cookies[..] else {
-        panic!("three cookies expected in:\n{text}")
+    // Flask's cookie under Flask's name, the library's under its default.
+    let cookies = |name: &str| -> Vec<&str> {
+        text.lines()
+            .filter_map(|line| line.trim().strip_prefix(name))
+            .collect()
+    };
+    let [signed] = cookies("session=")[..] else {
+        panic!("one Flask cookie expected in:\n{text}")
+    };
+    let [sealed, tampered] = cookies("__Host-session=")[..] else {
+        panic!("two sealed cookies expected in:\n{text}")
     };
     let session: Value = serde_json::from_str(
         text.lines()
@@ -960,9 +1597,17 @@ fn demo_walks_through_and_its_cookies_are_real() {
     );
     assert!(text.contains("Rejected: not authentic."));
     assert!(text.contains(&format!(
-        "sealed cookie         {:>4} characters",
+        "sealed cookie         {:>4} characters  (secret and tamper-proof)\n",
         sealed.len()
     )));
+    // The size is what the demo says it is made of: the JSON, 26 bytes of
+    // session metadata, 43 of envelope, in base64url.
+    let json_len = session.to_string().len();
+    assert_eq!(sealed.len(), ((json_len + 26 + 43) * 4).div_ceil(3));
+    assert!(text.contains(&format!("session JSON          {json_len:>4} bytes\n")));
+    // Nothing claims compression, and the cookie is not compressed.
+    assert_eq!(peeked["compressed"], false);
+    assert!(!text.contains("compressed:") && !text.contains("compresses"));
     assert!(text.contains(&format!(
         "Flask signed cookie   {:>4} characters",
         signed.len()
