@@ -8,9 +8,9 @@ mod builder;
 mod legacy;
 mod response;
 
+use alloc::sync::Arc;
 use core::fmt;
 use core::time::Duration;
-use std::sync::Arc;
 
 use sealed_session_core::{Codec, ErrorKind, FixedNonce, Keyring};
 use serde::Serialize;
@@ -532,13 +532,12 @@ impl SessionCodec {
         if now.saturating_sub(created_at) > self.inner.absolute {
             return Err(SessionError::LifetimeExceeded);
         }
-        let mut state = State::default();
-        state.meta = Meta {
+        let meta = Meta {
             created_at: Some(created_at),
             ..meta
         };
-        state.issued_at = Some(issued_at);
-        state.reseal_advised = reseal_advised || self.inner.seal_format == SealFormat::Legacy;
+        let reseal_advised = reseal_advised || self.inner.seal_format == SealFormat::Legacy;
+        let state = State::opened(meta, issued_at, reseal_advised);
         Ok((plaintext, offset, state))
     }
 

@@ -1,7 +1,8 @@
 //! The shared session handle that web integrations give to handlers.
 
+use alloc::sync::Arc;
 use core::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

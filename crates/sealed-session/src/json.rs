@@ -18,7 +18,7 @@ use core::fmt;
 use std::collections::HashMap;
 
 use base64ct::{Base64, Encoding};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::value::RawValue;
 
@@ -357,6 +357,20 @@ pub(crate) fn has_infinite_number(text: &str) -> bool {
     false
 }
 
+/// Converts members read in the Python EncryptedSession conventions to this
+/// crate's (its `{"__type__": "bytes", "b": …}` become `{" b": …}`, compact),
+/// and checks each converted value as [`split`] checks values.
+pub(crate) fn from_python(entries: &mut Entries) -> Result<(), SessionError> {
+    for (_, value) in entries.iter_mut() {
+        let mut text = String::new();
+        rewrite(value, Style::FromPython, &mut text)?;
+        let converted = RawValue::from_string(text).map_err(|_| SessionError::InvalidJson)?;
+        check(&converted, 1)?;
+        *value = converted;
+    }
+    Ok(())
+}
+
 /// Decodes a value that must be a tagged byte string.
 pub(crate) fn bytes_of(value: &RawValue) -> Result<Vec<u8>, SessionError> {
     serde_json::from_str::<Bytes>(value.get())
@@ -584,6 +598,11 @@ mod tests {
             out,
             r#"{"x":{" b":"AAE="},"y":[{" b":""}],"z":{"__type__":"date","b":1}}"#
         );
+        // A tag whose data is not base64 converts, then fails the check.
+        let mut entries = split(br#"{"x": {"__type__": "bytes", "b": "not base64!"}}"#).unwrap();
+        assert_eq!(from_python(&mut entries), Err(SessionError::InvalidBytes));
+        let mut entries = split(br#"{"x": [{"__type__": "bytes", "b": 5}]}"#).unwrap();
+        assert_eq!(from_python(&mut entries), Err(SessionError::InvalidBytes));
         for bad in [
             r#"{"__type__": "bytes"}"#,
             r#"{"__type__": "bytes", "c": "AAE="}"#,

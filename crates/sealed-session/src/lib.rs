@@ -3,6 +3,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+extern crate alloc;
+
 mod codec;
 pub mod cookie;
 mod error;

@@ -1,9 +1,9 @@
 //! Where a codec gets nonces and session ids: a fork-safe generator seeded
 //! from the operating system, or fixed bytes for tests.
 
+use alloc::sync::Arc;
 use core::cell::RefCell;
 use core::fmt;
-use std::sync::Arc;
 
 use chacha20::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};

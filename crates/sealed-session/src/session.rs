@@ -67,6 +67,16 @@ impl State {
         self.modified.store(true, Ordering::Relaxed);
     }
 
+    /// The state of a session opened from an envelope v1 cookie.
+    pub(crate) fn opened(meta: Meta, issued_at: u64, reseal_advised: bool) -> Self {
+        Self {
+            meta,
+            issued_at: Some(issued_at),
+            reseal_advised,
+            ..Self::default()
+        }
+    }
+
     /// A fresh identity: a new id and creation time at the next seal.
     pub(crate) fn renew(&mut self) {
         self.meta.id = None;
@@ -204,11 +214,7 @@ impl Session {
     /// As [`Session::from_json`].
     pub fn from_python_json(text: &[u8]) -> Result<Self, SessionError> {
         let mut entries = json::split(text)?;
-        for (_, value) in &mut entries {
-            let mut out = String::new();
-            json::rewrite(value, Style::FromPython, &mut out)?;
-            *value = RawValue::from_string(out).map_err(|_| SessionError::InvalidJson)?;
-        }
+        json::from_python(&mut entries)?;
         let permanent = take_permanent(&mut entries);
         let mut session = Self {
             entries,
@@ -266,8 +272,10 @@ impl Session {
         let (mut meta, body) = crate::payload::Meta::read(plaintext)?;
         let (entries, permanent) = body_entries(plaintext.len() == body.len(), body)?;
         meta.permanent |= permanent;
-        let mut state = State::default();
-        state.meta = meta;
+        let state = State {
+            meta,
+            ..State::default()
+        };
         Ok(Self { entries, state })
     }
 

@@ -1,8 +1,8 @@
 //! Where a codec gets the time: the system clock, or a clock the tests move.
 
+use alloc::sync::Arc;
 use core::fmt;
 use core::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The time source of a [`SessionCodec`](crate::SessionCodec), given once
@@ -37,7 +37,7 @@ impl Clock for SystemClock {
 /// an `Arc` to move a codec's time after building the codec.
 ///
 /// ```
-/// use std::sync::Arc;
+/// use alloc::sync::Arc;
 /// use sealed_session::{Clock, ManualClock};
 ///
 /// let clock = Arc::new(ManualClock::new(1_700_000_000));

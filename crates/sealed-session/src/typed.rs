@@ -1,8 +1,9 @@
 //! Typed sessions: the user's own struct, sealed as postcard, with the
 //! same expiry, rotation and cookie handling as JSON sessions.
 
+use alloc::sync::Arc;
 use core::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use crate::payload::SessionId;
 use crate::session::State;

@@ -1,9 +1,9 @@
 //! Building a [`SessionCodec`]: every setting, with secure defaults, checked
 //! once by [`SessionCodecBuilder::build`].
 
+use alloc::sync::Arc;
 use core::fmt;
 use core::time::Duration;
-use std::sync::Arc;
 
 use sealed_session_core::{Codec, Compression, Keyring, Options};
 

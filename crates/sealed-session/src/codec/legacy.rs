@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 
 use super::builder::check_legacy_attributes;
 use crate::error::{ConfigError, SessionError};
-use crate::json::{self, Style};
+use crate::json;
 use crate::session::{State, take_permanent};
 
 /// A legacy cookie format to accept, under one cookie name, from a start
@@ -64,7 +64,7 @@ pub struct Legacy {
 }
 
 enum Kind {
-    EncryptedSession(LegacyCodec),
+    EncryptedSession(Box<LegacyCodec>),
     #[cfg(feature = "flask")]
     FlaskSigned {
         /// A refused key is kept as its error, for `build()` to report.
@@ -107,7 +107,9 @@ impl Legacy {
         // format (SealFormat::Legacy) must too: the flag is what it reads.
         let options =
             Options::new().with_compression(sealed_session_core::Compression::Above(1024));
-        Self::new(Kind::EncryptedSession(LegacyCodec::new(key, options)))
+        Self::new(Kind::EncryptedSession(Box::new(LegacyCodec::new(
+            key, options,
+        ))))
     }
 
     /// Flask's default session cookie (`SecureCookieSessionInterface`:
@@ -319,18 +321,15 @@ impl LegacySource {
         if now >= self.until {
             return Err(SessionError::LegacyNoLongerAccepted);
         }
-        let (plaintext, style) = match &self.kind {
-            Kind::EncryptedSession(codec) => (
-                Zeroizing::new(codec.open_to_vec(value)?),
-                Some(Style::FromPython),
-            ),
+        let (plaintext, from_python) = match &self.kind {
+            Kind::EncryptedSession(codec) => (Zeroizing::new(codec.open_to_vec(value)?), true),
             #[cfg(feature = "flask")]
             Kind::FlaskSigned { verifier, max_age } => {
                 let verifier = verifier
                     .as_ref()
                     .map_err(|_| SessionError::from(sealed_session_core::ErrorKind::InvalidKey))?;
                 let payload = verifier.verify(value, now, *max_age)?;
-                (payload.into_json(), None)
+                (payload.into_json(), false)
             }
         };
         // Authentic from here on: time, then parsing.
@@ -338,13 +337,8 @@ impl LegacySource {
             return Err(SessionError::LifetimeExceeded);
         }
         let mut entries = json::split(&plaintext)?;
-        if let Some(style) = style {
-            for (_, value) in &mut entries {
-                let mut text = String::new();
-                json::rewrite(value, style, &mut text)?;
-                *value = serde_json::value::RawValue::from_string(text)
-                    .map_err(|_| SessionError::InvalidJson)?;
-            }
+        if from_python {
+            json::from_python(&mut entries)?;
         }
         let permanent = take_permanent(&mut entries);
         let mut state = State::default();
