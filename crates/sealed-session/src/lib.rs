@@ -18,6 +18,7 @@ mod payload;
 mod random;
 mod session;
 mod time;
+mod token;
 mod typed;
 
 pub use codec::{
@@ -41,6 +42,7 @@ pub use sealed_session_core::{
 pub use serde_json::value::RawValue;
 pub use session::Session;
 pub use time::{Clock, ManualClock, SystemClock};
+pub use token::{random_token, tokens_match};
 pub use typed::{TypedHandle, TypedSession};
 
 /// The repository README's examples, run as doc tests.
