@@ -150,7 +150,12 @@ fn keyring_failure(error: &KeyringError, source: KeySource<'_>) -> Failure {
         (KeyringError::EnvMissing { .. }, _) => {
             Failure::input(format!("no keys: pass --keys FILE or set {KEYS_ENV}"))
         }
-        (KeyringError::Permissions { source: name, mode }, KeySource::File { path, .. }) => {
+        (
+            KeyringError::Permissions {
+                source: name, mode, ..
+            },
+            KeySource::File { path, .. },
+        ) => {
             let target = if looks_like_key(&path.to_string_lossy()) {
                 "FILE".to_owned()
             } else {
@@ -212,6 +217,7 @@ fn check_private(metadata: &std::fs::Metadata, name: &str) -> Result<(), Keyring
     if mode & 0o077 != 0 {
         return Err(KeyringError::Permissions {
             source: name.to_owned(),
+            path: None,
             mode,
         });
     }

@@ -36,6 +36,9 @@ pub enum KeyringError {
     Permissions {
         /// The key file, as shown in messages.
         source: String,
+        /// The path, for the `chmod` the message suggests (withheld, as in
+        /// `source`, when it looks like key text).
+        path: Option<std::path::PathBuf>,
         /// Its permission bits, for example `0o644`.
         mode: u32,
     },
@@ -60,11 +63,17 @@ impl fmt::Display for KeyringError {
         match self {
             Self::EnvMissing { var } => write!(f, "no keys: {var} is not set"),
             Self::Io { source, kind } => write!(f, "cannot read {source}: {}", io_reason(*kind)),
-            Self::Permissions { source, mode } => write!(
-                f,
-                "{source} is accessible to its group or others (mode {mode:04o}); \
-                 make it private with `chmod 600`"
-            ),
+            Self::Permissions { source, path, mode } => {
+                write!(
+                    f,
+                    "{source} is accessible to its group or others (mode {mode:04o}); \
+                     make it private with `chmod 600"
+                )?;
+                if let Some(path) = path {
+                    write!(f, " {}", path.display())?;
+                }
+                f.write_str("`")
+            }
             Self::NotUtf8 { source, line } => write!(f, "{source}, line {line}: not UTF-8 text"),
             Self::Text { source, error } => match error.line() {
                 Some(_) => write!(f, "{source}, {error}"),
@@ -152,7 +161,8 @@ fn load_file(path: &Path, check: bool) -> Result<Keyring, KeyringError> {
     };
     let file = std::fs::File::open(path).map_err(io)?;
     if check {
-        check_permissions(&file, &source)?;
+        let shown = (!looks_like_key_text(&path.to_string_lossy())).then(|| path.to_path_buf());
+        check_permissions(&file, &source, shown)?;
     }
     let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
     // Read into a buffer sized once: a growing vector would free copies.
@@ -161,7 +171,11 @@ fn load_file(path: &Path, check: bool) -> Result<Keyring, KeyringError> {
 }
 
 #[cfg(unix)]
-fn check_permissions(file: &std::fs::File, source: &str) -> Result<(), KeyringError> {
+fn check_permissions(
+    file: &std::fs::File,
+    source: &str,
+    path: Option<std::path::PathBuf>,
+) -> Result<(), KeyringError> {
     use std::os::unix::fs::PermissionsExt;
     let mode = file
         .metadata()
@@ -175,6 +189,7 @@ fn check_permissions(file: &std::fs::File, source: &str) -> Result<(), KeyringEr
     if mode & 0o077 != 0 {
         return Err(KeyringError::Permissions {
             source: source.to_owned(),
+            path,
             mode,
         });
     }
@@ -182,7 +197,11 @@ fn check_permissions(file: &std::fs::File, source: &str) -> Result<(), KeyringEr
 }
 
 #[cfg(not(unix))]
-fn check_permissions(_: &std::fs::File, _: &str) -> Result<(), KeyringError> {
+fn check_permissions(
+    _: &std::fs::File,
+    _: &str,
+    _: Option<std::path::PathBuf>,
+) -> Result<(), KeyringError> {
     Ok(())
 }
 
@@ -190,14 +209,17 @@ fn check_permissions(_: &std::fs::File, _: &str) -> Result<(), KeyringError> {
 /// a key pasted where a path belongs must not reach a log.
 fn describe_path(path: &Path) -> String {
     let text = path.to_string_lossy();
-    let looks_like_a_key = text
-        .split(|c: char| c.is_ascii_whitespace() || c == '/' || c == '\\')
-        .any(|token| Key::parse(token).is_ok());
-    if looks_like_a_key {
+    if looks_like_key_text(&text) {
         "key file (path withheld: it looks like key text)".to_owned()
     } else {
         format!("key file {text}")
     }
+}
+
+/// Whether any token of `text` parses as a key.
+fn looks_like_key_text(text: &str) -> bool {
+    text.split(|c: char| c.is_ascii_whitespace() || c == '/' || c == '\\')
+        .any(|token| Key::parse(token).is_ok())
 }
 
 fn parse(bytes: &[u8], source: &str) -> Result<Keyring, KeyringError> {
@@ -256,8 +278,8 @@ mod tests {
             assert_eq!(
                 error.to_string(),
                 format!(
-                    "key file {} is accessible to its group or others (mode 0644); \
-                     make it private with `chmod 600`",
+                    "key file {0} is accessible to its group or others (mode 0644); \
+                     make it private with `chmod 600 {0}`",
                     shared.display()
                 )
             );
