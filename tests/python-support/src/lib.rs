@@ -130,9 +130,8 @@ impl Venv {
             return self.python.clone();
         }
         if let Some(target) = self.lock.parent() {
-            fs::create_dir_all(target).unwrap_or_else(|error| {
-                panic!("cannot create {}: {error}", target.display())
-            });
+            fs::create_dir_all(target)
+                .unwrap_or_else(|error| panic!("cannot create {}: {error}", target.display()));
         }
         let _lock = match self.lock(&requirements) {
             Locked::ReadyMeanwhile => return self.python.clone(),
@@ -153,9 +152,8 @@ impl Venv {
             .arg("-r")
             .arg(&self.requirements);
         self.run(&mut install, base_python);
-        fs::write(&self.stamp, &requirements).unwrap_or_else(|error| {
-            panic!("cannot write {}: {error}", self.stamp.display())
-        });
+        fs::write(&self.stamp, &requirements)
+            .unwrap_or_else(|error| panic!("cannot write {}: {error}", self.stamp.display()));
         self.python.clone()
     }
 
