@@ -4,6 +4,8 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+extern crate alloc;
+
 mod bad_input;
 mod bomb;
 mod golden;
