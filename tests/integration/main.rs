@@ -6,6 +6,7 @@
 
 extern crate alloc;
 
+mod attacks;
 mod bad_input;
 mod bomb;
 mod golden;
