@@ -1,9 +1,13 @@
 //! One integration test binary: vectors, golden cookies, properties,
-//! interop and regressions. Data files live in `tests/data/`.
+//! interop, regressions, and the attacks of issue 10 (`attacks`). Data
+//! files live in `tests/data/`.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+extern crate alloc;
+
+mod attacks;
 mod bad_input;
 mod bomb;
 mod flask_signed;

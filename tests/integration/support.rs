@@ -24,20 +24,12 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// The Python interpreter with the pinned packages (`cargo xtask ci` sets
-/// `SEALED_SESSION_PYTHON` to its venv). Falls back to the venv xtask makes.
-/// Panics with instructions when neither exists: interop is never skipped.
+/// The Python interpreter with the pinned packages: `SEALED_SESSION_PYTHON`,
+/// else `target/venv`, else that venv created once (see
+/// `sealed_session_python_support`). Panics with instructions when Python
+/// is missing: interop is never skipped.
 pub(crate) fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("SEALED_SESSION_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python venv: run `cargo xtask ci` once (it creates target/venv), \
-         or set SEALED_SESSION_PYTHON"
-    );
-    venv
+    sealed_session_python_support::python()
 }
 
 /// Path of a script under `tests/python/`.
