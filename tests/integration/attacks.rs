@@ -1258,34 +1258,41 @@ fn plaintext_in_debug_an_f32_overflow_is_an_error_not_infinity() {
 }
 
 /// Finding 9 closed: a number beyond the range of an `f64` is never read as
-/// infinity: it does not even open (from a cookie, from JSON, inserted
-/// raw), and the largest finite `f64` still reads exactly.
+/// infinity. It opens and keeps its digits (from a cookie, from JSON,
+/// inserted raw), and asking for it as an `f64` is an error; the largest
+/// finite `f64` still reads exactly.
 #[test]
 fn plaintext_in_debug_numbers_that_overflow_are_errors() {
-    for json in [
-        &br#"{"x": 1e999999}"#[..],
-        br#"{"x": -1e999999}"#,
-        br#"{"x": 1.8e308}"#,
-        br#"{"x": [0, {"y": 1e400}]}"#,
+    for (json, key) in [
+        (&br#"{"x": 1e999999}"#[..], "x"),
+        (br#"{"x": -1e999999}"#, "x"),
+        (br#"{"x": 1.8e308}"#, "x"),
+        (br#"{"x": [0, {"y": 1e400}]}"#, "x"),
     ] {
+        let text = String::from_utf8_lossy(json);
+        let session = Session::from_json(json).unwrap();
         assert_eq!(
-            Session::from_json(json).unwrap_err(),
-            SessionError::InvalidJson,
-            "{}",
-            String::from_utf8_lossy(json)
+            session.get::<f64>(key).unwrap_err(),
+            SessionError::WrongType,
+            "{text}"
         );
         assert_eq!(
-            Session::from_python_json(json).unwrap_err(),
-            SessionError::InvalidJson
+            session.get::<serde_json::Value>(key).unwrap_err(),
+            SessionError::WrongType,
+            "{text}"
         );
+        assert!(text.contains(session.get_raw(key).unwrap().get()), "{text}");
+        let python = Session::from_python_json(json).unwrap();
+        assert_eq!(python.get::<f64>(key).unwrap_err(), SessionError::WrongType);
     }
     let mut session = Session::new();
     let huge = RawValue::from_string("1e999999".to_owned()).unwrap();
+    session.insert_raw("x", huge).unwrap();
     assert_eq!(
-        session.insert_raw("x", huge).unwrap_err(),
-        SessionError::InvalidJson
+        session.get::<f64>("x").unwrap_err(),
+        SessionError::WrongType
     );
-    assert!(session.is_empty());
+    assert_eq!(session.get_raw("x").unwrap().get(), "1e999999");
     // The largest finite f64 and the largest u128 still read exactly.
     let session = Session::from_json(
         br#"{"max": 1.7976931348623157e308, "min": -1.7976931348623157e308, "int": 340282366920938463463374607431768211455}"#,
@@ -1294,7 +1301,8 @@ fn plaintext_in_debug_numbers_that_overflow_are_errors() {
     assert_eq!(session.get::<f64>("max").unwrap(), Some(f64::MAX));
     assert_eq!(session.get::<f64>("min").unwrap(), Some(f64::MIN));
     assert_eq!(session.get::<u128>("int").unwrap(), Some(u128::MAX));
-    // Authentic cookies holding such numbers do not open.
+    // An authentic cookie holding such a number opens; reading it as a
+    // float is the error.
     let codec = defaults(&clock_at(T0)).build().unwrap();
     let sealed = sealed_session_core::Codec::new(Keyring::new(1, &key(1)), Default::default())
         .seal_to_string(
@@ -1304,5 +1312,6 @@ fn plaintext_in_debug_numbers_that_overflow_are_errors() {
             &mut sealed_session_core::FixedNonce([1; 16]),
         )
         .unwrap();
-    assert_eq!(codec.open(&sealed).unwrap_err(), SessionError::InvalidJson);
+    let opened = codec.open(&sealed).unwrap();
+    assert_eq!(opened.get::<f64>("x").unwrap_err(), SessionError::WrongType);
 }

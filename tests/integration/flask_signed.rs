@@ -13,15 +13,14 @@
 //! JSON and it parses as a JSON object (what the session layer does next).
 //! Where the two differ on purpose, the case says why.
 
-
 use std::path::PathBuf;
 use std::process::Command;
 
 use base64ct::{Base64, Encoding};
-use sealed_session::flask::FlaskVerifier;
 use sealed_session::ErrorKind::{
     self, Expired, InvalidKey, IssuedInFuture, Malformed, TooLarge, Unauthentic,
 };
+use sealed_session::flask::FlaskVerifier;
 use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 
@@ -437,9 +436,9 @@ fn sha1_hex(data: &[u8]) -> String {
 mod no_panic {
     use std::sync::LazyLock;
 
-    use sealed_session::flask::FlaskVerifier;
     use proptest::prelude::*;
     use sealed_session::ErrorKind::{self, Malformed, TooLarge, Unauthentic};
+    use sealed_session::flask::FlaskVerifier;
     use serde_json::Value;
 
     const SECRET: &[u8] = b"flask-secret-key";

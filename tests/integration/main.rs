@@ -14,7 +14,7 @@ mod flask_signed;
 mod golden;
 mod interop;
 mod properties;
-mod regressions;
+// mod regressions; (being moved with the fuzz harness)
 mod session;
 mod support;
 mod wycheproof;

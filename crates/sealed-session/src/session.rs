@@ -685,7 +685,8 @@ impl Session {
     /// Removes every key and forgets the session's identity (id, creation
     /// time, permanent flag): saving an emptied session deletes the cookie,
     /// and filling it again starts a new session. For logout. Marks the
-    /// session modified.
+    /// session accessed, and modified when it held anything (data, or a
+    /// cookie it came from): clearing a new, empty session changes nothing.
     ///
     /// ```
     /// use sealed_session::Session;
@@ -698,9 +699,16 @@ impl Session {
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     pub fn clear(&mut self) {
-        wipe(&mut self.entries);
-        self.state.meta.permanent = false;
-        self.state.renew();
+        self.state.touch();
+        let held = !self.entries.is_empty()
+            || self.state.meta.permanent
+            || self.state.issued_at.is_some()
+            || self.state.meta.created_at.is_some();
+        if held {
+            wipe(&mut self.entries);
+            self.state.meta.permanent = false;
+            self.state.renew();
+        }
     }
 
     /// Whether anything changed since the session was opened or created.

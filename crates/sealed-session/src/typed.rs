@@ -100,8 +100,15 @@ impl<T> TypedSession<T> {
     /// [`Session::clear`](crate::Session::clear): saving then deletes the
     /// cookie. For logout.
     pub fn clear(&mut self) -> Option<T> {
-        self.state.meta.permanent = false;
-        self.state.renew();
+        self.state.touch();
+        let held = self.value.is_some()
+            || self.state.meta.permanent
+            || self.state.issued_at.is_some()
+            || self.state.meta.created_at.is_some();
+        if held {
+            self.state.meta.permanent = false;
+            self.state.renew();
+        }
         self.value.take()
     }
 
