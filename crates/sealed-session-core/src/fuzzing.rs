@@ -443,7 +443,9 @@ pub fn roundtrip(data: &[u8]) -> Result<(), Violation> {
     // What seal must do: the body it encrypts, and whether it fits.
     let packed = match compression {
         Compression::Above(threshold) if plaintext.len() > threshold => {
-            Some(deflate(plaintext, false)).filter(|packed| !packed.is_empty()).filter(|packed| packed.len() < plaintext.len())
+            Some(deflate(plaintext, false))
+                .filter(|packed| !packed.is_empty())
+                .filter(|packed| packed.len() < plaintext.len())
         }
         _ => None,
     };

@@ -371,7 +371,10 @@ mod tests {
         let mut ring = Keyring::new(2, &b).with_key(1, &a).unwrap();
         assert_eq!(ring.primary_id(), 2);
         assert!(ring.contains(1));
-        assert_eq!(ring.add(1, &a).unwrap_err().kind(), ErrorKind::DuplicateKeyId);
+        assert_eq!(
+            ring.add(1, &a).unwrap_err().kind(),
+            ErrorKind::DuplicateKeyId
+        );
         assert!(!ring.remove(2));
         assert!(ring.remove(1));
         assert!(!ring.contains(1));

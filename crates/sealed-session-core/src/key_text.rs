@@ -226,7 +226,9 @@ mod tests {
             ),
             (&["# only a comment\n\n"], None, KeyTextReason::NoKeys),
             (
-                &["1 ", HEX, "\n2 ", HEX, "\n3 ", HEX, "\n4 ", HEX, "\n5 ", HEX],
+                &[
+                    "1 ", HEX, "\n2 ", HEX, "\n3 ", HEX, "\n4 ", HEX, "\n5 ", HEX,
+                ],
                 Some(5),
                 KeyTextReason::TooManyKeys,
             ),
