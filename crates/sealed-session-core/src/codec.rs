@@ -410,6 +410,25 @@ impl Codec {
         nonce: &mut N,
         out: &mut [u8],
     ) -> Result<usize, Error> {
+        let header = Header {
+            version: VERSION,
+            compressed,
+            key_id: self.keyring.primary_id(),
+            issued_at: now,
+        };
+        self.seal_with_header(header.to_bytes(), body_len, context, nonce, out)
+    }
+
+    /// [`Codec::seal_in_place`] with the header bytes given (the fuzzing
+    /// hooks write any version and flags).
+    pub(crate) fn seal_with_header<N: NonceSource + ?Sized>(
+        &self,
+        header: [u8; Header::LEN],
+        body_len: usize,
+        context: &[u8],
+        nonce: &mut N,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         let context_len = context_len(context)?;
         let bin_len = OVERHEAD + body_len;
         let text_len = envelope::text_len(bin_len);
@@ -419,13 +438,6 @@ impl Codec {
         if out.len() < text_len {
             return err(ErrorKind::BufferTooSmall);
         }
-        let header = Header {
-            version: VERSION,
-            compressed,
-            key_id: self.keyring.primary_id(),
-            issued_at: now,
-        }
-        .to_bytes();
         let (head, rest) = out.split_at_mut(Header::LEN);
         head.copy_from_slice(&header);
         let (nonce_bytes, rest) = rest.split_at_mut(NONCE_LEN);
