@@ -10,6 +10,8 @@ pub(crate) use encoder::deflate;
 use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
+use zeroize::Zeroize;
+
 use crate::error::{Error, ErrorKind, err};
 
 /// The DEFLATE stream wrapping in use.
@@ -34,7 +36,8 @@ impl Wrapping {
 }
 
 /// Inflates all of `input` into `out`, writing at most `limit` bytes, and
-/// returns the length written.
+/// returns the length written. On an error, what it wrote to `out` is
+/// wiped.
 ///
 /// # Errors
 /// - [`ErrorKind::TooLarge`] if the stream holds more than `limit` bytes;
@@ -53,10 +56,17 @@ pub(crate) fn inflate_into(
     let mut state = DecompressorOxide::new();
     let (status, consumed, written) =
         decompress(&mut state, input, &mut out[..room], 0, wrapping.flags());
-    finish(status, consumed == input.len(), written, limit, out.len())
+    let result = finish(status, consumed == input.len(), written, limit, out.len());
+    if result.is_err() {
+        out[..room].zeroize();
+        reset(&mut state);
+    }
+    result
 }
 
-/// Inflates all of `input` into a vector that grows to at most `limit` bytes.
+/// Inflates all of `input` into a vector that grows to at most `limit`
+/// bytes. Every buffer it outgrows, and on an error the output so far, is
+/// wiped before it is freed.
 ///
 /// # Errors
 /// As [`inflate_into`], without [`ErrorKind::BufferTooSmall`].
@@ -66,12 +76,14 @@ pub(crate) fn inflate_to_vec(
     limit: usize,
     wrapping: Wrapping,
 ) -> Result<alloc::vec::Vec<u8>, Error> {
+    use zeroize::Zeroizing;
     let cap = limit.saturating_add(1);
     // Not `clamp(64, cap)`: that panics when the limit is under 63.
-    let mut out = alloc::vec![0u8; input.len().saturating_mul(4).max(64).min(cap)];
+    let first = input.len().saturating_mul(4).max(64).min(cap);
+    let mut out = Zeroizing::new(alloc::vec![0u8; first]);
     let mut state = alloc::boxed::Box::new(DecompressorOxide::new());
     let (mut read, mut written) = (0usize, 0usize);
-    loop {
+    let result = loop {
         let (status, consumed, produced) = decompress(
             &mut state,
             &input[read..],
@@ -82,14 +94,21 @@ pub(crate) fn inflate_to_vec(
         read += consumed;
         written += produced;
         if status == TINFLStatus::HasMoreOutput && out.len() < cap {
-            let grown = out.len().saturating_mul(2).min(cap);
-            out.resize(grown, 0);
+            // A new buffer, not `resize`: a reallocation would free the old
+            // one without wiping it. The output so far is the dictionary of
+            // what follows, so it moves along.
+            let mut grown = Zeroizing::new(alloc::vec![0u8; out.len().saturating_mul(2).min(cap)]);
+            grown[..written].copy_from_slice(&out[..written]);
+            out = grown;
             continue;
         }
-        let len = finish(status, read == input.len(), written, limit, usize::MAX)?;
-        out.truncate(len);
-        return Ok(out);
-    }
+        break finish(status, read == input.len(), written, limit, usize::MAX);
+    };
+    let len = result.inspect_err(|_| reset(&mut state))?;
+    // Past `len` the buffer holds only the zeros it was made with.
+    let mut plain = core::mem::take(&mut *out);
+    plain.truncate(len);
+    Ok(plain)
 }
 
 fn finish(
@@ -107,6 +126,14 @@ fn finish(
         TINFLStatus::HasMoreOutput => err(ErrorKind::TooLarge),
         _ => err(ErrorKind::Malformed),
     }
+}
+
+/// Puts a fresh state over one that inflated a rejected stream (its tables
+/// and bit buffer came from the plaintext's compressed form).
+fn reset(state: &mut DecompressorOxide) {
+    *state = DecompressorOxide::new();
+    // The store must happen although nothing reads the state again.
+    core::hint::black_box(state);
 }
 
 #[cfg(all(test, feature = "alloc"))]

@@ -18,6 +18,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use base64ct::{Base64, Encoding};
+use zeroize::Zeroizing;
 
 use crate::compress::{self, Wrapping};
 use crate::eax::{CipherKey, TAG_LEN};
@@ -89,6 +90,9 @@ impl LegacyCodec {
     }
 
     /// Opens a Python EncryptedSession cookie and returns the JSON bytes.
+    /// An authentic cookie that is rejected (too large, or a `z` body that
+    /// does not inflate) leaves no plaintext behind: every buffer that held
+    /// it is wiped before it is freed.
     ///
     /// # Errors
     /// - [`ErrorKind::TooLarge`]: text over [`Options::max_text_len`] or
@@ -103,7 +107,8 @@ impl LegacyCodec {
             return err(ErrorKind::TooLarge);
         }
         let parts = Parts::parse(text)?;
-        let mut body = Base64::decode_vec(parts.ciphertext).map_err(malformed)?;
+        // Plaintext once the tag verifies: wiped on drop unless returned.
+        let mut body = Zeroizing::new(Base64::decode_vec(parts.ciphertext).map_err(malformed)?);
         let (compressed, tag_bytes, nonce_bytes) = (parts.compressed, parts.tag, parts.nonce);
         self.key
             .decrypt(&nonce_bytes, &[], &mut body, &tag_bytes)
@@ -115,7 +120,7 @@ impl LegacyCodec {
         if body.len() > limit {
             return err(ErrorKind::TooLarge);
         }
-        Ok(body)
+        Ok(core::mem::take(&mut *body))
     }
 }
 
