@@ -11,5 +11,6 @@ mod interop;
 mod properties;
 mod regressions;
 mod session;
+mod spec;
 mod support;
 mod wycheproof;

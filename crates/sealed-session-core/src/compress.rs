@@ -39,8 +39,13 @@ impl Wrapping {
 /// returns the length written. On an error, what it wrote to `out` is
 /// wiped.
 ///
+/// The stream is inflated in order, and the first of these that happens
+/// decides (FORMAT.md §6, step 8): more than `limit` bytes out is too large,
+/// whatever follows; a stream that fails or ends otherwise is malformed.
+///
 /// # Errors
-/// - [`ErrorKind::TooLarge`] if the stream holds more than `limit` bytes;
+/// - [`ErrorKind::TooLarge`] if the stream puts out more than `limit` bytes
+///   before it ends or fails;
 /// - [`ErrorKind::BufferTooSmall`] if `out` is shorter than `limit` and the
 ///   stream does not fit in it;
 /// - [`ErrorKind::Malformed`] for a corrupt, truncated or wrongly wrapped
@@ -111,6 +116,8 @@ pub(crate) fn inflate_to_vec(
     Ok(plain)
 }
 
+/// The length, or the error, for how inflation stopped: with `status`,
+/// `written` bytes out, and whether all input was used.
 fn finish(
     status: TINFLStatus,
     all_input_used: bool,
@@ -118,10 +125,15 @@ fn finish(
     limit: usize,
     out_len: usize,
 ) -> Result<usize, Error> {
+    // Past the limit first: the stream was read in order, and whatever made
+    // it stop (its end, a corrupt or missing part) lies after that point.
+    if written > limit {
+        return err(ErrorKind::TooLarge);
+    }
     match status {
-        TINFLStatus::Done if !all_input_used => err(ErrorKind::Malformed),
-        TINFLStatus::Done if written > limit => err(ErrorKind::TooLarge),
-        TINFLStatus::Done => Ok(written),
+        TINFLStatus::Done if all_input_used => Ok(written),
+        // Bytes after the end of the stream.
+        TINFLStatus::Done => err(ErrorKind::Malformed),
         TINFLStatus::HasMoreOutput if out_len < limit => err(ErrorKind::BufferTooSmall),
         TINFLStatus::HasMoreOutput => err(ErrorKind::TooLarge),
         _ => err(ErrorKind::Malformed),
