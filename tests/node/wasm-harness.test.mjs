@@ -38,7 +38,8 @@ const ERROR_TEXTS = [
   'buffer too small',
   'context too long',
   'invalid key',
-  'keyring full or key id taken',
+  'keyring full',
+  'duplicate key id',
 ];
 const NOT_AUTHENTIC = 4;
 
