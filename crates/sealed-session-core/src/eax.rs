@@ -29,7 +29,7 @@ pub(crate) const TAG_LEN: usize = 16;
 type Block = [u8; 16];
 
 /// Expanded per-key EAX state. Wiped on drop.
-#[derive(Clone, ZeroizeOnDrop)]
+#[derive(ZeroizeOnDrop)]
 pub(crate) struct CipherKey {
     /// Wipes itself on drop (`aes/zeroize`).
     #[zeroize(skip)]
@@ -43,29 +43,64 @@ pub(crate) struct CipherKey {
 }
 
 impl CipherKey {
-    /// Expands `key` once.
+    /// Expands `key`, returned by value: [`ExpandedKey::new`] builds it in
+    /// place instead.
     pub(crate) fn new(key: &[u8; 32]) -> Self {
-        let aes = Aes256Enc::new(key.into());
-        let mut l = [0u8; 16];
-        aes.encrypt_block((&mut l).into());
-        let k1 = dbl(&l);
-        let k2 = dbl(&k1);
-        l.zeroize();
-        let mut tweak = [[0u8; 16]; 3];
-        let mut tweak_only = [[0u8; 16]; 3];
-        for t in 0..3 {
-            tweak[t][15] = t as u8;
-            tweak_only[t] = xor(&tweak[t], &k1);
-            aes.encrypt_block((&mut tweak[t]).into());
-            aes.encrypt_block((&mut tweak_only[t]).into());
-        }
+        let mut state = Self::blank();
+        state.set_key(key);
+        wipe_stack();
+        state
+    }
+
+    /// A state expanded from the all-zero key: nothing secret, only room
+    /// for [`CipherKey::set_key`] to build a real one in.
+    fn blank() -> Self {
         Self {
-            aes,
-            k1,
-            k2,
-            tweak,
-            tweak_only,
+            aes: Aes256Enc::new(&[0u8; 32].into()),
+            k1: [0; 16],
+            k2: [0; 16],
+            tweak: [[0; 16]; 3],
+            tweak_only: [[0; 16]; 3],
         }
+    }
+
+    /// Expands `key` into `self`, in place. The `aes` crate returns its
+    /// expanded key by value, so the round keys are made on the stack: they
+    /// are swapped into place and the stack slot, which then holds the
+    /// state they replace, is wiped by its drop. The frames below this one
+    /// (the key expansion's, and those of the block encryptions that derive
+    /// the EAX constants) still hold copies: callers run [`wipe_stack`]
+    /// after it, which is why it is never inlined.
+    #[inline(never)]
+    fn set_key(&mut self, key: &[u8; 32]) {
+        let mut aes = Aes256Enc::new(key.into());
+        core::mem::swap(&mut self.aes, &mut aes);
+        drop(aes);
+        let mut l = [0u8; 16];
+        self.aes.encrypt_block((&mut l).into());
+        self.k1 = dbl(&l);
+        self.k2 = dbl(&self.k1);
+        l.zeroize();
+        for t in 0..3 {
+            self.tweak[t] = [0; 16];
+            self.tweak[t][15] = t as u8;
+            self.tweak_only[t] = xor(&self.tweak[t], &self.k1);
+            self.aes.encrypt_block((&mut self.tweak[t]).into());
+            self.aes.encrypt_block((&mut self.tweak_only[t]).into());
+        }
+    }
+
+    /// Makes `self` a copy of `other`, in place, as [`CipherKey::set_key`]
+    /// does (callers run [`wipe_stack`] after it).
+    #[inline(never)]
+    fn copy_from(&mut self, other: &Self) {
+        let mut aes = other.aes.clone();
+        core::mem::swap(&mut self.aes, &mut aes);
+        drop(aes);
+        self.k1 = other.k1;
+        self.k2 = other.k2;
+        self.tweak = other.tweak;
+        self.tweak_only = other.tweak_only;
     }
 
     /// Encrypts `msg` in place and returns the tag. The associated data is
@@ -103,6 +138,89 @@ impl CipherKey {
         });
         if ok { Ok(()) } else { Err(()) }
     }
+}
+
+impl Clone for CipherKey {
+    fn clone(&self) -> Self {
+        let mut state = Self::blank();
+        state.copy_from(self);
+        wipe_stack();
+        state
+    }
+}
+
+/// The expanded state of one key, where it stays until it is dropped and
+/// wiped.
+///
+/// With `alloc`, the state lives in one heap allocation of its own, built
+/// in place: moving the handle (and so a `Keyring`, a `Codec` or a
+/// `LegacyCodec`) copies a pointer and no key bytes, and a clone is built
+/// in a new allocation the same way. Without `alloc` the state is inline
+/// (368 bytes on x86-64), and every move of its owner copies it: the copy
+/// left behind is not wiped.
+pub(crate) struct ExpandedKey(
+    #[cfg(feature = "alloc")] alloc::boxed::Box<CipherKey>,
+    #[cfg(not(feature = "alloc"))] CipherKey,
+);
+
+impl ExpandedKey {
+    /// Expands `key` where it will stay (with `alloc`).
+    pub(crate) fn new(key: &[u8; 32]) -> Self {
+        #[cfg(feature = "alloc")]
+        {
+            let mut state = alloc::boxed::Box::new(CipherKey::blank());
+            state.set_key(key);
+            wipe_stack();
+            Self(state)
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            Self(CipherKey::new(key))
+        }
+    }
+}
+
+impl Clone for ExpandedKey {
+    fn clone(&self) -> Self {
+        #[cfg(feature = "alloc")]
+        {
+            let mut state = alloc::boxed::Box::new(CipherKey::blank());
+            state.copy_from(&self.0);
+            wipe_stack();
+            Self(state)
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            Self(self.0.clone())
+        }
+    }
+}
+
+impl core::ops::Deref for ExpandedKey {
+    type Target = CipherKey;
+
+    fn deref(&self) -> &CipherKey {
+        &self.0
+    }
+}
+
+/// Bytes of stack [`wipe_stack`] overwrites: more than the deepest call
+/// chain of key expansion and block encryption leaves, debug builds
+/// included (measured by `tests/residue.rs`).
+const WIPE_STACK_LEN: usize = 16 * 1024;
+
+/// Overwrites the stack just below the caller's frame, where the functions
+/// it called last left their locals: the `aes` crate's key expansion
+/// returns round keys by value, and its block functions keep the round
+/// keys they use in registers that spill to the stack, or (AVX-512 VAES)
+/// in a table of broadcast copies on it. Called after a key is expanded or
+/// copied; not after each seal or open, which leave the same kind of
+/// copies (see the crate docs, "Key material in memory").
+#[inline(never)]
+pub(crate) fn wipe_stack() {
+    let mut area = [0u64; WIPE_STACK_LEN / 8];
+    area.zeroize();
+    core::hint::black_box(&mut area);
 }
 
 enum Op<'a> {

@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::key::{Key, Keyring};
+use crate::key::{KEY_LEN, Key, Keyring};
 
 /// Why keyring text did not parse: the line (1-based) and what is wrong
 /// with it. Never contains any of the text.
@@ -148,15 +148,21 @@ impl Keyring {
                 return Err(bad(KeyTextReason::Shape));
             };
             let kid = parse_kid(kid).ok_or(bad(KeyTextReason::KeyId))?;
-            let key = Key::parse(key).map_err(|_| bad(KeyTextReason::Key))?;
+            // Parsed in place: the key is not moved, so no copy of it is
+            // left behind; it is wiped when dropped at the end of the loop.
+            let mut parsed = Key::from_bytes([0; KEY_LEN]);
+            parsed
+                .fill_from_text(key)
+                .map_err(|_| bad(KeyTextReason::Key))?;
+            let key = &parsed;
             match keyring.as_mut() {
-                None => keyring = Some(Self::new(kid, &key)),
+                None => keyring = Some(Self::new(kid, key)),
                 Some(ring) => {
                     if let Some(position) = ring.ids().position(|id| id == kid) {
                         let first_line = lines_of[position];
                         return Err(bad(KeyTextReason::DuplicateKeyId { first_line }));
                     }
-                    ring.add(kid, &key)
+                    ring.add(kid, key)
                         .map_err(|_| bad(KeyTextReason::TooManyKeys))?;
                 }
             }

@@ -21,7 +21,7 @@ use base64ct::{Base64, Encoding};
 use zeroize::Zeroizing;
 
 use crate::compress::{self, Wrapping};
-use crate::eax::{CipherKey, TAG_LEN};
+use crate::eax::{ExpandedKey, TAG_LEN};
 use crate::envelope::NONCE_LEN;
 use crate::error::{Error, ErrorKind, err};
 use crate::{Compression, Key, NonceSource, Options};
@@ -29,7 +29,7 @@ use crate::{Compression, Key, NonceSource, Options};
 /// Seals and opens cookies in the Python EncryptedSession format.
 #[derive(Clone)]
 pub struct LegacyCodec {
-    key: CipherKey,
+    key: ExpandedKey,
     options: Options,
 }
 
@@ -40,7 +40,7 @@ impl LegacyCodec {
     #[must_use]
     pub fn new(key: &Key, options: Options) -> Self {
         Self {
-            key: CipherKey::new(key.as_bytes()),
+            key: ExpandedKey::new(key.as_bytes()),
             options,
         }
     }
