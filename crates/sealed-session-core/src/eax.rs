@@ -43,25 +43,26 @@ pub(crate) struct CipherKey {
 }
 
 impl CipherKey {
-    /// Expands `key`, returned by value: [`ExpandedKey::new`] builds it in
-    /// place instead.
+    /// Expands `key`, returned by value, leaving the expansion's temporaries
+    /// where they are: for the fuzzing hooks (which expand per call, as the
+    /// `eax` crate they are compared with does) and the tests. Keyrings use
+    /// [`ExpandedKey::new`].
     pub(crate) fn new(key: &[u8; 32]) -> Self {
-        let mut state = Self::blank();
-        state.set_key(key);
-        wipe_stack();
+        let mut state = Self {
+            aes: Aes256Enc::new(key.into()),
+            k1: [0; 16],
+            k2: [0; 16],
+            tweak: [[0; 16]; 3],
+            tweak_only: [[0; 16]; 3],
+        };
+        state.derive_constants();
         state
     }
 
     /// A state expanded from the all-zero key: nothing secret, only room
     /// for [`CipherKey::set_key`] to build a real one in.
     fn blank() -> Self {
-        Self {
-            aes: Aes256Enc::new(&[0u8; 32].into()),
-            k1: [0; 16],
-            k2: [0; 16],
-            tweak: [[0; 16]; 3],
-            tweak_only: [[0; 16]; 3],
-        }
+        Self::new(&[0; 32])
     }
 
     /// Expands `key` into `self`, in place. The `aes` crate returns its
@@ -76,6 +77,11 @@ impl CipherKey {
         let mut aes = Aes256Enc::new(key.into());
         core::mem::swap(&mut self.aes, &mut aes);
         drop(aes);
+        self.derive_constants();
+    }
+
+    /// The CMAC subkeys and tweak blocks, from `self.aes`.
+    fn derive_constants(&mut self) {
         let mut l = [0u8; 16];
         self.aes.encrypt_block((&mut l).into());
         self.k1 = dbl(&l);
@@ -175,7 +181,10 @@ impl ExpandedKey {
         }
         #[cfg(not(feature = "alloc"))]
         {
-            Self(CipherKey::new(key))
+            let mut state = CipherKey::blank();
+            state.set_key(key);
+            wipe_stack();
+            Self(state)
         }
     }
 }
