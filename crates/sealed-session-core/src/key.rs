@@ -386,6 +386,41 @@ mod tests {
         }
     }
 
+    /// FORMAT.md §7.1: exactly 43 canonical base64url characters or 64 hex
+    /// digits in any case; no whitespace, padding or prefix.
+    #[test]
+    fn key_text_is_exactly_one_of_two_forms() {
+        const HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        const B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        let key = Key::from_bytes(core::array::from_fn(|i| i as u8));
+        assert_eq!(Key::parse(HEX), Ok(key.clone()));
+        assert_eq!(Key::parse(B64), Ok(key.clone()));
+        let mixed = "000102030405060708090A0B0C0D0E0F101112131415161718191a1b1c1d1e1f";
+        assert_eq!(Key::parse(mixed), Ok(key));
+        let mut buf = [0u8; 80];
+        let mut bad = |parts: &[&str]| {
+            let mut n = 0;
+            for part in parts {
+                buf[n..n + part.len()].copy_from_slice(part.as_bytes());
+                n += part.len();
+            }
+            let text = core::str::from_utf8(&buf[..n]).unwrap();
+            Key::parse(text).map(|_| ()).map_err(Error::kind)
+        };
+        for ws in [" ", "\t", "\n", "\r\n"] {
+            assert_eq!(bad(&[ws, HEX]), Err(ErrorKind::InvalidKey));
+            assert_eq!(bad(&[HEX, ws]), Err(ErrorKind::InvalidKey));
+            assert_eq!(bad(&[B64, ws]), Err(ErrorKind::InvalidKey));
+            assert_eq!(
+                bad(&[&B64[..20], ws, &B64[20..]]),
+                Err(ErrorKind::InvalidKey)
+            );
+        }
+        assert_eq!(bad(&[B64, "="]), Err(ErrorKind::InvalidKey));
+        assert_eq!(bad(&["0x", HEX]), Err(ErrorKind::InvalidKey));
+        assert_eq!(bad(&["0x", &HEX[2..]]), Err(ErrorKind::InvalidKey));
+    }
+
     #[test]
     fn debug_hides_the_key() {
         let key = Key::from_bytes([0x41; KEY_LEN]);

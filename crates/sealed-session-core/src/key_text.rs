@@ -202,6 +202,21 @@ mod tests {
         assert_eq!(ids, [7, 3]);
     }
 
+    /// FORMAT.md §7.2: a kid of up to three digits (`007` is 7), fields and
+    /// lines trimmed of ASCII whitespace, a CR LF line end.
+    #[test]
+    fn kids_and_whitespace_as_specified() {
+        let mut buf = [0u8; 200];
+        let mut n = 0;
+        for part in ["\x0c007\t ", B64, " \r\n  255 ", HEX] {
+            buf[n..n + part.len()].copy_from_slice(part.as_bytes());
+            n += part.len();
+        }
+        let keyring = Keyring::from_text(core::str::from_utf8(&buf[..n]).unwrap()).unwrap();
+        assert_eq!(keyring.primary_id(), 7);
+        assert!(keyring.contains(255));
+    }
+
     fn reason_at(text: &str) -> (Option<usize>, KeyTextReason) {
         let error = Keyring::from_text(text).unwrap_err();
         (error.line(), error.reason())

@@ -2,7 +2,9 @@
 //!
 //! Each part is standard, padded base64. The cipher is AES-256-EAX with a
 //! 16-byte nonce and tag and **no associated data**; the plaintext is JSON,
-//! zlib-wrapped (flag `z`) when the JSON is over 1024 bytes.
+//! zlib-wrapped under flag `z` (the Python package compresses JSON over 1024
+//! bytes; this writer only when [`Options::compression`] says so, which is
+//! off by default: compression leaks through the cookie's length).
 //!
 //! The `u`/`z` flag sits outside the tag, so it cannot be trusted: an
 //! authentic cookie with a flipped flag either fails to inflate (a clean
@@ -12,6 +14,7 @@
 //! prefer envelope v1 and use this only to share or migrate sessions.
 //!
 //! [`Options::max_plaintext_len`]: crate::Options::max_plaintext_len
+//! [`Options::compression`]: crate::Options::compression
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -34,9 +37,12 @@ pub struct LegacyCodec {
 }
 
 impl LegacyCodec {
-    /// A codec with `key`. Of `options`, it uses `compression` (compress with
-    /// zlib above the threshold, always, as the Python package does),
-    /// `max_plaintext_len` and `max_text_len`; legacy cookies carry no time.
+    /// A codec with `key`. Of `options`, it uses `compression` (with
+    /// [`Compression::Above`], zlib above the threshold, kept even when it
+    /// does not shorten the JSON, as the Python package does; the default
+    /// [`Compression::Never`] writes every cookie as `u`, which the package
+    /// reads as well), `max_plaintext_len` and `max_text_len`; legacy
+    /// cookies carry no time.
     #[must_use]
     pub fn new(key: &Key, options: Options) -> Self {
         Self {
