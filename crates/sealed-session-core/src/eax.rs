@@ -29,7 +29,10 @@ pub(crate) const TAG_LEN: usize = 16;
 type Block = [u8; 16];
 
 /// Expanded per-key EAX state. Wiped on drop.
-#[derive(ZeroizeOnDrop)]
+///
+/// `Clone` copies it by value (without `alloc`, and for tests);
+/// [`ExpandedKey`] clones into a new allocation in place instead.
+#[derive(Clone, ZeroizeOnDrop)]
 pub(crate) struct CipherKey {
     /// Wipes itself on drop (`aes/zeroize`).
     #[zeroize(skip)]
@@ -44,9 +47,10 @@ pub(crate) struct CipherKey {
 
 impl CipherKey {
     /// Expands `key`, returned by value, leaving the expansion's temporaries
-    /// where they are: for the fuzzing hooks (which expand per call, as the
-    /// `eax` crate they are compared with does) and the tests. Keyrings use
-    /// [`ExpandedKey::new`].
+    /// where they are: for keyrings without `alloc` (whose every move copies
+    /// the state anyway), the fuzzing hooks (which expand per call, as the
+    /// `eax` crate they are compared with does) and the tests. With `alloc`,
+    /// keyrings use [`ExpandedKey::new`].
     pub(crate) fn new(key: &[u8; 32]) -> Self {
         let mut state = Self {
             aes: Aes256Enc::new(key.into()),
@@ -61,6 +65,7 @@ impl CipherKey {
 
     /// A state expanded from the all-zero key: nothing secret, only room
     /// for [`CipherKey::set_key`] to build a real one in.
+    #[cfg(feature = "alloc")]
     fn blank() -> Self {
         Self::new(&[0; 32])
     }
@@ -72,6 +77,7 @@ impl CipherKey {
     /// (the key expansion's, and those of the block encryptions that derive
     /// the EAX constants) still hold copies: callers run [`wipe_stack`]
     /// after it, which is why it is never inlined.
+    #[cfg(feature = "alloc")]
     #[inline(never)]
     fn set_key(&mut self, key: &[u8; 32]) {
         let mut aes = Aes256Enc::new(key.into());
@@ -98,6 +104,7 @@ impl CipherKey {
 
     /// Makes `self` a copy of `other`, in place, as [`CipherKey::set_key`]
     /// does (callers run [`wipe_stack`] after it).
+    #[cfg(feature = "alloc")]
     #[inline(never)]
     fn copy_from(&mut self, other: &Self) {
         let mut aes = other.aes.clone();
@@ -146,24 +153,17 @@ impl CipherKey {
     }
 }
 
-impl Clone for CipherKey {
-    fn clone(&self) -> Self {
-        let mut state = Self::blank();
-        state.copy_from(self);
-        wipe_stack();
-        state
-    }
-}
-
 /// The expanded state of one key, where it stays until it is dropped and
 /// wiped.
 ///
 /// With `alloc`, the state lives in one heap allocation of its own, built
-/// in place: moving the handle (and so a `Keyring`, a `Codec` or a
-/// `LegacyCodec`) copies a pointer and no key bytes, and a clone is built
-/// in a new allocation the same way. Without `alloc` the state is inline
-/// (368 bytes on x86-64), and every move of its owner copies it: the copy
-/// left behind is not wiped.
+/// in place, and the stack below its expansion is overwritten: moving the
+/// handle (and so a `Keyring`, a `Codec` or a `LegacyCodec`) copies a
+/// pointer and no key bytes, and a clone is built in a new allocation the
+/// same way. Without `alloc` the state is inline (368 bytes on x86-64), and
+/// every move of its owner copies it, leaving the old copy: the stack is
+/// not wiped then either, which would cost a large stack frame (see
+/// [`wipe_stack`]) for little.
 pub(crate) struct ExpandedKey(
     #[cfg(feature = "alloc")] alloc::boxed::Box<CipherKey>,
     #[cfg(not(feature = "alloc"))] CipherKey,
@@ -181,10 +181,7 @@ impl ExpandedKey {
         }
         #[cfg(not(feature = "alloc"))]
         {
-            let mut state = CipherKey::blank();
-            state.set_key(key);
-            wipe_stack();
-            Self(state)
+            Self(CipherKey::new(key))
         }
     }
 }
@@ -214,9 +211,11 @@ impl core::ops::Deref for ExpandedKey {
 }
 
 /// Bytes of stack [`wipe_stack`] overwrites: more than the deepest call
-/// chain of key expansion and block encryption leaves, debug builds
-/// included (measured by `tests/residue.rs`).
-const WIPE_STACK_LEN: usize = 16 * 1024;
+/// chain of key expansion and block encryption leaves. `tests/residue.rs`
+/// measured about 3 KiB in release builds and 12 KiB in debug builds on
+/// x86-64 with AVX-512.
+#[cfg(feature = "alloc")]
+const WIPE_STACK_LEN: usize = (if cfg!(debug_assertions) { 16 } else { 8 }) * 1024;
 
 /// Overwrites the stack just below the caller's frame, where the functions
 /// it called last left their locals: the `aes` crate's key expansion
@@ -224,7 +223,10 @@ const WIPE_STACK_LEN: usize = 16 * 1024;
 /// keys they use in registers that spill to the stack, or (AVX-512 VAES)
 /// in a table of broadcast copies on it. Called after a key is expanded or
 /// copied; not after each seal or open, which leave the same kind of
-/// copies (see the crate docs, "Key material in memory").
+/// copies (see the crate docs, "Key material in memory"). Only with
+/// `alloc`: its frame is [`WIPE_STACK_LEN`] bytes, too much for the small
+/// stacks of targets without an allocator.
+#[cfg(feature = "alloc")]
 #[inline(never)]
 pub(crate) fn wipe_stack() {
     let mut area = [0u64; WIPE_STACK_LEN / 8];

@@ -226,8 +226,10 @@ impl fmt::Debug for Key {
 ///
 /// Without `alloc`, the keyring is inline (1.6 KB on x86-64, against 64
 /// bytes with `alloc`): every move copies the expanded keys, and the copy
-/// left behind is not wiped. Build it where it will stay (a `static`, or
-/// the top of `main`) and lend it out by reference.
+/// left behind is not wiped, nor is the stack below key expansion (that
+/// would take a frame of several KiB, too much for small targets). Build it
+/// where it will stay (a `static`, or the top of `main`) and lend it out by
+/// reference.
 ///
 /// What no keyring can wipe: the copies of round keys that each seal and
 /// open leave on the stack (the `aes` crate's block functions spill them
