@@ -70,8 +70,9 @@ pub(crate) fn inflate_into(
 }
 
 /// Inflates all of `input` into a vector that grows to at most `limit`
-/// bytes. Every buffer it outgrows, and on an error the output so far, is
-/// wiped before it is freed.
+/// bytes (plus one, to tell "at the limit" from "over it"). Every buffer it
+/// outgrows, and on an error the output so far, is wiped before it is
+/// freed.
 ///
 /// # Errors
 /// As [`inflate_into`], without [`ErrorKind::BufferTooSmall`].
@@ -101,8 +102,9 @@ pub(crate) fn inflate_to_vec(
         if status == TINFLStatus::HasMoreOutput && out.len() < cap {
             // A new buffer, not `resize`: a reallocation would free the old
             // one without wiping it. The output so far is the dictionary of
-            // what follows, so it moves along.
-            let mut grown = Zeroizing::new(alloc::vec![0u8; out.len().saturating_mul(2).min(cap)]);
+            // what follows, so it moves along. Four times the size, so that
+            // few buffers are outgrown and wiped.
+            let mut grown = Zeroizing::new(alloc::vec![0u8; out.len().saturating_mul(4).min(cap)]);
             grown[..written].copy_from_slice(&out[..written]);
             out = grown;
             continue;
