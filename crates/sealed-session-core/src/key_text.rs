@@ -110,9 +110,11 @@ impl Keyring {
     /// - Key ids are distinct, and there are at most [`Keyring::CAPACITY`]
     ///   keys.
     ///
-    /// Each key is expanded straight from the text into the keyring; no
-    /// copy of it is left behind except the caller's text, which the caller
-    /// should wipe (for example by holding it in `zeroize::Zeroizing`).
+    /// Each key is parsed in place and expanded into the keyring; with
+    /// `alloc`, no copy of it is left behind except the caller's text, which
+    /// the caller should wipe (for example by holding it in
+    /// `zeroize::Zeroizing`). See [`Keyring`] on where the key material
+    /// lives.
     ///
     /// ```
     /// use sealed_session_core::Keyring;
