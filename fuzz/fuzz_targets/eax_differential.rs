@@ -1,6 +1,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealed_session_core::__private::eax_differential;
+use sealed_session_tests::fuzzing::eax_differential;
 
 fuzz_target!(|data: &[u8]| eax_differential(data).unwrap_or_else(|v| panic!("{v}")));

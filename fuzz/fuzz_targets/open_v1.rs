@@ -1,6 +1,6 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sealed_session_core::__private::open_v1;
+use sealed_session_tests::fuzzing::open_v1;
 
 fuzz_target!(|data: &[u8]| open_v1(data).unwrap_or_else(|v| panic!("{v}")));

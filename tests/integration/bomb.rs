@@ -2,11 +2,13 @@
 //! past the bound are rejected as too large. (Memory use is measured in the
 //! `allocations` test binary.)
 
-use sealed_session_core::{Codec, ErrorKind, FixedNonce, Key, Keyring, Options};
+use sealed_session_core::{Codec, Compression, ErrorKind, FixedNonce, Key, Keyring, Options};
 
-/// Seals `body` with the compressed flag set, as a forger with the key could,
-/// by going through the public API: compress a payload that we know deflates.
+/// Seals `inflated_len` zeros compressed, as a forger with the key could, by
+/// going through the public API with compression turned on (it is off by
+/// default): a payload that we know deflates.
 fn bomb_cookie(inflated_len: usize, options: Options) -> (Codec, String) {
+    let options = options.with_compression(Compression::Above(1024));
     let codec = Codec::new(Keyring::new(1, &Key::from_bytes([5; 32])), options);
     let text = codec
         .seal_to_string(

@@ -16,5 +16,6 @@ mod interop;
 mod properties;
 // mod regressions; (being moved with the fuzz harness)
 mod session;
+mod spec;
 mod support;
 mod wycheproof;

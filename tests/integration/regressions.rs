@@ -9,28 +9,26 @@ use std::fs;
 use aes::Aes256;
 use eax::Eax;
 use eax::aead::{AeadInOut, KeyInit};
-use sealed_session::core::__private::{
-    self as entry, Violation, eax_decrypt, eax_encrypt, inflate_into,
+use sealed_session_core::__private::{deflate, eax_decrypt, eax_encrypt, inflate_into};
+use sealed_session_core::legacy::LegacyCodec;
+use sealed_session_core::{
+    Codec, Compression, ErrorKind, FixedNonce, Header, Key, Keyring, Options,
 };
-use sealed_session::{Codec, ErrorKind, FixedNonce, Header, Key, Keyring, LegacyCodec, Options};
+use sealed_session_tests::fuzzing::{self as entry, Violation};
 
 use crate::support::data_path;
 
-/// The session-layer entry point, compiled from the fuzz crate's own source.
-#[allow(unreachable_pub, dead_code)]
-#[path = "../../fuzz/src/session.rs"]
-mod session_entry;
-
 type Entry = fn(&[u8]) -> Result<(), Violation>;
 
-/// The fuzz targets, by directory name.
+/// The fuzz targets, by directory name: the functions `fuzz/fuzz_targets/`
+/// call.
 const TARGETS: [(&str, Entry); 6] = [
     ("open_v1", entry::open_v1),
     ("open_legacy", entry::open_legacy),
     ("roundtrip", entry::roundtrip),
     ("inflate", entry::inflate),
     ("eax_differential", entry::eax_differential),
-    ("authentic_garbage", session_entry::authentic_garbage),
+    ("authentic_garbage", entry::session::authentic_garbage),
 ];
 
 /// How many inputs each directory holds: bump it when adding one, so that a
@@ -91,7 +89,7 @@ fn a_bound_under_63_bytes_inflates_without_panicking() {
     let key = Key::from_bytes([4; 32]);
     for bound in [0usize, 1, 13, 40, 62, 63] {
         let options = Options::new()
-            .with_compression(sealed_session::Compression::Above(0))
+            .with_compression(Compression::Above(0))
             .with_max_plaintext_len(bound);
         let codec = Codec::new(Keyring::new(1, &key), options);
         let plain = vec![b'a'; bound];
@@ -115,7 +113,7 @@ fn a_bound_under_63_bytes_inflates_without_panicking() {
 /// for a stream that runs past the limit; it is `TooLarge`.
 #[test]
 fn a_buffer_of_exactly_the_limit_reports_too_large() {
-    let stream = entry::deflate(b"0123456789", false);
+    let stream = deflate(b"0123456789", false);
     for limit in [0usize, 5, 9] {
         let mut out = vec![0u8; limit];
         assert_eq!(

@@ -1,6 +1,8 @@
 //! Seal and open: the two operations, over caller buffers and (with `alloc`)
 //! over `String`/`Vec`.
 
+use zeroize::Zeroize;
+
 use crate::compress::{self, Wrapping};
 use crate::eax::TAG_LEN;
 use crate::envelope::{self, Header, NONCE_LEN, OVERHEAD, VERSION};
@@ -334,7 +336,11 @@ impl Codec {
     ///
     /// Checks run in this order: text length, encoding and shape, version,
     /// key id, **authenticity**, then time, then decompression. Nothing is
-    /// decompressed or parsed before the tag has verified.
+    /// decompressed or parsed before the tag has verified. When an authentic
+    /// cookie is rejected after that (expired, issued in the future, too
+    /// large, or a compressed body that does not inflate), the plaintext
+    /// decrypted into `buf`, and whatever was inflated of it, is wiped
+    /// before the error returns.
     ///
     /// # Errors
     /// - [`ErrorKind::TooLarge`]: text over [`Options::max_text_len`], or a
@@ -343,6 +349,8 @@ impl Codec {
     ///   [`ErrorKind::UnknownKeyId`]: the public shape is wrong;
     /// - [`ErrorKind::Unauthentic`]: wrong key or context, or any change;
     /// - [`ErrorKind::Expired`], [`ErrorKind::IssuedInFuture`];
+    /// - [`ErrorKind::Malformed`] also for an authentic compressed body that
+    ///   is not one whole raw DEFLATE stream;
     /// - [`ErrorKind::BufferTooSmall`]: `buf` is shorter than the decoded
     ///   envelope, or than a compressed cookie's plaintext
     ///   ([`Codec::open_len`] is always enough);
@@ -356,16 +364,25 @@ impl Codec {
     ) -> Result<Opened<&'b [u8]>, Error> {
         let (opened, body) = self.open_in_place(text, context, now, buf)?;
         let (envelope, spare) = buf.split_at_mut(body.end);
-        let body = &envelope[body.start..];
+        let body = &mut envelope[body.start..];
         if !opened.compressed {
+            let body: &'b [u8] = body;
             return Ok(opened.map(|()| body));
         }
         let limit = self.options.max_plaintext_len;
-        let len = compress::inflate_into(body, spare, limit, Wrapping::Raw)?;
+        // `inflate_into` wipes what it wrote when it fails; the compressed
+        // plaintext is wiped here.
+        let len = compress::inflate_into(body, spare, limit, Wrapping::Raw)
+            .inspect_err(|_| body.zeroize())?;
         Ok(opened.map(|()| &spare[..len]))
     }
 
     /// Opens `text` and returns the plaintext as a vector.
+    ///
+    /// Until it returns, the plaintext only ever sits in buffers that are
+    /// wiped before they are freed: the decoded envelope, and the growing
+    /// output of inflation. The vector returned is yours to wipe (for
+    /// example by holding it in `zeroize::Zeroizing`).
     ///
     /// # Errors
     /// As [`Codec::open`], without [`ErrorKind::BufferTooSmall`].
@@ -379,16 +396,21 @@ impl Codec {
         if text.len() > self.options.max_text_len {
             return err(ErrorKind::TooLarge);
         }
-        let mut buf = alloc::vec![0u8; envelope::decoded_len(text.len())];
+        let mut buf = zeroize::Zeroizing::new(alloc::vec![0u8; envelope::decoded_len(text.len())]);
         let (opened, body) = self.open_in_place(text, context, now, &mut buf)?;
-        if opened.compressed {
+        let plaintext = if opened.compressed {
             let limit = self.options.max_plaintext_len;
-            let plain = compress::inflate_to_vec(&buf[body], limit, Wrapping::Raw)?;
-            return Ok(opened.map(|()| plain));
-        }
-        buf.truncate(body.end);
-        buf.drain(..body.start);
-        Ok(opened.map(|()| buf))
+            compress::inflate_to_vec(&buf[body], limit, Wrapping::Raw)?
+        } else {
+            // The plaintext moves to the front of the buffer, which is
+            // returned; the rest of it is wiped first.
+            let len = body.len();
+            buf.copy_within(body, 0);
+            buf[len..].zeroize();
+            buf.truncate(len);
+            core::mem::take(&mut *buf)
+        };
+        Ok(opened.map(|()| plaintext))
     }
 
     fn check_plaintext(&self, len: usize) -> Result<(), Error> {
@@ -410,6 +432,25 @@ impl Codec {
         nonce: &mut N,
         out: &mut [u8],
     ) -> Result<usize, Error> {
+        let header = Header {
+            version: VERSION,
+            compressed,
+            key_id: self.keyring.primary_id(),
+            issued_at: now,
+        };
+        self.seal_with_header(header.to_bytes(), body_len, context, nonce, out)
+    }
+
+    /// [`Codec::seal_in_place`] with the header bytes given (the fuzzing
+    /// hooks write any version and flags).
+    pub(crate) fn seal_with_header<N: NonceSource + ?Sized>(
+        &self,
+        header: [u8; Header::LEN],
+        body_len: usize,
+        context: &[u8],
+        nonce: &mut N,
+        out: &mut [u8],
+    ) -> Result<usize, Error> {
         let context_len = context_len(context)?;
         let bin_len = OVERHEAD + body_len;
         let text_len = envelope::text_len(bin_len);
@@ -419,13 +460,6 @@ impl Codec {
         if out.len() < text_len {
             return err(ErrorKind::BufferTooSmall);
         }
-        let header = Header {
-            version: VERSION,
-            compressed,
-            key_id: self.keyring.primary_id(),
-            issued_at: now,
-        }
-        .to_bytes();
         let (head, rest) = out.split_at_mut(Header::LEN);
         head.copy_from_slice(&header);
         let (nonce_bytes, rest) = rest.split_at_mut(NONCE_LEN);
@@ -473,17 +507,23 @@ impl Codec {
         key.decrypt(nonce, &[head, &context_len, context], body, &tag_bytes)
             .map_err(|()| Error::new(ErrorKind::Unauthentic))?;
 
-        // Authentic from here on.
-        if header.issued_at > now.saturating_add(self.options.clock_skew) {
-            return err(ErrorKind::IssuedInFuture);
-        }
-        if let Some(max_age) = self.options.max_age
-            && now.saturating_sub(header.issued_at) > max_age
+        // Authentic from here on: `body` is plaintext, wiped if rejected.
+        let rejected = if header.issued_at > now.saturating_add(self.options.clock_skew) {
+            Some(ErrorKind::IssuedInFuture)
+        } else if self
+            .options
+            .max_age
+            .is_some_and(|max_age| now.saturating_sub(header.issued_at) > max_age)
         {
-            return err(ErrorKind::Expired);
-        }
-        if !header.compressed && body.len() > self.options.max_plaintext_len {
-            return err(ErrorKind::TooLarge);
+            Some(ErrorKind::Expired)
+        } else if !header.compressed && body.len() > self.options.max_plaintext_len {
+            Some(ErrorKind::TooLarge)
+        } else {
+            None
+        };
+        if let Some(kind) = rejected {
+            body.zeroize();
+            return err(kind);
         }
         let start = Header::LEN + NONCE_LEN;
         let opened = Opened {
@@ -502,4 +542,113 @@ fn context_len(context: &[u8]) -> Result<[u8; 4], Error> {
     u32::try_from(context.len())
         .map(u32::to_be_bytes)
         .map_err(|_| Error::new(ErrorKind::ContextTooLong))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::key::Key;
+
+    /// A session holding a secret: what must not stay behind.
+    const PLAIN: &[u8] = br#"{"user":42,"csrf":"9c1e5b7a2f40d8e3"}"#;
+    const CONTEXT: &[u8] = b"session";
+    const ISSUED: u64 = 1_000_000;
+
+    fn codec(options: Options) -> Codec {
+        Codec::new(Keyring::new(1, &Key::from_bytes([9; 32])), options)
+    }
+
+    /// How many windows of 8 bytes of `PLAIN` occur in `buf`.
+    fn plaintext_windows_in(buf: &[u8]) -> usize {
+        PLAIN
+            .windows(8)
+            .filter(|needle| buf.windows(8).any(|w| w == *needle))
+            .count()
+    }
+
+    /// Opens `cookie` into a fresh buffer with `opener` at `now`, and
+    /// returns the error and how many plaintext windows the buffer holds.
+    fn reject(opener: &Codec, cookie: &str, now: u64) -> (ErrorKind, usize) {
+        let mut buf = [0xa5u8; 4096];
+        let kind = opener
+            .open(cookie, CONTEXT, now, &mut buf)
+            .unwrap_err()
+            .kind();
+        (kind, plaintext_windows_in(&buf))
+    }
+
+    #[test]
+    fn an_expired_or_future_or_oversized_authentic_cookie_leaves_no_plaintext_in_the_buffer() {
+        let sealer = codec(Options::new().with_max_age(Some(60)));
+        let mut out = [0u8; Codec::seal_len(PLAIN.len())];
+        let cookie = sealer
+            .seal(PLAIN, CONTEXT, ISSUED, &mut FixedNonce([1; 16]), &mut out)
+            .unwrap();
+
+        // Opened in time, the buffer holds the plaintext: the search finds it.
+        let mut buf = [0xa5u8; 4096];
+        let opened = sealer.open(cookie, CONTEXT, ISSUED + 60, &mut buf).unwrap();
+        assert_eq!(opened.plaintext, PLAIN);
+        assert_eq!(plaintext_windows_in(&buf), PLAIN.len() - 7);
+
+        assert_eq!(
+            reject(&sealer, cookie, ISSUED + 61),
+            (ErrorKind::Expired, 0)
+        );
+        assert_eq!(
+            reject(&sealer, cookie, ISSUED - 61),
+            (ErrorKind::IssuedInFuture, 0)
+        );
+        let small = codec(Options::new().with_max_plaintext_len(PLAIN.len() - 1));
+        assert_eq!(reject(&small, cookie, ISSUED), (ErrorKind::TooLarge, 0));
+        // Not authentic: the buffer holds the ciphertext, never plaintext.
+        let mut buf = [0xa5u8; 4096];
+        let error = sealer.open(cookie, b"other", ISSUED, &mut buf).unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Unauthentic);
+        assert_eq!(plaintext_windows_in(&buf), 0);
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn a_compressed_cookie_rejected_while_inflating_leaves_no_plaintext_in_the_buffer() {
+        use alloc::vec::Vec;
+
+        let plain = PLAIN.repeat(100);
+        let packing = codec(Options::new().with_compression(Compression::Above(0)));
+        let cookie = packing
+            .seal_to_string(&plain, CONTEXT, ISSUED, &mut FixedNonce([2; 16]))
+            .unwrap();
+        let mut buf = [0xa5u8; 4096];
+        let opened = packing.open(&cookie, CONTEXT, ISSUED, &mut buf).unwrap();
+        assert!(opened.compressed);
+        assert_eq!(opened.plaintext, plain);
+        assert_eq!(plaintext_windows_in(&buf), PLAIN.len() - 7);
+
+        // Inflation stops one byte past the bound, with most of the
+        // plaintext written.
+        let bound = codec(Options::new().with_max_plaintext_len(plain.len() - 1));
+        assert_eq!(reject(&bound, &cookie, ISSUED), (ErrorKind::TooLarge, 0));
+
+        // A whole stream with a byte after it: all of it inflated, then
+        // rejected.
+        let mut body: Vec<u8> = compress::deflate(&plain, Wrapping::Raw).unwrap();
+        body.push(0);
+        let mut out = alloc::vec![0u8; Codec::seal_len(body.len())];
+        out[Header::LEN + NONCE_LEN..][..body.len()].copy_from_slice(&body);
+        let len = packing
+            .seal_in_place(
+                body.len(),
+                true,
+                CONTEXT,
+                ISSUED,
+                &mut FixedNonce([3; 16]),
+                &mut out,
+            )
+            .unwrap();
+        let trailing = core::str::from_utf8(&out[..len]).unwrap();
+        assert_eq!(
+            reject(&packing, trailing, ISSUED),
+            (ErrorKind::Malformed, 0)
+        );
+    }
 }

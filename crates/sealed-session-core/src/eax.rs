@@ -29,6 +29,9 @@ pub(crate) const TAG_LEN: usize = 16;
 type Block = [u8; 16];
 
 /// Expanded per-key EAX state. Wiped on drop.
+///
+/// `Clone` copies it by value (without `alloc`, and for tests);
+/// [`ExpandedKey`] clones into a new allocation in place instead.
 #[derive(Clone, ZeroizeOnDrop)]
 pub(crate) struct CipherKey {
     /// Wipes itself on drop (`aes/zeroize`).
@@ -43,29 +46,74 @@ pub(crate) struct CipherKey {
 }
 
 impl CipherKey {
-    /// Expands `key` once.
+    /// Expands `key`, returned by value, leaving the expansion's temporaries
+    /// where they are: for keyrings without `alloc` (whose every move copies
+    /// the state anyway), the fuzzing hooks (which expand per call, as the
+    /// `eax` crate they are compared with does) and the tests. With `alloc`,
+    /// keyrings use [`ExpandedKey::new`].
     pub(crate) fn new(key: &[u8; 32]) -> Self {
-        let aes = Aes256Enc::new(key.into());
+        let mut state = Self {
+            aes: Aes256Enc::new(key.into()),
+            k1: [0; 16],
+            k2: [0; 16],
+            tweak: [[0; 16]; 3],
+            tweak_only: [[0; 16]; 3],
+        };
+        state.derive_constants();
+        state
+    }
+
+    /// A state expanded from the all-zero key: nothing secret, only room
+    /// for [`CipherKey::set_key`] to build a real one in.
+    #[cfg(feature = "alloc")]
+    fn blank() -> Self {
+        Self::new(&[0; 32])
+    }
+
+    /// Expands `key` into `self`, in place. The `aes` crate returns its
+    /// expanded key by value, so the round keys are made on the stack: they
+    /// are swapped into place and the stack slot, which then holds the
+    /// state they replace, is wiped by its drop. The frames below this one
+    /// (the key expansion's, and those of the block encryptions that derive
+    /// the EAX constants) still hold copies: callers run [`wipe_stack`]
+    /// after it, which is why it is never inlined.
+    #[cfg(feature = "alloc")]
+    #[inline(never)]
+    fn set_key(&mut self, key: &[u8; 32]) {
+        let mut aes = Aes256Enc::new(key.into());
+        core::mem::swap(&mut self.aes, &mut aes);
+        drop(aes);
+        self.derive_constants();
+    }
+
+    /// The CMAC subkeys and tweak blocks, from `self.aes`.
+    fn derive_constants(&mut self) {
         let mut l = [0u8; 16];
-        aes.encrypt_block((&mut l).into());
-        let k1 = dbl(&l);
-        let k2 = dbl(&k1);
+        self.aes.encrypt_block((&mut l).into());
+        self.k1 = dbl(&l);
+        self.k2 = dbl(&self.k1);
         l.zeroize();
-        let mut tweak = [[0u8; 16]; 3];
-        let mut tweak_only = [[0u8; 16]; 3];
         for t in 0..3 {
-            tweak[t][15] = t as u8;
-            tweak_only[t] = xor(&tweak[t], &k1);
-            aes.encrypt_block((&mut tweak[t]).into());
-            aes.encrypt_block((&mut tweak_only[t]).into());
+            self.tweak[t] = [0; 16];
+            self.tweak[t][15] = t as u8;
+            self.tweak_only[t] = xor(&self.tweak[t], &self.k1);
+            self.aes.encrypt_block((&mut self.tweak[t]).into());
+            self.aes.encrypt_block((&mut self.tweak_only[t]).into());
         }
-        Self {
-            aes,
-            k1,
-            k2,
-            tweak,
-            tweak_only,
-        }
+    }
+
+    /// Makes `self` a copy of `other`, in place, as [`CipherKey::set_key`]
+    /// does (callers run [`wipe_stack`] after it).
+    #[cfg(feature = "alloc")]
+    #[inline(never)]
+    fn copy_from(&mut self, other: &Self) {
+        let mut aes = other.aes.clone();
+        core::mem::swap(&mut self.aes, &mut aes);
+        drop(aes);
+        self.k1 = other.k1;
+        self.k2 = other.k2;
+        self.tweak = other.tweak;
+        self.tweak_only = other.tweak_only;
     }
 
     /// Encrypts `msg` in place and returns the tag. The associated data is
@@ -103,6 +151,87 @@ impl CipherKey {
         });
         if ok { Ok(()) } else { Err(()) }
     }
+}
+
+/// The expanded state of one key, where it stays until it is dropped and
+/// wiped.
+///
+/// With `alloc`, the state lives in one heap allocation of its own, built
+/// in place, and the stack below its expansion is overwritten: moving the
+/// handle (and so a `Keyring`, a `Codec` or a `LegacyCodec`) copies a
+/// pointer and no key bytes, and a clone is built in a new allocation the
+/// same way. Without `alloc` the state is inline (368 bytes on x86-64), and
+/// every move of its owner copies it, leaving the old copy: the stack is
+/// not wiped then either, which would cost a large stack frame (see
+/// [`wipe_stack`]) for little.
+pub(crate) struct ExpandedKey(
+    #[cfg(feature = "alloc")] alloc::boxed::Box<CipherKey>,
+    #[cfg(not(feature = "alloc"))] CipherKey,
+);
+
+impl ExpandedKey {
+    /// Expands `key` where it will stay (with `alloc`).
+    pub(crate) fn new(key: &[u8; 32]) -> Self {
+        #[cfg(feature = "alloc")]
+        {
+            let mut state = alloc::boxed::Box::new(CipherKey::blank());
+            state.set_key(key);
+            wipe_stack();
+            Self(state)
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            Self(CipherKey::new(key))
+        }
+    }
+}
+
+impl Clone for ExpandedKey {
+    fn clone(&self) -> Self {
+        #[cfg(feature = "alloc")]
+        {
+            let mut state = alloc::boxed::Box::new(CipherKey::blank());
+            state.copy_from(&self.0);
+            wipe_stack();
+            Self(state)
+        }
+        #[cfg(not(feature = "alloc"))]
+        {
+            Self(self.0.clone())
+        }
+    }
+}
+
+impl core::ops::Deref for ExpandedKey {
+    type Target = CipherKey;
+
+    fn deref(&self) -> &CipherKey {
+        &self.0
+    }
+}
+
+/// Bytes of stack [`wipe_stack`] overwrites: more than the deepest call
+/// chain of key expansion and block encryption leaves. `tests/residue.rs`
+/// measured about 3 KiB in release builds and 12 KiB in debug builds on
+/// x86-64 with AVX-512.
+#[cfg(feature = "alloc")]
+const WIPE_STACK_LEN: usize = (if cfg!(debug_assertions) { 16 } else { 8 }) * 1024;
+
+/// Overwrites the stack just below the caller's frame, where the functions
+/// it called last left their locals: the `aes` crate's key expansion
+/// returns round keys by value, and its block functions keep the round
+/// keys they use in registers that spill to the stack, or (AVX-512 VAES)
+/// in a table of broadcast copies on it. Called after a key is expanded or
+/// copied; not after each seal or open, which leave the same kind of
+/// copies (see the crate docs, "Key material in memory"). Only with
+/// `alloc`: its frame is [`WIPE_STACK_LEN`] bytes, too much for the small
+/// stacks of targets without an allocator.
+#[cfg(feature = "alloc")]
+#[inline(never)]
+pub(crate) fn wipe_stack() {
+    let mut area = [0u64; WIPE_STACK_LEN / 8];
+    area.zeroize();
+    core::hint::black_box(&mut area);
 }
 
 enum Op<'a> {

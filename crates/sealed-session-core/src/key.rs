@@ -6,7 +6,7 @@ use base64ct::{Base64UrlUnpadded, Encoding};
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
-use crate::eax::CipherKey;
+use crate::eax::{CipherKey, ExpandedKey};
 use crate::error::{Error, ErrorKind, err};
 
 /// Length of a key in bytes (AES-256).
@@ -17,6 +17,13 @@ pub const KEY_LEN: usize = 32;
 /// Wiped on drop, compared in constant time, and never printed: `Debug`
 /// shows `Key { .. }`. Text forms are base64url without padding
 /// ([`KEY_BASE64_LEN`] characters) and hex ([`KEY_HEX_LEN`] digits).
+///
+/// A `Key` is a plain 32-byte value: every move copies it (out of the
+/// `Result` a constructor returns, into a variable, into `drop`), and only
+/// the copy that is finally dropped is wiped. Keep keys short-lived: build
+/// the [`Keyring`] and let them go, or parse keyring text with
+/// [`Keyring::from_text`], which parses each key in place and never moves
+/// it.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
 pub struct Key([u8; KEY_LEN]);
 
@@ -75,11 +82,9 @@ impl Key {
     /// [`ErrorKind::InvalidKey`] for any other length or alphabet, or a
     /// non-canonical base64url encoding.
     pub fn parse(text: &str) -> Result<Self, Error> {
-        match text.len() {
-            KEY_BASE64_LEN => Self::from_base64url(text),
-            KEY_HEX_LEN => Self::from_hex(text),
-            _ => err(ErrorKind::InvalidKey),
-        }
+        let mut key = Self([0; KEY_LEN]);
+        key.fill_from_text(text)?;
+        Ok(key)
     }
 
     /// Parses 43 characters of unpadded base64url (strict: canonical only).
@@ -88,10 +93,8 @@ impl Key {
     /// [`ErrorKind::InvalidKey`] on a wrong length or alphabet.
     pub fn from_base64url(text: &str) -> Result<Self, Error> {
         let mut key = Self([0; KEY_LEN]);
-        match Base64UrlUnpadded::decode(text, &mut key.0) {
-            Ok(decoded) if decoded.len() == KEY_LEN => Ok(key),
-            _ => err(ErrorKind::InvalidKey),
-        }
+        key.fill_from_base64url(text)?;
+        Ok(key)
     }
 
     /// Parses 64 hex digits, upper or lower case, in constant time
@@ -100,12 +103,34 @@ impl Key {
     /// # Errors
     /// [`ErrorKind::InvalidKey`] on a wrong length or a non-hex digit.
     pub fn from_hex(text: &str) -> Result<Self, Error> {
+        let mut key = Self([0; KEY_LEN]);
+        key.fill_from_hex(text)?;
+        Ok(key)
+    }
+
+    /// [`Key::parse`] into `self`, in place. On an error `self` is left
+    /// all zeros or partly written: drop it (which wipes it).
+    pub(crate) fn fill_from_text(&mut self, text: &str) -> Result<(), Error> {
+        match text.len() {
+            KEY_BASE64_LEN => self.fill_from_base64url(text),
+            KEY_HEX_LEN => self.fill_from_hex(text),
+            _ => err(ErrorKind::InvalidKey),
+        }
+    }
+
+    fn fill_from_base64url(&mut self, text: &str) -> Result<(), Error> {
+        match Base64UrlUnpadded::decode(text, &mut self.0) {
+            Ok(decoded) if decoded.len() == KEY_LEN => Ok(()),
+            _ => err(ErrorKind::InvalidKey),
+        }
+    }
+
+    fn fill_from_hex(&mut self, text: &str) -> Result<(), Error> {
         if text.len() != KEY_HEX_LEN {
             return err(ErrorKind::InvalidKey);
         }
-        let mut key = Self([0; KEY_LEN]);
-        match base16ct::mixed::decode(text, &mut key.0) {
-            Ok(decoded) if decoded.len() == KEY_LEN => Ok(key),
+        match base16ct::mixed::decode(text, &mut self.0) {
+            Ok(decoded) if decoded.len() == KEY_LEN => Ok(()),
             _ => err(ErrorKind::InvalidKey),
         }
     }
@@ -190,11 +215,33 @@ impl fmt::Debug for Key {
 /// per-key constants), and wiped when the keyring is dropped. When a cookie
 /// opens under an older key, [`Opened::reseal_advised`](crate::Opened) is set
 /// so the caller can re-seal it under the primary key (lazy rotation).
+///
+/// # Where the key material lives
+/// With feature `alloc` (the default), each expanded key sits in a heap
+/// allocation of its own, built there in place: moving a `Keyring` (or a
+/// [`Codec`](crate::Codec) holding it) copies pointers, never key bytes,
+/// and a clone builds its own allocations the same way. The stack
+/// temporaries of the expansion (the `aes` crate returns round keys by
+/// value) are wiped before `new`, `add` or `clone` return.
+///
+/// Without `alloc`, the keyring is inline (1.6 KB on x86-64, against 64
+/// bytes with `alloc`): every move copies the expanded keys, and the copy
+/// left behind is not wiped, nor is the stack below key expansion (that
+/// would take a frame of several KiB, too much for small targets). Build it
+/// where it will stay (a `static`, or the top of `main`) and lend it out by
+/// reference.
+///
+/// What no keyring can wipe: the copies of round keys that each seal and
+/// open leave on the stack (the `aes` crate's block functions spill them
+/// from registers, and its AVX-512 backend keeps a table of broadcast
+/// copies there), and any copy the operating system makes of the process
+/// (swap, core dumps, hibernation). See the crate docs, "Key material in
+/// memory".
 #[derive(Clone)]
 pub struct Keyring {
     primary_id: u8,
-    primary: CipherKey,
-    older: [Option<(u8, CipherKey)>; Keyring::CAPACITY - 1],
+    primary: ExpandedKey,
+    older: [Option<(u8, ExpandedKey)>; Keyring::CAPACITY - 1],
 }
 
 impl Keyring {
@@ -206,7 +253,7 @@ impl Keyring {
     pub fn new(id: u8, key: &Key) -> Self {
         Self {
             primary_id: id,
-            primary: CipherKey::new(&key.0),
+            primary: ExpandedKey::new(&key.0),
             older: [const { None }; Self::CAPACITY - 1],
         }
     }
@@ -234,7 +281,7 @@ impl Keyring {
         }
         match self.older.iter_mut().find(|e| e.is_none()) {
             Some(slot) => {
-                *slot = Some((id, CipherKey::new(&key.0)));
+                *slot = Some((id, ExpandedKey::new(&key.0)));
                 Ok(())
             }
             None => err(ErrorKind::KeyringFull),
@@ -278,10 +325,10 @@ impl Keyring {
             .iter()
             .flatten()
             .find(|(kid, _)| *kid == id)
-            .map(|(_, k)| k)
+            .map(|(_, k)| &**k)
     }
 
-    pub(crate) const fn primary(&self) -> &CipherKey {
+    pub(crate) fn primary(&self) -> &CipherKey {
         &self.primary
     }
 }
@@ -341,6 +388,41 @@ mod tests {
         }
     }
 
+    /// FORMAT.md §7.1: exactly 43 canonical base64url characters or 64 hex
+    /// digits in any case; no whitespace, padding or prefix.
+    #[test]
+    fn key_text_is_exactly_one_of_two_forms() {
+        const HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+        const B64: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+        let key = Key::from_bytes(core::array::from_fn(|i| i as u8));
+        assert_eq!(Key::parse(HEX), Ok(key.clone()));
+        assert_eq!(Key::parse(B64), Ok(key.clone()));
+        let mixed = "000102030405060708090A0B0C0D0E0F101112131415161718191a1b1c1d1e1f";
+        assert_eq!(Key::parse(mixed), Ok(key));
+        let mut buf = [0u8; 80];
+        let mut bad = |parts: &[&str]| {
+            let mut n = 0;
+            for part in parts {
+                buf[n..n + part.len()].copy_from_slice(part.as_bytes());
+                n += part.len();
+            }
+            let text = core::str::from_utf8(&buf[..n]).unwrap();
+            Key::parse(text).map(|_| ()).map_err(Error::kind)
+        };
+        for ws in [" ", "\t", "\n", "\r\n"] {
+            assert_eq!(bad(&[ws, HEX]), Err(ErrorKind::InvalidKey));
+            assert_eq!(bad(&[HEX, ws]), Err(ErrorKind::InvalidKey));
+            assert_eq!(bad(&[B64, ws]), Err(ErrorKind::InvalidKey));
+            assert_eq!(
+                bad(&[&B64[..20], ws, &B64[20..]]),
+                Err(ErrorKind::InvalidKey)
+            );
+        }
+        assert_eq!(bad(&[B64, "="]), Err(ErrorKind::InvalidKey));
+        assert_eq!(bad(&["0x", HEX]), Err(ErrorKind::InvalidKey));
+        assert_eq!(bad(&["0x", &HEX[2..]]), Err(ErrorKind::InvalidKey));
+    }
+
     #[test]
     fn debug_hides_the_key() {
         let key = Key::from_bytes([0x41; KEY_LEN]);
@@ -371,7 +453,10 @@ mod tests {
         let mut ring = Keyring::new(2, &b).with_key(1, &a).unwrap();
         assert_eq!(ring.primary_id(), 2);
         assert!(ring.contains(1));
-        assert_eq!(ring.add(1, &a).unwrap_err().kind(), ErrorKind::DuplicateKeyId);
+        assert_eq!(
+            ring.add(1, &a).unwrap_err().kind(),
+            ErrorKind::DuplicateKeyId
+        );
         assert!(!ring.remove(2));
         assert!(ring.remove(1));
         assert!(!ring.contains(1));

@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::key::{Key, Keyring};
+use crate::key::{KEY_LEN, Key, Keyring};
 
 /// Why keyring text did not parse: the line (1-based) and what is wrong
 /// with it. Never contains any of the text.
@@ -110,9 +110,11 @@ impl Keyring {
     /// - Key ids are distinct, and there are at most [`Keyring::CAPACITY`]
     ///   keys.
     ///
-    /// Each key is expanded straight from the text into the keyring; no
-    /// copy of it is left behind except the caller's text, which the caller
-    /// should wipe (for example by holding it in `zeroize::Zeroizing`).
+    /// Each key is parsed in place and expanded into the keyring; with
+    /// `alloc`, no copy of it is left behind except the caller's text, which
+    /// the caller should wipe (for example by holding it in
+    /// `zeroize::Zeroizing`). See [`Keyring`] on where the key material
+    /// lives.
     ///
     /// ```
     /// use sealed_session_core::Keyring;
@@ -148,15 +150,21 @@ impl Keyring {
                 return Err(bad(KeyTextReason::Shape));
             };
             let kid = parse_kid(kid).ok_or(bad(KeyTextReason::KeyId))?;
-            let key = Key::parse(key).map_err(|_| bad(KeyTextReason::Key))?;
+            // Parsed in place: the key is not moved, so no copy of it is
+            // left behind; it is wiped when dropped at the end of the loop.
+            let mut parsed = Key::from_bytes([0; KEY_LEN]);
+            parsed
+                .fill_from_text(key)
+                .map_err(|_| bad(KeyTextReason::Key))?;
+            let key = &parsed;
             match keyring.as_mut() {
-                None => keyring = Some(Self::new(kid, &key)),
+                None => keyring = Some(Self::new(kid, key)),
                 Some(ring) => {
                     if let Some(position) = ring.ids().position(|id| id == kid) {
                         let first_line = lines_of[position];
                         return Err(bad(KeyTextReason::DuplicateKeyId { first_line }));
                     }
-                    ring.add(kid, &key)
+                    ring.add(kid, key)
                         .map_err(|_| bad(KeyTextReason::TooManyKeys))?;
                 }
             }
@@ -196,6 +204,21 @@ mod tests {
         assert_eq!(ids, [7, 3]);
     }
 
+    /// FORMAT.md §7.2: a kid of up to three digits (`007` is 7), fields and
+    /// lines trimmed of ASCII whitespace, a CR LF line end.
+    #[test]
+    fn kids_and_whitespace_as_specified() {
+        let mut buf = [0u8; 200];
+        let mut n = 0;
+        for part in ["\x0c007\t ", B64, " \r\n  255 ", HEX] {
+            buf[n..n + part.len()].copy_from_slice(part.as_bytes());
+            n += part.len();
+        }
+        let keyring = Keyring::from_text(core::str::from_utf8(&buf[..n]).unwrap()).unwrap();
+        assert_eq!(keyring.primary_id(), 7);
+        assert!(keyring.contains(255));
+    }
+
     fn reason_at(text: &str) -> (Option<usize>, KeyTextReason) {
         let error = Keyring::from_text(text).unwrap_err();
         (error.line(), error.reason())
@@ -226,7 +249,9 @@ mod tests {
             ),
             (&["# only a comment\n\n"], None, KeyTextReason::NoKeys),
             (
-                &["1 ", HEX, "\n2 ", HEX, "\n3 ", HEX, "\n4 ", HEX, "\n5 ", HEX],
+                &[
+                    "1 ", HEX, "\n2 ", HEX, "\n3 ", HEX, "\n4 ", HEX, "\n5 ", HEX,
+                ],
                 Some(5),
                 KeyTextReason::TooManyKeys,
             ),

@@ -2,7 +2,9 @@
 //!
 //! Each part is standard, padded base64. The cipher is AES-256-EAX with a
 //! 16-byte nonce and tag and **no associated data**; the plaintext is JSON,
-//! zlib-wrapped (flag `z`) when the JSON is over 1024 bytes.
+//! zlib-wrapped under flag `z` (the Python package compresses JSON over 1024
+//! bytes; this writer only when [`Options::compression`] says so, which is
+//! off by default: compression leaks through the cookie's length).
 //!
 //! The `u`/`z` flag sits outside the tag, so it cannot be trusted: an
 //! authentic cookie with a flipped flag either fails to inflate (a clean
@@ -12,15 +14,17 @@
 //! prefer envelope v1 and use this only to share or migrate sessions.
 //!
 //! [`Options::max_plaintext_len`]: crate::Options::max_plaintext_len
+//! [`Options::compression`]: crate::Options::compression
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
 use base64ct::{Base64, Encoding};
+use zeroize::Zeroizing;
 
 use crate::compress::{self, Wrapping};
-use crate::eax::{CipherKey, TAG_LEN};
+use crate::eax::{ExpandedKey, TAG_LEN};
 use crate::envelope::NONCE_LEN;
 use crate::error::{Error, ErrorKind, err};
 use crate::{Compression, Key, NonceSource, Options};
@@ -28,18 +32,21 @@ use crate::{Compression, Key, NonceSource, Options};
 /// Seals and opens cookies in the Python EncryptedSession format.
 #[derive(Clone)]
 pub struct LegacyCodec {
-    key: CipherKey,
+    key: ExpandedKey,
     options: Options,
 }
 
 impl LegacyCodec {
-    /// A codec with `key`. Of `options`, it uses `compression` (compress with
-    /// zlib above the threshold, always, as the Python package does),
-    /// `max_plaintext_len` and `max_text_len`; legacy cookies carry no time.
+    /// A codec with `key`. Of `options`, it uses `compression` (with
+    /// [`Compression::Above`], zlib above the threshold, kept even when it
+    /// does not shorten the JSON, as the Python package does; the default
+    /// [`Compression::Never`] writes every cookie as `u`, which the package
+    /// reads as well), `max_plaintext_len` and `max_text_len`; legacy
+    /// cookies carry no time.
     #[must_use]
     pub fn new(key: &Key, options: Options) -> Self {
         Self {
-            key: CipherKey::new(key.as_bytes()),
+            key: ExpandedKey::new(key.as_bytes()),
             options,
         }
     }
@@ -89,6 +96,9 @@ impl LegacyCodec {
     }
 
     /// Opens a Python EncryptedSession cookie and returns the JSON bytes.
+    /// An authentic cookie that is rejected (too large, or a `z` body that
+    /// does not inflate) leaves no plaintext behind: every buffer that held
+    /// it is wiped before it is freed.
     ///
     /// # Errors
     /// - [`ErrorKind::TooLarge`]: text over [`Options::max_text_len`] or
@@ -103,7 +113,8 @@ impl LegacyCodec {
             return err(ErrorKind::TooLarge);
         }
         let parts = Parts::parse(text)?;
-        let mut body = Base64::decode_vec(parts.ciphertext).map_err(malformed)?;
+        // Plaintext once the tag verifies: wiped on drop unless returned.
+        let mut body = Zeroizing::new(Base64::decode_vec(parts.ciphertext).map_err(malformed)?);
         let (compressed, tag_bytes, nonce_bytes) = (parts.compressed, parts.tag, parts.nonce);
         self.key
             .decrypt(&nonce_bytes, &[], &mut body, &tag_bytes)
@@ -115,7 +126,7 @@ impl LegacyCodec {
         if body.len() > limit {
             return err(ErrorKind::TooLarge);
         }
-        Ok(body)
+        Ok(core::mem::take(&mut *body))
     }
 }
 

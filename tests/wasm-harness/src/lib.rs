@@ -28,8 +28,9 @@
 //! Error codes are [`error_code`]: one positive number per [`ErrorKind`], so
 //! "not authentic" (4) is told apart from every other failure. A request that
 //! does not fit the buffer is [`ErrorKind::BufferTooSmall`], a ring with no
-//! key [`ErrorKind::InvalidKey`], one with too many or repeated ids
-//! [`ErrorKind::KeyringFull`], cookie text that is not UTF-8
+//! key [`ErrorKind::InvalidKey`], one with too many keys
+//! [`ErrorKind::KeyringFull`], one with a repeated id
+//! [`ErrorKind::DuplicateKeyId`], cookie text that is not UTF-8
 //! [`ErrorKind::Malformed`].
 //!
 //! # Why this crate is not `forbid(unsafe_code)`
@@ -67,7 +68,7 @@ pub const MAX_PLAINTEXT_LEN: usize = BUFFER_LEN - OPENED_HEADER_LEN;
 
 /// Every [`ErrorKind`], in error-code order: the kind at index `i` has code
 /// `i + 1`.
-pub const ERROR_KINDS: [ErrorKind; 11] = [
+pub const ERROR_KINDS: [ErrorKind; 12] = [
     ErrorKind::Malformed,
     ErrorKind::UnknownVersion,
     ErrorKind::UnknownKeyId,
@@ -79,6 +80,7 @@ pub const ERROR_KINDS: [ErrorKind; 11] = [
     ErrorKind::ContextTooLong,
     ErrorKind::InvalidKey,
     ErrorKind::KeyringFull,
+    ErrorKind::DuplicateKeyId,
 ];
 
 /// Code for an [`ErrorKind`] this harness does not know yet (the enum is
@@ -390,7 +392,7 @@ mod tests {
         }
         assert_eq!(error_code(ErrorKind::Unauthentic), 4);
         assert_eq!(error_kind(0), None);
-        assert_eq!(error_kind(12), None);
+        assert_eq!(error_kind(13), None);
         assert_eq!(error_kind(-4), None);
         assert_eq!(error_kind(UNKNOWN_ERROR_CODE), None);
     }
@@ -438,7 +440,7 @@ mod tests {
         let twice = request(&[(1, KEY), (1, KEY)], &[b"session", COOKIE.as_bytes()]);
         assert_eq!(
             kind(open_request(&twice, 2, 7, len, NOW, &mut buf)),
-            ErrorKind::KeyringFull
+            ErrorKind::DuplicateKeyId
         );
         let five: Vec<(u8, [u8; 32])> = (1..=5).map(|id| (id, KEY)).collect();
         let crowded = request(&five, &[b"session", COOKIE.as_bytes()]);

@@ -2,15 +2,15 @@
 //! sealed with a valid key, opened through `SessionCodec` as envelope v1 and
 //! as a legacy (Python) cookie.
 //!
-//! Shared by the fuzz target and, through `#[path]`, by
-//! `tests/integration/regressions.rs`: keep it free of fuzz-only code.
+//! The one module of this crate that uses the `sealed-session` crate: keep
+//! what depends on its API here.
 
-use sealed_session::core::__private::{
+use sealed_session::{Session, SessionCodec, SessionError};
+use sealed_session_core::{Codec, ErrorKind, FixedNonce, Key, Options};
+
+use super::{
     self as entry, Garbage, KEY_1, NOW, Violation, ensure, keyring, legacy_seal_raw,
     seal_raw_with_flags,
-};
-use sealed_session::{
-    Codec, ErrorKind, FixedNonce, Key, Options, Session, SessionCodec, SessionError,
 };
 
 /// Seals the body of [`Garbage::read`] with a valid key, raw and with the
