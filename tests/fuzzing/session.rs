@@ -5,7 +5,9 @@
 //! The one module of this crate that uses the `sealed-session` crate: keep
 //! what depends on its API here.
 
-use sealed_session::{Session, SessionCodec, SessionError};
+use std::time::{Duration, UNIX_EPOCH};
+
+use sealed_session::{Legacy, ManualClock, Session, SessionCodec, SessionError};
 use sealed_session_core::{Codec, ErrorKind, FixedNonce, Key, Options};
 
 use super::{
@@ -19,16 +21,27 @@ use super::{
 /// `authentic_garbage`), then `SessionCodec` does.
 ///
 /// Invariants: only clean errors (the core's `Malformed` or `TooLarge`,
-/// `InvalidJson`, `TooDeep`, `InvalidBytes`) or a valid session, whose JSON
-/// parses back to the same map.
+/// `InvalidSession`, `InvalidJson`, `TooDeep`, `InvalidBytes`,
+/// `LifetimeExceeded` for metadata that says the session is old) or a valid
+/// session, whose JSON writes and reads back to the same session.
 ///
 /// # Errors
 /// The invariant that failed.
 pub fn authentic_garbage(data: &[u8]) -> Result<(), Violation> {
     entry::authentic_garbage(data)?;
     let garbage = Garbage::read(data);
-    let options = Options::new().with_max_plaintext_len(garbage.max_plaintext_len);
-    let codec = SessionCodec::new(keyring(), options).with_legacy_key(&Key::from_bytes(KEY_1));
+    let started = UNIX_EPOCH + Duration::from_secs(NOW);
+    let codec = SessionCodec::builder(keyring())
+        .max_plaintext_len(garbage.max_plaintext_len)
+        .clock(ManualClock::new(NOW))
+        .accept_legacy(
+            Legacy::encrypted_session(&Key::from_bytes(KEY_1))
+                .cookie_name("__Host-session")
+                .since(started)
+                .until(started + Duration::from_secs(86_400)),
+        )
+        .build()
+        .map_err(|_| Violation("authentic_garbage: the codec does not build"))?;
 
     let sealer = Codec::new(keyring(), Options::new().with_max_text_len(usize::MAX));
     let v1 = seal_raw_with_flags(
@@ -40,7 +53,7 @@ pub fn authentic_garbage(data: &[u8]) -> Result<(), Violation> {
         &mut FixedNonce([3; 16]),
     )
     .map_err(|_| Violation("authentic_garbage: raw seal failed"))?;
-    check_session(codec.open_at(&v1, NOW))?;
+    check_session(codec.open(&v1))?;
 
     let legacy = legacy_seal_raw(
         &Key::from_bytes(KEY_1),
@@ -49,9 +62,10 @@ pub fn authentic_garbage(data: &[u8]) -> Result<(), Violation> {
         &mut FixedNonce([4; 16]),
     );
     let by_legacy = codec.open_legacy(&legacy);
-    let by_open = codec.open_at(&legacy, NOW);
+    let by_open = codec.open(&legacy);
     ensure(
-        by_legacy.as_ref().map(Session::as_map) == by_open.as_ref().map(Session::as_map),
+        by_legacy.as_ref().map(Session::to_flask_json)
+            == by_open.as_ref().map(Session::to_flask_json),
         "authentic_garbage: open and open_legacy disagree on a legacy cookie",
     )?;
     check_session(by_legacy)
@@ -66,23 +80,40 @@ fn check_session(opened: Result<Session, SessionError>) -> Result<(), Violation>
                     SessionError::Cookie(e) => {
                         matches!(e.kind(), ErrorKind::Malformed | ErrorKind::TooLarge)
                     }
-                    SessionError::InvalidJson
+                    SessionError::InvalidSession
+                    | SessionError::InvalidJson
                     | SessionError::TooDeep
-                    | SessionError::InvalidBytes => true,
+                    | SessionError::InvalidBytes
+                    | SessionError::LifetimeExceeded => true,
                     _ => false,
                 },
                 "authentic_garbage: not a clean error",
             );
         }
     };
-    for json in [session.to_json_vec(), session.to_python_json_vec()] {
-        let json = json.map_err(|_| Violation("authentic_garbage: session does not serialize"))?;
-        let again = Session::from_json(&json)
-            .map_err(|_| Violation("authentic_garbage: serialized session does not parse"))?;
-        ensure(
-            again.as_map() == session.as_map(),
-            "authentic_garbage: session changes through its JSON",
-        )?;
+    let unparsable = |_| Violation("authentic_garbage: serialized session does not parse");
+    // Flask's convention: the same session back, byte for byte.
+    let flask = session.to_flask_json();
+    let again = Session::from_json(flask.as_bytes()).map_err(unparsable)?;
+    ensure(
+        again.to_flask_json() == flask,
+        "authentic_garbage: session changes through its JSON",
+    )?;
+    // The Python format: its canonical text is stable. A plain object that
+    // looks like a Python bytes tag but is not valid base64 cannot cross
+    // into that format (Python would read it as bytes): the one refusal.
+    let python = session
+        .to_python_json()
+        .map_err(|_| Violation("authentic_garbage: session does not serialize"))?;
+    match Session::from_python_json(python.as_bytes()) {
+        Ok(again) => ensure(
+            again.to_python_json().ok().as_deref() == Some(python.as_str()),
+            "authentic_garbage: session changes through its Python JSON",
+        ),
+        Err(SessionError::InvalidBytes) => ensure(
+            python.contains("__type__"),
+            "authentic_garbage: Python JSON refused without a bytes tag",
+        ),
+        Err(_) => Err(Violation("authentic_garbage: Python JSON does not parse")),
     }
-    Ok(())
 }

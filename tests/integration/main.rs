@@ -14,7 +14,7 @@ mod flask_signed;
 mod golden;
 mod interop;
 mod properties;
-// mod regressions; (being moved with the fuzz harness)
+mod regressions;
 mod session;
 mod spec;
 mod support;
