@@ -5,7 +5,8 @@
 //! The one module of this crate that uses the `sealed-session` crate: keep
 //! what depends on its API here.
 
-use std::time::{Duration, UNIX_EPOCH};
+use core::time::Duration;
+use std::time::UNIX_EPOCH;
 
 use sealed_session::{Legacy, ManualClock, Session, SessionCodec, SessionError};
 use sealed_session_core::{Codec, ErrorKind, FixedNonce, Key, Options};

@@ -13,7 +13,6 @@
 //! JSON and it parses as a JSON object (what the session layer does next).
 //! Where the two differ on purpose, the case says why.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use base64ct::{Base64, Encoding};
