@@ -4,15 +4,13 @@
 //! permissions, and interop with the Python reference (`tests/python`) and
 //! the `sealed-session` library both ways.
 
-mod support;
-
 use core::sync::atomic::{AtomicUsize, Ordering};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use sealed_session_python_support::python;
 use serde_json::{Value, json};
-use support::python::python;
 
 /// `bytes(range(32))`: the Python reference's known-answer key.
 const KEY_A_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
