@@ -2,8 +2,8 @@
 //! tests in `integration/regressions.rs`.
 //!
 //! Each entry point ([`open_v1`], [`open_legacy`], [`roundtrip`],
-//! [`inflate`], [`eax_differential`], [`authentic_garbage`] and
-//! [`session::authentic_garbage`]) takes the fuzzer's raw bytes, reads its
+//! [`inflate`], [`eax_differential`], [`authentic_garbage`],
+//! [`session::authentic_garbage`] and [`cookie_header`]) takes the fuzzer's raw bytes, reads its
 //! parameters from the front with the [`Input`] reader (each documents its
 //! layout), and returns `Err(Violation)` when an invariant does not hold.
 //! The fuzz targets panic on a violation; the regression tests assert `Ok`.
@@ -17,6 +17,7 @@
 
 use sealed_session_core::{Error, ErrorKind, Key, Keyring};
 
+mod cookie_header;
 mod differential;
 mod garbage;
 mod inflate;
@@ -24,6 +25,7 @@ mod open;
 mod roundtrip;
 pub mod session;
 
+pub use cookie_header::cookie_header;
 pub use differential::eax_differential;
 pub use garbage::{Garbage, authentic_garbage};
 pub use inflate::inflate;
