@@ -64,6 +64,18 @@ pub(crate) const STEPS: &[Step] = &[
         run: test_workspace,
     },
     Step {
+        name: "downstream crate: the user's own JSON unchanged by depending on us",
+        run: |ws| {
+            ws.run_cargo(&[
+                "test",
+                "--manifest-path",
+                "tests/downstream/Cargo.toml",
+                "--target-dir",
+                "target/downstream",
+            ])
+        },
+    },
+    Step {
         name: "rustdoc",
         run: |ws| {
             let mut command = ws.cargo(["doc", "--workspace", "--no-deps", "--all-features"]);
@@ -132,11 +144,23 @@ pub(crate) fn ci(ws: &Workspace) -> Result<(), String> {
 }
 
 /// Tests the whole workspace, doc tests included, handing the interop tests
-/// the venv's Python in `SEALED_SESSION_PYTHON`.
+/// the venv's Python in `SEALED_SESSION_PYTHON` (they would find or make
+/// the same venv themselves; making it here shows its output once).
 fn test_workspace(ws: &Workspace) -> Result<(), String> {
     let python = ensure_python_venv(ws)?;
     let mut command = ws.cargo(["test", "--workspace", "--all-features"]);
-    ws.run(command.env("SEALED_SESSION_PYTHON", python))
+    ws.run(command.env("SEALED_SESSION_PYTHON", python))?;
+    // The key-residue check reads its own memory: run it once more in
+    // release, where the compiler keeps different copies.
+    let mut release = ws.cargo([
+        "test",
+        "-p",
+        "sealed-session-tests",
+        "--release",
+        "--test",
+        "residue",
+    ]);
+    ws.run(&mut release)
 }
 
 /// Builds the core with no default features (plus `features`) for `target`,
