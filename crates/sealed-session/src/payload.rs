@@ -1,5 +1,5 @@
 //! The session payload: what the std layer puts inside an envelope v1
-//! cookie. FORMAT.md §11 is the normative description.
+//! cookie. FORMAT.md §12 is the normative description.
 //!
 //! ```text
 //! payload = meta body [padding]
