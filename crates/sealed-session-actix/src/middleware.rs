@@ -196,6 +196,15 @@ impl SessionMiddlewareBuilder {
     /// does not open under another name). Default `__Host-session`: the
     /// browser then refuses it over plain HTTP, with a `Domain`, or from a
     /// sibling subdomain. See [`SessionCodecBuilder::cookie_name`].
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// let sessions = builder.cookie_name("__Host-app").build()?;
+    /// assert_eq!(sessions.codec().cookie_name(), "__Host-app");
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
         self.codec = self.codec.cookie_name(name);
         self
@@ -203,6 +212,16 @@ impl SessionMiddlewareBuilder {
 
     /// The `Secure` attribute. Default on. Off only for local development
     /// over plain HTTP, with a name without the `__Host-` prefix.
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// // Plain HTTP in development: no `__Host-` prefix then.
+    /// let sessions = builder.cookie_name("dev-session").cookie_secure(false).build()?;
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn cookie_secure(mut self, secure: bool) -> Self {
         self.codec = self.codec.secure(secure);
         self
@@ -210,12 +229,34 @@ impl SessionMiddlewareBuilder {
 
     /// The `HttpOnly` attribute. Default on: the page's scripts cannot
     /// read the cookie.
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// // Only when the page's own scripts must read the cookie (they then
+    /// // see a sealed value, but so does any injected script).
+    /// let sessions = builder.cookie_http_only(false).build()?;
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn cookie_http_only(mut self, http_only: bool) -> Self {
         self.codec = self.codec.http_only(http_only);
         self
     }
 
     /// The `SameSite` attribute. Default [`SameSite::Lax`].
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// use sealed_session_actix::SameSite;
+    ///
+    /// let sessions = builder.cookie_same_site(SameSite::Strict).build()?;
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn cookie_same_site(mut self, same_site: SameSite) -> Self {
         self.codec = self.codec.same_site(same_site);
         self
@@ -223,6 +264,18 @@ impl SessionMiddlewareBuilder {
 
     /// The `Path` attribute. Default `/` (the only path a `__Host-` cookie
     /// may have).
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// let error = builder.cookie_path("/app").build().unwrap_err();
+    /// assert_eq!(error.setting(), "path"); // a `__Host-` cookie has Path=/
+    /// # let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// let sessions = builder.cookie_name("__Secure-app").cookie_path("/app").build()?;
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn cookie_path(mut self, path: impl Into<String>) -> Self {
         self.codec = self.codec.path(path);
         self
@@ -232,6 +285,18 @@ impl SessionMiddlewareBuilder {
     /// for a host-only cookie, `Some(domain)` to share the cookie with
     /// every subdomain, which lets each of them plant cookies under its
     /// name too. Not with a `__Host-` name.
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// let sessions = builder
+    ///     .cookie_name("__Secure-session") // `__Host-` forbids a Domain
+    ///     .cookie_domain(Some("example.com".to_owned()))
+    ///     .build()?;
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn cookie_domain(mut self, domain: impl Into<Option<String>>) -> Self {
         self.domain = domain.into();
         self
@@ -242,6 +307,17 @@ impl SessionMiddlewareBuilder {
     /// `Max-Age`. Default 24 hours. actix-session's `session_ttl` and
     /// `state_ttl`; here the limit is sealed inside the cookie and checked
     /// by the server, not only by the browser.
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// use std::time::Duration;
+    ///
+    /// let sessions = builder.idle_timeout(Duration::from_secs(30 * 60)).build()?;
+    /// assert_eq!(sessions.codec().idle_timeout(), Duration::from_secs(1800));
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     #[doc(alias = "session_ttl", alias = "state_ttl", alias = "max_age")]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.codec = self.codec.idle_timeout(timeout);
@@ -252,6 +328,25 @@ impl SessionMiddlewareBuilder {
     /// its last [`Session::regenerate`], at login), however often it is
     /// used: a stolen cookie replayed every minute still dies. Default 7
     /// days.
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// use std::time::Duration;
+    ///
+    /// let too_short = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
+    ///     .absolute_timeout(Duration::from_secs(12 * 3600));
+    /// // Longer than the idle timeout's default of 24 hours: refused.
+    /// assert_eq!(too_short.build().unwrap_err().setting(), "idle_timeout");
+    ///
+    /// let sessions = builder
+    ///     .idle_timeout(Duration::from_secs(3600))
+    ///     .absolute_timeout(Duration::from_secs(12 * 3600))
+    ///     .build()?;
+    /// assert_eq!(sessions.codec().absolute_timeout(), Duration::from_secs(43_200));
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     #[doc(alias = "session_lifecycle", alias = "lifetime")]
     pub fn absolute_timeout(mut self, timeout: Duration) -> Self {
         self.codec = self.codec.absolute_timeout(timeout);
@@ -261,6 +356,17 @@ impl SessionMiddlewareBuilder {
     /// When an unchanged session's cookie is sealed again, to keep an
     /// active user inside the idle timeout. Default: once the cookie is a
     /// minute old. See [`Refresh`].
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// use sealed_session_actix::Refresh;
+    ///
+    /// let sessions = builder.refresh(Refresh::EachRequest).build()?;
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     #[doc(alias = "session_ttl_extension_policy", alias = "TtlExtensionPolicy")]
     pub fn refresh(mut self, refresh: Refresh) -> Self {
         self.codec = self.codec.refresh(refresh);
@@ -269,6 +375,27 @@ impl SessionMiddlewareBuilder {
 
     /// Also accepts cookies of a legacy format (a Flask app's) until an
     /// end date, answering with this crate's cookie; see [`Legacy`].
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// use std::time::{Duration, SystemTime};
+    /// use sealed_session_actix::Legacy;
+    ///
+    /// let python_key = Key::from_bytes([5; 32]); // the Flask app's EncryptedSession key
+    /// let start = SystemTime::now();
+    /// let sessions = builder
+    ///     .accept_legacy(
+    ///         Legacy::encrypted_session(&python_key)
+    ///             .cookie_name("session")
+    ///             .since(start)
+    ///             .until(start + Duration::from_secs(30 * 86_400)),
+    ///     )
+    ///     .build()?;
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn accept_legacy(mut self, legacy: Legacy) -> Self {
         self.codec = self.codec.accept_legacy(legacy);
         self
@@ -276,6 +403,20 @@ impl SessionMiddlewareBuilder {
 
     /// The time source. Default the system clock; tests pass an
     /// `Arc<`[`ManualClock`](sealed_session::ManualClock)`>` they move.
+    ///
+    /// ```
+    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    ///
+    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
+    /// use std::sync::Arc;
+    /// use sealed_session_actix::sealed_session::ManualClock;
+    ///
+    /// let clock = Arc::new(ManualClock::new(1_800_000_000));
+    /// let sessions = builder.clock(Arc::clone(&clock)).build()?;
+    /// clock.advance(3600); // the middleware's time moves with it
+    /// # let _ = sessions;
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.codec = self.codec.clock(clock);
         self

@@ -402,6 +402,15 @@ impl From<Session> for SessionHandle {
 pub trait SessionExt {
     /// The session the middleware read for this request.
     ///
+    /// ```
+    /// use actix_web::test::TestRequest;
+    /// use sealed_session_actix::{MissingSessionMiddleware, SessionExt as _};
+    ///
+    /// // A request no middleware has seen:
+    /// let request = TestRequest::default().to_http_request();
+    /// assert_eq!(request.session().unwrap_err(), MissingSessionMiddleware);
+    /// ```
+    ///
     /// # Errors
     /// [`MissingSessionMiddleware`] when no
     /// [`SessionMiddleware`](crate::SessionMiddleware) wraps the route; as

@@ -9,13 +9,9 @@
 use core::time::Duration;
 
 use actix_web::{HttpRequest, HttpResponse, Result, web};
-use sealed_session_actix::sealed_session::{
-    KEYS_ENV, KeyTextError, keyring_from_env, keyring_from_file,
-};
-use sealed_session_actix::{
-    HandlerError, Keyring, Session, SessionMiddleware, SessionMiddlewareBuilder, random_token,
-    tokens_match,
-};
+use sealed_session_actix::sealed_session::{KEYS_ENV, keyring_from_env, keyring_from_file};
+use sealed_session_actix::{HandlerError, Session, random_token, tokens_match};
+use sealed_session_actix::{Keyring, SessionMiddleware, SessionMiddlewareBuilder};
 use serde_json::json;
 
 // ---------------------------------------------------------------- glue
@@ -24,16 +20,14 @@ use serde_json::json;
 /// from `SEALED_SESSION_KEYS`, else the demo keyring.
 #[cfg_attr(test, allow(dead_code))] // main.rs only: the tests choose their keys
 pub(crate) fn keyring() -> Result<Keyring, Box<dyn core::error::Error>> {
-    if let Some(path) = std::env::var_os("APP_KEYS_FILE") {
-        return Ok(keyring_from_file(path)?);
-    }
-    if std::env::var_os(KEYS_ENV).is_some() {
-        return Ok(keyring_from_env(KEYS_ENV)?);
-    }
-    eprintln!(
-        "WARNING: sealing sessions with the PUBLIC demo keys; set {KEYS_ENV} or APP_KEYS_FILE"
-    );
-    Ok(demo_keyring()?)
+    Ok(match std::env::var_os("APP_KEYS_FILE") {
+        Some(path) => keyring_from_file(path)?,
+        None if std::env::var_os(KEYS_ENV).is_some() => keyring_from_env(KEYS_ENV)?,
+        None => {
+            eprintln!("WARNING: the PUBLIC demo keys seal these sessions; set {KEYS_ENV}");
+            demo_keyring()?
+        }
+    })
 }
 
 /// The session settings: sessions end after an hour without a request, and
@@ -129,6 +123,6 @@ const DEMO_KEYS: &str = "\
 ";
 
 /// The demo keyring ([`DEMO_KEYS`]: public, never for production).
-pub(crate) fn demo_keyring() -> Result<Keyring, KeyTextError> {
-    Keyring::from_text(DEMO_KEYS)
+pub(crate) fn demo_keyring() -> Result<Keyring, Box<dyn core::error::Error>> {
+    Ok(Keyring::from_text(DEMO_KEYS)?)
 }
