@@ -555,7 +555,7 @@ where
             .load(req.headers().get_all(header::COOKIE));
         if let Some(error) = &loaded.rejected {
             log::debug!(
-                "sealed-session: a `{}` cookie was rejected ({error}); the request gets a new session",
+                "sealed-session: a `{}` cookie value did not open ({error})",
                 self.config.codec.cookie_name()
             );
         }
@@ -571,8 +571,8 @@ where
     }
 }
 
-/// The response side: `Vary`, then the cookie the codec decides, unless the
-/// status is a 5xx.
+/// The response side: the cookie the codec decides (none on a 5xx; the
+/// whole response replaced when the session cannot be saved), then `Vary`.
 fn finish<B>(
     mut res: ServiceResponse<B>,
     handle: &SessionHandle,
@@ -634,5 +634,41 @@ fn add_vary_cookie(headers: &mut HeaderMap) {
     });
     if !present {
         headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary_after(existing: &[&'static str]) -> Vec<String> {
+        let mut headers = HeaderMap::new();
+        for value in existing {
+            headers.append(header::VARY, HeaderValue::from_static(value));
+        }
+        add_vary_cookie(&mut headers);
+        headers
+            .get_all(header::VARY)
+            .map(|value| value.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn vary_cookie_is_added_once() {
+        assert_eq!(vary_after(&[]), ["Cookie"]);
+        assert_eq!(
+            vary_after(&["Accept-Encoding"]),
+            ["Accept-Encoding", "Cookie"]
+        );
+        assert_eq!(vary_after(&["Origin, COOKIE"]), ["Origin, COOKIE"]);
+        assert_eq!(vary_after(&["Origin", " cookie "]), ["Origin", " cookie "]);
+        assert_eq!(vary_after(&["*"]), ["*"]);
+        assert_eq!(vary_after(&["Cookies"]), ["Cookies", "Cookie"]);
+    }
+
+    #[test]
+    fn middleware_is_send_sync_clone() {
+        fn assert_traits<T: Send + Sync + Clone + 'static>() {}
+        assert_traits::<SessionMiddleware>();
     }
 }
