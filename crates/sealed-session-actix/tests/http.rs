@@ -1,0 +1,813 @@
+//! The example app (`examples/actix_app/app.rs`, included as it is) served
+//! by actix-web on 127.0.0.1, port 0, and driven over real HTTP by reqwest:
+//! with a cookie jar where a browser would keep the cookie, and with raw
+//! `Cookie` headers where a test plays an attacker or a broken client.
+//!
+//! Each test starts its own server (one worker) with its own keys, and most
+//! with a `ManualClock` the test moves, so every `Max-Age` and expiry is
+//! exact.
+
+// Test helpers outside `#[test]` functions unwrap too: a failure there is a
+// test failure, and its message points at the line.
+#![allow(clippy::unwrap_used)]
+
+extern crate alloc;
+
+#[path = "../examples/actix_app/app.rs"]
+mod app;
+
+use alloc::sync::Arc;
+use core::net::Ipv4Addr;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, error, web};
+use reqwest::cookie::{CookieStore as _, Jar};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE, VARY};
+use reqwest::{Client, Response, StatusCode, Url};
+use sealed_session_actix::sealed_session::ManualClock;
+use sealed_session_actix::{Key, Keyring, Session, SessionExt as _, SessionMiddleware};
+use sealed_session_core::Header;
+
+/// The test clock's start (Unix seconds).
+const T0: u64 = 1_800_000_000;
+/// The `Set-Cookie` that deletes the app's session cookie, exactly.
+const DELETE: &str = "__Host-session=; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=0; \
+                      Expires=Thu, 01 Jan 1970 00:00:00 GMT";
+/// The attributes of a permanent session cookie, before `Max-Age`.
+const ATTRIBUTES: &str = "; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=";
+/// The extractor's message without the middleware.
+const MISSING: &str = "no session for this request: is SessionMiddleware installed? \
+                       Wrap the App or the scope serving this route with sealed_session_actix::SessionMiddleware";
+
+// ------------------------------------------------------------------ tests
+
+/// login → me → counter ×3 → restart with the keys rotated → the old
+/// cookie opens and comes back sealed under the new key → logout → the jar
+/// holds no session.
+#[actix_web::test]
+async fn walk_login_counter_rotation_logout() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let (old, new) = (key(1), key(2));
+    let server = Server::start(sessions(Keyring::new(1, &old), &clock));
+    let (client, jar) = jar_client();
+
+    let login = post_login(&client, &server, 42, None).await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert_eq!(login.set_cookies.len(), 1);
+    let cookie = &login.set_cookies[0];
+    assert!(cookie.starts_with("__Host-session=AQAB"), "{cookie}"); // v1, no flags, key 1
+    assert!(cookie.ends_with(&format!("{ATTRIBUTES}3600")), "{cookie}");
+    assert_eq!(key_id(cookie), 1);
+    assert_eq!(login.vary, ["Cookie"]);
+    let csrf = login.csrf_token();
+    assert_eq!(
+        login.body,
+        format!(r#"{{"csrf_token":"{csrf}","user_id":42}}"#)
+    );
+
+    let me = get(&client, &server, "/me").await;
+    assert_eq!(
+        (me.status, me.body.as_str()),
+        (StatusCode::OK, r#"{"user_id":42}"#)
+    );
+    assert!(
+        me.set_cookies.is_empty(),
+        "an unchanged, fresh session sets nothing"
+    );
+    assert_eq!(me.vary, ["Cookie"]);
+
+    for count in 1..=3 {
+        let res = post(&client, &server, "/counter", Some(&csrf)).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(res.body, format!(r#"{{"count":{count}}}"#));
+        assert_eq!(res.set_cookies.len(), 1);
+        assert!(res.set_cookies[0].ends_with(&format!("{ATTRIBUTES}3600")));
+    }
+    let forged = post(&client, &server, "/counter", Some("not-the-token")).await;
+    assert_eq!(
+        (forged.status, forged.set_cookies.len()),
+        (StatusCode::FORBIDDEN, 0)
+    );
+    let before_rotation = jar_session(&jar, &server).expect("the jar holds the session");
+    assert_eq!(Header::peek(&before_rotation).unwrap().header.key_id, 1);
+    server.stop().await;
+
+    // The same sessions, now sealed with key 2; key 1 only opens.
+    let rotated = Keyring::new(2, &new).with_key(1, &old).unwrap();
+    let server = Server::start(sessions(rotated, &clock));
+    let me = get(&client, &server, "/me").await;
+    assert_eq!(
+        (me.status, me.body.as_str()),
+        (StatusCode::OK, r#"{"user_id":42}"#)
+    );
+    assert_eq!(me.set_cookies.len(), 1, "re-sealed under the new key");
+    assert!(
+        me.set_cookies[0].starts_with("__Host-session=AQAC"),
+        "{}",
+        me.set_cookies[0]
+    );
+    assert!(me.set_cookies[0].ends_with(&format!("{ATTRIBUTES}3600")));
+    assert_eq!(key_id(&me.set_cookies[0]), 2);
+    let after_rotation = jar_session(&jar, &server).unwrap();
+    assert_eq!(Header::peek(&after_rotation).unwrap().header.key_id, 2);
+    let res = post(&client, &server, "/counter", Some(&csrf)).await;
+    assert_eq!(res.body, r#"{"count":4}"#, "the data survived the rotation");
+
+    // A server that dropped key 1 would not have opened the old cookie.
+    let only_new = Server::start(sessions(Keyring::new(2, &new), &clock));
+    let stale = get_with_cookie(
+        &only_new,
+        "/me",
+        &format!("__Host-session={before_rotation}"),
+    )
+    .await;
+    assert_eq!(
+        (stale.status, stale.set_cookies),
+        (StatusCode::UNAUTHORIZED, vec![DELETE.to_owned()])
+    );
+    only_new.stop().await;
+
+    let logout = post(&client, &server, "/logout", Some(&csrf)).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert_eq!(logout.set_cookies, [DELETE]);
+    assert_eq!(
+        jar.cookies(&server.base_url()),
+        None,
+        "the jar holds no cookie"
+    );
+    let me = get(&client, &server, "/me").await;
+    assert_eq!(
+        (me.status, me.set_cookies.len()),
+        (StatusCode::UNAUTHORIZED, 0)
+    );
+    server.stop().await;
+}
+
+/// A cookie altered by one character does not open: the request gets a
+/// fresh, empty session, and the response deletes the bad cookie.
+#[actix_web::test]
+async fn tampered_cookie_gets_a_fresh_session_and_a_deletion() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(3)), &clock));
+    let value = login_value(&server, 7).await;
+    let mut bytes = value.into_bytes();
+    let middle = bytes.len() / 2;
+    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
+    let tampered = format!("__Host-session={}", String::from_utf8(bytes).unwrap());
+
+    let peek = get_with_cookie(&server, "/peek", &tampered).await;
+    assert_eq!((peek.status, peek.body.as_str()), (StatusCode::OK, "{}"));
+    assert_eq!(peek.set_cookies, [DELETE]);
+    let me = get_with_cookie(&server, "/me", &tampered).await;
+    assert_eq!(
+        (me.status, me.set_cookies),
+        (StatusCode::UNAUTHORIZED, vec![DELETE.to_owned()])
+    );
+    assert_eq!(me.vary, ["Cookie"]);
+
+    // The stand-in session is a working session: logging in replaces the
+    // bad cookie with a good one (a Set-Cookie, not a deletion).
+    let login = post_login(&plain_client(), &server, 8, Some(&tampered)).await;
+    assert_eq!(login.set_cookies.len(), 1);
+    assert!(login.set_cookies[0].ends_with(&format!("{ATTRIBUTES}3600")));
+    server.stop().await;
+}
+
+/// Past the idle timeout a cookie is rejected like a tampered one: a fresh
+/// session and a deletion.
+#[actix_web::test]
+async fn expired_cookie_gets_a_fresh_session_and_a_deletion() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(4)), &clock));
+    let cookie = format!("__Host-session={}", login_value(&server, 7).await);
+
+    clock.set(T0 + 3601); // idle timeout: 3600 s
+    let me = get_with_cookie(&server, "/me", &cookie).await;
+    assert_eq!(
+        (me.status, me.body.as_str()),
+        (StatusCode::UNAUTHORIZED, "")
+    );
+    assert_eq!(me.set_cookies, [DELETE]);
+    server.stop().await;
+}
+
+/// An unchanged session is sealed again once its cookie is a minute old
+/// (the idle timeout then counts from the last request), but never past
+/// the absolute timeout: a refreshed cookie still dies an hour after login.
+#[actix_web::test]
+async fn refresh_after_a_minute_and_the_absolute_timeout() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(5)), &clock));
+    let cookie = format!("__Host-session={}", login_value(&server, 7).await);
+
+    clock.set(T0 + 59);
+    let me = get_with_cookie(&server, "/me", &cookie).await;
+    assert_eq!(
+        (me.status, me.set_cookies.len()),
+        (StatusCode::OK, 0),
+        "no refresh yet"
+    );
+
+    clock.set(T0 + 1800);
+    let me = get_with_cookie(&server, "/me", &cookie).await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.set_cookies.len(), 1, "refreshed");
+    // Max-Age: what is left of the absolute hour.
+    assert!(
+        me.set_cookies[0].ends_with(&format!("{ATTRIBUTES}1800")),
+        "{}",
+        me.set_cookies[0]
+    );
+    let refreshed = session_value(&me.set_cookies[0]);
+    assert_eq!(Header::peek(refreshed).unwrap().header.issued_at, T0 + 1800);
+    let refreshed = format!("__Host-session={refreshed}");
+
+    clock.set(T0 + 3601); // the refreshed cookie is 1801 s old, the session 3601 s
+    let me = get_with_cookie(&server, "/me", &refreshed).await;
+    assert_eq!(
+        (me.status, me.set_cookies),
+        (StatusCode::UNAUTHORIZED, vec![DELETE.to_owned()])
+    );
+    server.stop().await;
+}
+
+/// A session too large for one cookie (name and value over 4096 bytes,
+/// after encryption) makes the response an empty 500 with no cookie; the
+/// largest session that fits is set whole.
+#[actix_web::test]
+async fn oversized_session_is_an_empty_500_without_cookie() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(6)), &clock));
+
+    // The largest value that still fits, found over HTTP.
+    let (mut fits, mut too_big) = (1000, 4096);
+    while too_big - fits > 1 {
+        let len = (fits + too_big) / 2;
+        match get(&plain_client(), &server, &format!("/big/{len}"))
+            .await
+            .status
+        {
+            StatusCode::OK => fits = len,
+            _ => too_big = len,
+        }
+    }
+    let largest = get(&plain_client(), &server, &format!("/big/{fits}")).await;
+    assert_eq!(
+        (largest.status, largest.set_cookies.len()),
+        (StatusCode::OK, 1)
+    );
+    let name_and_value = largest.set_cookies[0].split(';').next().unwrap().len() - 1; // the `=`
+    assert!(
+        (4093..=4096).contains(&name_and_value),
+        "{name_and_value} bytes"
+    );
+
+    let over = get(&plain_client(), &server, &format!("/big/{too_big}")).await;
+    assert_eq!(over.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!((over.body.as_str(), over.set_cookies.len()), ("", 0));
+
+    // A logged-in user's cookie is left as it was.
+    let cookie = format!("__Host-session={}", login_value(&server, 7).await);
+    let over = get_with_cookie(&server, &format!("/big/{too_big}"), &cookie).await;
+    assert_eq!(
+        (over.status, over.set_cookies.len()),
+        (StatusCode::INTERNAL_SERVER_ERROR, 0)
+    );
+    let me = get_with_cookie(&server, "/me", &cookie).await;
+    assert_eq!(me.body, r#"{"user_id":7}"#);
+    server.stop().await;
+}
+
+/// `error_handler` chooses the response that replaces the handler's when
+/// the session cannot be saved.
+#[actix_web::test]
+async fn error_handler_replaces_the_response() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let sessions = app::sessions(Keyring::new(1, &key(7)))
+        .clock(Arc::clone(&clock))
+        .error_handler(|error, request| {
+            HttpResponse::PayloadTooLarge().body(format!("{}: {error}", request.path()))
+        })
+        .build()
+        .unwrap();
+    let server = Server::start(sessions);
+    let over = get(&plain_client(), &server, "/big/5000").await;
+    assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(over.body, "/big/5000: cookie too large");
+    assert!(over.set_cookies.is_empty());
+    server.stop().await;
+}
+
+/// Two authentic cookies under the session's name (one planted next to
+/// the victim's): the most recently sealed opens, whatever their order,
+/// and nothing is deleted.
+#[actix_web::test]
+async fn duplicate_authentic_cookies_newest_wins_in_both_orders() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(8)), &clock));
+    let attacker = login_value(&server, 666).await;
+    clock.advance(10);
+    let victim = login_value(&server, 1).await;
+
+    for header in [
+        format!("__Host-session={attacker}; __Host-session={victim}"),
+        format!("__Host-session={victim}; __Host-session={attacker}"),
+    ] {
+        let me = get_with_cookie(&server, "/me", &header).await;
+        assert_eq!(
+            (me.status, me.body.as_str()),
+            (StatusCode::OK, r#"{"user_id":1}"#)
+        );
+        assert!(
+            me.set_cookies.is_empty(),
+            "no deletion when one authenticates"
+        );
+    }
+    server.stop().await;
+}
+
+/// Garbage under the session's name next to the genuine cookie, in either
+/// order: the genuine one opens, and nothing is deleted.
+#[actix_web::test]
+async fn garbage_next_to_the_genuine_cookie_in_both_orders() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(9)), &clock));
+    let genuine = login_value(&server, 5).await;
+    for header in [
+        format!("__Host-session=AQABgarbage; __Host-session={genuine}"),
+        format!("__Host-session={genuine}; __Host-session=AQABgarbage"),
+    ] {
+        let me = get_with_cookie(&server, "/me", &header).await;
+        assert_eq!(
+            (me.status, me.body.as_str()),
+            (StatusCode::OK, r#"{"user_id":5}"#)
+        );
+        assert!(me.set_cookies.is_empty());
+    }
+    server.stop().await;
+}
+
+/// A handler that panics after changing the session: actix drops the
+/// request (the client sees the connection close), no cookie is written,
+/// and the session is as it was.
+#[actix_web::test]
+async fn handler_panic_leaves_the_cookie_alone() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(10)), &clock));
+    let (client, jar) = jar_client();
+    let csrf = post_login(&client, &server, 42, None).await.csrf_token();
+    assert_eq!(
+        post(&client, &server, "/counter", Some(&csrf)).await.body,
+        r#"{"count":1}"#
+    );
+    let before = jar.cookies(&server.base_url());
+
+    let result = client.get(server.url("/panic")).send().await;
+    assert!(result.is_err(), "a panic drops the connection: {result:?}");
+    assert_eq!(jar.cookies(&server.base_url()), before);
+    let peek = get(&client, &server, "/peek").await;
+    assert_eq!(
+        peek.body,
+        format!(r#"{{"user_id":42,"csrf":"{csrf}","count":1}}"#)
+    );
+    server.stop().await;
+}
+
+/// 5xx responses, a handler's `Err` among them, write no cookie, not even
+/// the deletion of a purged session; a 4xx does write.
+#[actix_web::test]
+async fn server_errors_leave_the_cookie_alone() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(11)), &clock));
+    let (client, _jar) = jar_client();
+    let csrf = post_login(&client, &server, 42, None).await.csrf_token();
+    let session = format!(r#"{{"user_id":42,"csrf":"{csrf}"}}"#);
+
+    let res = get(&client, &server, "/unavailable").await;
+    assert_eq!(
+        (res.status, res.set_cookies.len()),
+        (StatusCode::SERVICE_UNAVAILABLE, 0)
+    );
+    assert_eq!(
+        res.vary,
+        ["Cookie"],
+        "the response still depended on the cookie"
+    );
+    let res = get(&client, &server, "/error").await;
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, "handler error")
+    );
+    assert!(res.set_cookies.is_empty());
+    let res = get(&client, &server, "/purge-then-error").await;
+    assert_eq!(
+        (res.status, res.set_cookies.len()),
+        (StatusCode::INTERNAL_SERVER_ERROR, 0)
+    );
+    assert_eq!(get(&client, &server, "/peek").await.body, session);
+
+    let res = get(&client, &server, "/bad-request").await;
+    assert_eq!(
+        (res.status, res.set_cookies.len()),
+        (StatusCode::BAD_REQUEST, 1)
+    );
+    let peek = get(&client, &server, "/peek").await;
+    assert_eq!(
+        peek.body,
+        format!(r#"{{"user_id":42,"csrf":"{csrf}","note":"4xx"}}"#)
+    );
+    server.stop().await;
+}
+
+/// `Vary: Cookie` exactly when the handler read or wrote the session, once.
+#[actix_web::test]
+async fn vary_cookie_iff_the_session_was_read() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(12)), &clock));
+    let (client, _jar) = jar_client();
+    let untouched = get(&client, &server, "/untouched").await;
+    assert_eq!((untouched.vary.len(), untouched.set_cookies.len()), (0, 0));
+    let me = get(&client, &server, "/me").await;
+    assert_eq!(
+        (me.status, me.vary, me.set_cookies.len()),
+        (StatusCode::UNAUTHORIZED, vec!["Cookie".to_owned()], 0)
+    );
+
+    post_login(&client, &server, 42, None).await;
+    let untouched = get(&client, &server, "/untouched").await;
+    assert_eq!((untouched.vary.len(), untouched.set_cookies.len()), (0, 0));
+    let me = get(&client, &server, "/me").await;
+    assert_eq!(me.vary, ["Cookie"]);
+    let own = get(&client, &server, "/own-vary").await;
+    assert_eq!(own.vary, ["Accept-Encoding, cookie"], "not added twice");
+    server.stop().await;
+}
+
+/// Bytes that are not ASCII (not even UTF-8) in other cookies, and the
+/// session cookie in a second `Cookie` header, do not hide the session.
+#[actix_web::test]
+async fn non_ascii_bytes_and_split_headers_do_not_hide_the_session() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(13)), &clock));
+    let value = login_value(&server, 9).await;
+
+    let mut raw = b"th\xe9me=\xff\xfe; caf\xc3\xa9=cr\xe8me; __Host-session=".to_vec();
+    raw.extend_from_slice(value.as_bytes());
+    raw.extend_from_slice(b"; l\x80ng=\x81");
+    let res = plain_client()
+        .get(server.url("/me"))
+        .header(COOKIE, HeaderValue::from_bytes(&raw).unwrap())
+        .send()
+        .await
+        .unwrap();
+    let me = Answer::read(res).await;
+    assert_eq!(
+        (me.status, me.body.as_str()),
+        (StatusCode::OK, r#"{"user_id":9}"#)
+    );
+    assert!(me.set_cookies.is_empty());
+
+    let res = plain_client()
+        .get(server.url("/me"))
+        .header(COOKIE, "theme=dark")
+        .header(COOKIE, format!("__Host-session={value}"))
+        .send()
+        .await
+        .unwrap();
+    let me = Answer::read(res).await;
+    assert_eq!(
+        (me.status, me.body.as_str()),
+        (StatusCode::OK, r#"{"user_id":9}"#)
+    );
+    server.stop().await;
+}
+
+/// Malformed `Cookie` headers: never a panic, never an error page; a
+/// presented session value that does not open is deleted, anything else
+/// leaves the cookie alone.
+#[actix_web::test]
+async fn hostile_cookie_headers_get_an_empty_session() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(14)), &clock));
+    let long = format!("__Host-session={}", "A".repeat(8000));
+    let cases: [(&[u8], bool); 12] = [
+        (b"", false),
+        (b";;;;", false),
+        (b"=", false),
+        (b"==;=", false),
+        (b"__Host-session", false),
+        (b"__host-session=AQAB", false), // names are case-sensitive
+        (b"__Host-session=", true),
+        (b"__Host-session=\"\"", true),
+        (b"__Host-session=\"AQAB", true),
+        (b"__Host-session=AQAB\xff", false), // not ASCII: skipped
+        (b"\t __Host-session = AQAB ; x", true),
+        (long.as_bytes(), true),
+    ];
+    for (raw, deleted) in cases {
+        let res = plain_client()
+            .get(server.url("/peek"))
+            .header(COOKIE, HeaderValue::from_bytes(raw).unwrap())
+            .send()
+            .await
+            .unwrap();
+        let peek = Answer::read(res).await;
+        let shown = String::from_utf8_lossy(raw);
+        assert_eq!(
+            (peek.status, peek.body.as_str()),
+            (StatusCode::OK, "{}"),
+            "{shown}"
+        );
+        let expected: &[&str] = if deleted { &[DELETE] } else { &[] };
+        assert_eq!(peek.set_cookies, expected, "{shown}");
+    }
+    server.stop().await;
+}
+
+/// Without the middleware, the extractor and `SessionExt` fail with a 500
+/// that says what is missing, instead of handing out a session whose
+/// changes would be lost.
+#[actix_web::test]
+async fn extractor_without_the_middleware_fails_loudly() {
+    let server = serve!(|| App::new().configure(app::routes).configure(test_routes));
+    for path in ["/me", "/ext"] {
+        let res = get(&plain_client(), &server, path).await;
+        assert_eq!(
+            (res.status, res.body.as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, MISSING)
+        );
+        assert!(res.set_cookies.is_empty());
+    }
+    server.stop().await;
+}
+
+/// `SessionExt` on the `HttpRequest` reaches the same session as the
+/// extractor.
+#[actix_web::test]
+async fn session_ext_reads_the_same_session() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(15)), &clock));
+    let cookie = format!("__Host-session={}", login_value(&server, 77).await);
+    let ext = get_with_cookie(&server, "/ext", &cookie).await;
+    assert_eq!(
+        (ext.status, ext.body.as_str()),
+        (StatusCode::OK, "Some(77)")
+    );
+    server.stop().await;
+}
+
+/// The example's demo keyring: key 2 seals, key 1 is the old one.
+#[test]
+fn demo_keyring_has_a_new_and_an_old_key() {
+    let keyring = app::demo_keyring().unwrap();
+    assert_eq!(keyring.primary_id(), 2);
+    assert_eq!(keyring.ids().collect::<Vec<_>>(), [2, 1]);
+}
+
+// -------------------------------------------------------- test routes
+
+/// Routes the tests add beside the example's, under the same middleware.
+fn test_routes(config: &mut web::ServiceConfig) {
+    config
+        .route("/peek", web::get().to(peek))
+        .route(
+            "/untouched",
+            web::get().to(|| async { HttpResponse::Ok().finish() }),
+        )
+        .route("/ext", web::get().to(ext))
+        .route("/big/{len}", web::get().to(big))
+        .route("/panic", web::get().to(panics))
+        .route("/unavailable", web::get().to(unavailable))
+        .route("/error", web::get().to(fails))
+        .route("/purge-then-error", web::get().to(purge_then_error))
+        .route("/bad-request", web::get().to(bad_request))
+        .route("/own-vary", web::get().to(own_vary));
+}
+
+/// The session's JSON, exactly.
+async fn peek(session: Session) -> String {
+    session.with(|session| session.to_json_string())
+}
+
+/// The user id through `SessionExt`.
+async fn ext(request: HttpRequest) -> actix_web::Result<String> {
+    Ok(format!("{:?}", request.session()?.get::<u64>("user_id")?))
+}
+
+/// Stores `len` bytes.
+async fn big(session: Session, len: web::Path<usize>) -> actix_web::Result<HttpResponse> {
+    session.insert("big", "x".repeat(len.into_inner()))?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+async fn panics(session: Session) -> HttpResponse {
+    let _ = session.insert("count", 1000);
+    panic!("a deliberate panic in a handler: the test checks the cookie is left alone")
+}
+
+async fn unavailable(session: Session) -> HttpResponse {
+    let _ = session.insert("count", 1000);
+    HttpResponse::ServiceUnavailable().finish()
+}
+
+async fn fails(session: Session) -> actix_web::Result<HttpResponse> {
+    session.insert("count", 1000)?;
+    Err(error::ErrorInternalServerError("handler error"))
+}
+
+async fn purge_then_error(session: Session) -> HttpResponse {
+    session.purge();
+    HttpResponse::InternalServerError().finish()
+}
+
+async fn bad_request(session: Session) -> actix_web::Result<HttpResponse> {
+    session.insert("note", "4xx")?;
+    Err(error::ErrorBadRequest("bad request"))
+}
+
+/// Sets its own `Vary`, naming the cookie already, and reads the session.
+async fn own_vary(session: Session) -> HttpResponse {
+    let _ = session.get::<u64>("user_id");
+    HttpResponse::Ok()
+        .insert_header(("vary", "Accept-Encoding, cookie"))
+        .finish()
+}
+
+// ------------------------------------------------------------- helpers
+
+fn key(byte: u8) -> Key {
+    Key::from_bytes([byte; 32])
+}
+
+/// The example's session settings, on the test's clock.
+fn sessions(keyring: Keyring, clock: &Arc<ManualClock>) -> SessionMiddleware {
+    app::sessions(keyring)
+        .clock(Arc::clone(clock))
+        .build()
+        .unwrap()
+}
+
+/// A server on 127.0.0.1, port 0, with one worker, in this test's runtime.
+struct Server {
+    port: u16,
+    handle: ServerHandle,
+}
+
+/// Starts `HttpServer::new($factory)`: a macro, because `HttpServer`'s
+/// bounds are long to spell in a function.
+macro_rules! serve {
+    ($factory:expr) => {{
+        let server = HttpServer::new($factory)
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(1)
+            .bind((Ipv4Addr::LOCALHOST, 0))
+            .unwrap();
+        let port = server.addrs()[0].port();
+        let server = server.run();
+        let handle = server.handle();
+        actix_web::rt::spawn(server);
+        Server { port, handle }
+    }};
+}
+use serve;
+
+impl Server {
+    /// The example's routes and the test routes, wrapped in `sessions`.
+    fn start(sessions: SessionMiddleware) -> Self {
+        serve!(move || {
+            App::new()
+                .wrap(sessions.clone())
+                .configure(app::routes)
+                .configure(test_routes)
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn base_url(&self) -> Url {
+        self.url("/").parse().unwrap()
+    }
+
+    async fn stop(self) {
+        self.handle.stop(true).await;
+    }
+}
+
+/// A client with a cookie jar, as a browser keeps cookies. reqwest's jar
+/// treats 127.0.0.1 as a secure origin, so it keeps `__Host-` cookies over
+/// plain HTTP, as browsers do for localhost.
+fn jar_client() -> (Client, Arc<Jar>) {
+    let jar = Arc::new(Jar::default());
+    let client = Client::builder()
+        .cookie_provider(Arc::clone(&jar))
+        .build()
+        .unwrap();
+    (client, jar)
+}
+
+/// A client without a jar: the test writes the `Cookie` header itself.
+fn plain_client() -> Client {
+    Client::new()
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+struct Answer {
+    status: StatusCode,
+    set_cookies: Vec<String>,
+    vary: Vec<String>,
+    body: String,
+}
+
+impl Answer {
+    async fn read(res: Response) -> Self {
+        let all = |name| -> Vec<String> {
+            res.headers()
+                .get_all(name)
+                .iter()
+                .map(|value| value.to_str().unwrap().to_owned())
+                .collect()
+        };
+        let (set_cookies, vary) = (all(SET_COOKIE), all(VARY));
+        Self {
+            status: res.status(),
+            set_cookies,
+            vary,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    /// The CSRF token in a login answer.
+    fn csrf_token(&self) -> String {
+        let body: serde_json::Value = serde_json::from_str(&self.body).unwrap();
+        body["csrf_token"].as_str().unwrap().to_owned()
+    }
+}
+
+async fn get(client: &Client, server: &Server, path: &str) -> Answer {
+    Answer::read(client.get(server.url(path)).send().await.unwrap()).await
+}
+
+async fn get_with_cookie(server: &Server, path: &str, cookie: &str) -> Answer {
+    let request = plain_client().get(server.url(path)).header(COOKIE, cookie);
+    Answer::read(request.send().await.unwrap()).await
+}
+
+async fn post(client: &Client, server: &Server, path: &str, csrf: Option<&str>) -> Answer {
+    let mut request = client.post(server.url(path));
+    if let Some(csrf) = csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    Answer::read(request.send().await.unwrap()).await
+}
+
+/// `POST /login` as `user_id`, with a raw `Cookie` header if given.
+async fn post_login(
+    client: &Client,
+    server: &Server,
+    user_id: u64,
+    cookie: Option<&str>,
+) -> Answer {
+    let mut request = client
+        .post(server.url("/login"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(format!("user_id={user_id}"));
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    Answer::read(request.send().await.unwrap()).await
+}
+
+/// Logs `user_id` in and returns the session cookie's value.
+async fn login_value(server: &Server, user_id: u64) -> String {
+    let login = post_login(&plain_client(), server, user_id, None).await;
+    assert_eq!((login.status, login.set_cookies.len()), (StatusCode::OK, 1));
+    session_value(&login.set_cookies[0]).to_owned()
+}
+
+/// The value in a `Set-Cookie: __Host-session=<value>; …` header.
+fn session_value(set_cookie: &str) -> &str {
+    let pair = set_cookie.split(';').next().unwrap();
+    pair.strip_prefix("__Host-session=").unwrap()
+}
+
+/// The key id in a `Set-Cookie` header's sealed value.
+fn key_id(set_cookie: &str) -> u8 {
+    Header::peek(session_value(set_cookie))
+        .unwrap()
+        .header
+        .key_id
+}
+
+/// The session cookie's value in the jar, for the server's URL.
+fn jar_session(jar: &Jar, server: &Server) -> Option<String> {
+    let header = jar.cookies(&server.base_url())?;
+    let header = header.to_str().unwrap();
+    header
+        .split("; ")
+        .find_map(|pair| pair.strip_prefix("__Host-session="))
+        .map(str::to_owned)
+}
