@@ -329,34 +329,6 @@ fn is_bytes_tag(key: &[u8]) -> Result<bool, SessionError> {
     Ok(key == BYTES_TAG)
 }
 
-/// Whether `text` (valid JSON) holds a number beyond the range of an
-/// `f64`, such as `1e999999`, which serde_json would read as infinity.
-pub(crate) fn has_infinite_number(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        match byte {
-            b'"' => i = string_end(bytes, i).unwrap_or(bytes.len()),
-            b'-' | b'0'..=b'9' => {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| !matches!(b, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9'))
-                    .map_or(bytes.len(), |n| i + n);
-                let token = &text[i..end];
-                // Only an exponent or 309 digits can overflow.
-                if (token.len() > 308 || token.contains(['e', 'E']))
-                    && token.parse::<f64>().is_ok_and(f64::is_infinite)
-                {
-                    return true;
-                }
-                i = end;
-            }
-            _ => i += 1,
-        }
-    }
-    false
-}
-
 /// Converts members read in the Python EncryptedSession conventions to this
 /// crate's (its `{"__type__": "bytes", "b": …}` become `{" b": …}`, compact),
 /// and checks each converted value as [`split`] checks values.

@@ -11,6 +11,7 @@ mod error;
 #[cfg(feature = "flask")]
 #[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
 pub mod flask;
+mod float_guard;
 mod handle;
 mod json;
 mod keys;

@@ -10,6 +10,7 @@ use serde_json::value::RawValue;
 use zeroize::Zeroize;
 
 use crate::error::SessionError;
+use crate::float_guard;
 use crate::json::{self, Entries, Style};
 use crate::payload::{Meta, SessionId};
 
@@ -442,17 +443,18 @@ impl Session {
     ///
     /// # Errors
     /// [`SessionError::WrongType`] when the value does not deserialize as
-    /// `T`, including a number out of `T`'s range (`1e400` as an `f64`, or
-    /// anywhere in the value: read such numbers with [`Session::get_raw`]).
+    /// `T`, including a number out of `T`'s range anywhere in the value
+    /// (`1e400` as an `f64`, `1e39` as an `f32`: read such numbers with
+    /// [`Session::get_raw`]). An `f32` that serde buffers before it knows
+    /// the type (in an internally tagged or untagged enum, or a flattened
+    /// field) is narrowed by serde itself, beyond this check: `1e39` there
+    /// reads as infinity.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
         self.get_raw(key)
             .map(|value| {
-                // serde_json reads a number past the range of an `f64` as
-                // infinity: an error here, never `inf`.
-                if json::has_infinite_number(value.get()) {
-                    return Err(SessionError::WrongType);
-                }
-                serde_json::from_str(value.get()).map_err(|_| SessionError::WrongType)
+                // Through the guard, a float that overflows the type asked
+                // for is an error, never `inf`.
+                float_guard::from_str(value.get()).map_err(|_| SessionError::WrongType)
             })
             .transpose()
     }
