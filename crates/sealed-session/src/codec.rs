@@ -454,6 +454,14 @@ impl SessionCodec {
         })
     }
 
+    #[cfg(not(feature = "legacy"))]
+    fn seal_legacy(&self, _: &Session) -> Result<String, SessionError> {
+        // `build()` refuses SealFormat::Legacy without an EncryptedSession
+        // source, and there is none without the feature.
+        Err(SessionError::Unserializable)
+    }
+
+    #[cfg(feature = "legacy")]
     fn seal_legacy(&self, session: &Session) -> Result<String, SessionError> {
         let codec = self
             .inner

@@ -37,7 +37,7 @@ impl Clock for SystemClock {
 /// an `Arc` to move a codec's time after building the codec.
 ///
 /// ```
-/// use alloc::sync::Arc;
+/// use std::sync::Arc;
 /// use sealed_session::{Clock, ManualClock};
 ///
 /// let clock = Arc::new(ManualClock::new(1_700_000_000));

@@ -6,7 +6,9 @@
 use core::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+#[cfg(feature = "legacy")]
 use sealed_session_core::legacy::LegacyCodec;
+#[cfg(feature = "legacy")]
 use sealed_session_core::{Key, Options};
 use zeroize::Zeroizing;
 
@@ -64,6 +66,7 @@ pub struct Legacy {
 }
 
 enum Kind {
+    #[cfg(feature = "legacy")]
     EncryptedSession(Box<LegacyCodec>),
     #[cfg(feature = "flask")]
     FlaskSigned {
@@ -86,7 +89,8 @@ impl fmt::Debug for Legacy {
 
 impl Kind {
     const fn name(&self) -> &'static str {
-        match self {
+        match *self {
+            #[cfg(feature = "legacy")]
             Self::EncryptedSession(_) => "EncryptedSession",
             #[cfg(feature = "flask")]
             Self::FlaskSigned { .. } => "Flask signed",
@@ -95,13 +99,15 @@ impl Kind {
 }
 
 impl Legacy {
-    /// Cookies of the Python EncryptedSession package
+    /// Cookies of the Python EncryptedSession package (feature `legacy`, on
+    /// by default)
     /// (`u|z.<ciphertext>.<tag>.<nonce>`), under its 32-byte `crypto_key`.
     /// Their JSON's byte strings (`{"__type__": "bytes", "b": …}`) become
     /// Flask's `{" b": …}`, the convention of this crate.
     ///
     /// Set [`cookie_name`](Self::cookie_name), [`since`](Self::since) and
     /// [`until`](Self::until).
+    #[cfg(feature = "legacy")]
     pub fn encrypted_session(key: &Key) -> Self {
         // The Python package compresses above 1024 bytes, so writing its
         // format (SealFormat::Legacy) must too: the flag is what it reads.
@@ -169,11 +175,13 @@ impl Legacy {
                 );
                 *verifier = taken.and_then(|verifier| verifier.with_fallback(secret_key));
             }
+            #[cfg(feature = "legacy")]
             Kind::EncryptedSession(_) => self.misused_fallback = true,
         }
         self
     }
 
+    #[cfg_attr(not(any(feature = "legacy", feature = "flask")), allow(dead_code))]
     fn new(kind: Kind) -> Self {
         Self {
             kind,
@@ -223,6 +231,12 @@ impl Legacy {
 
     /// Checks the configuration; `secure` is the codec's own `Secure`
     /// attribute, which the deletion of the legacy cookie carries too.
+    // Without either legacy feature, `Kind` has no variant: nothing after
+    // its match is reachable, and no `Legacy` can exist.
+    #[cfg_attr(
+        not(any(feature = "legacy", feature = "flask")),
+        allow(unreachable_code, unused_variables, clippy::needless_pass_by_value)
+    )]
     pub(super) fn check(self, secure: bool) -> Result<LegacySource, ConfigError> {
         let bad = |why: &str| ConfigError::new("accept_legacy", why);
         if self.misused_fallback {
@@ -241,7 +255,8 @@ impl Legacy {
                 })?),
                 max_age,
             },
-            kind => kind,
+            #[cfg(feature = "legacy")]
+            kind @ Kind::EncryptedSession(_) => kind,
         };
         check_legacy_attributes(&self.cookie_name, &self.path, self.domain.as_deref())?;
         let since = self.since.ok_or_else(|| {
@@ -295,10 +310,14 @@ impl fmt::Debug for LegacySource {
 
 impl LegacySource {
     pub(crate) const fn is_encrypted_session(&self) -> bool {
-        matches!(self.kind, Kind::EncryptedSession(_))
+        #[cfg(feature = "legacy")]
+        return matches!(self.kind, Kind::EncryptedSession(_));
+        #[cfg(not(feature = "legacy"))]
+        false
     }
 
     /// The EncryptedSession codec, for writing that format.
+    #[cfg(feature = "legacy")]
     pub(crate) const fn encrypted_session(&self) -> Option<&LegacyCodec> {
         match &self.kind {
             Kind::EncryptedSession(codec) => Some(codec),
@@ -311,6 +330,10 @@ impl LegacySource {
     /// JSON convention, and the state of a session migrated from it
     /// (`migrating`: the codec writes v1, so the session counts as created
     /// at the migration's start and is checked against `absolute`).
+    #[cfg_attr(
+        not(any(feature = "legacy", feature = "flask")),
+        allow(unreachable_code, unused_variables)
+    )]
     pub(crate) fn open(
         &self,
         value: &str,
@@ -321,14 +344,18 @@ impl LegacySource {
         if now >= self.until {
             return Err(SessionError::LegacyNoLongerAccepted);
         }
-        let (plaintext, from_python) = match &self.kind {
-            Kind::EncryptedSession(codec) => (Zeroizing::new(codec.open_to_vec(value)?), true),
+        let (plaintext, from_python): (Zeroizing<Vec<u8>>, bool) = match self.kind {
+            #[cfg(feature = "legacy")]
+            Kind::EncryptedSession(ref codec) => (Zeroizing::new(codec.open_to_vec(value)?), true),
             #[cfg(feature = "flask")]
-            Kind::FlaskSigned { verifier, max_age } => {
+            Kind::FlaskSigned {
+                ref verifier,
+                max_age,
+            } => {
                 let verifier = verifier
                     .as_ref()
                     .map_err(|_| SessionError::from(sealed_session_core::ErrorKind::InvalidKey))?;
-                let payload = verifier.verify(value, now, *max_age)?;
+                let payload = verifier.verify(value, now, max_age)?;
                 (payload.into_json(), false)
             }
         };
