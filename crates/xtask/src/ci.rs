@@ -60,6 +60,31 @@ pub(crate) const STEPS: &[Step] = &[
         run: |ws| ws.run_cargo(&["test", "-p", "sealed-session-core", "--all-features"]),
     },
     Step {
+        name: "std crate without default features, and with only `flask`",
+        run: |ws| {
+            ws.run_cargo(&[
+                "clippy",
+                "-p",
+                "sealed-session",
+                "--no-default-features",
+                "--",
+                "-D",
+                "warnings",
+            ])?;
+            ws.run_cargo(&[
+                "clippy",
+                "-p",
+                "sealed-session",
+                "--no-default-features",
+                "--features",
+                "flask",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        },
+    },
+    Step {
         name: "test workspace (with Python interop, doc tests)",
         run: test_workspace,
     },
