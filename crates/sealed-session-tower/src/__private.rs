@@ -7,10 +7,11 @@
 //! among garbage, a 5xx writes nothing, and every `Set-Cookie` is one of
 //! ours and fits in 4096 bytes of name and value.
 
+use alloc::sync::Arc;
 use core::future::Future;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
 use http::header::{COOKIE, SET_COOKIE};
 use http::{HeaderValue, Request, Response, StatusCode};
@@ -67,7 +68,7 @@ fn fixture() -> &'static Fixture {
 /// bit 0, whether the genuine cookie is added as a header of its own (at a
 /// position taken from bits 4-7); bit 1, whether the handler writes to the
 /// session; bit 2, whether it answers 500. The rest, split at `\n`, are
-/// `Cookie` header values (at most [`MAX_HEADERS`]; values `http` refuses
+/// `Cookie` header values (at most 16; values `http` refuses
 /// are skipped). Returns the number of `Set-Cookie` headers.
 ///
 /// # Panics

@@ -63,13 +63,14 @@
 //! The crate's `tests/axum_login.rs` runs exactly this: log in, restart
 //! the server with no state, still logged in, log out.
 
+use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
 use core::task::{Context, Poll};
 use core::time::Duration;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
 use http::header::{COOKIE, SET_COOKIE};

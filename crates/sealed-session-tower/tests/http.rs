@@ -3,11 +3,15 @@
 //! Time is a `ManualClock` the test moves, shared with the layer through
 //! the builder.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+extern crate alloc;
+
 #[path = "../examples/axum_app/app.rs"]
 #[allow(dead_code)]
 mod app;
 
-use std::sync::Arc;
+use alloc::sync::Arc;
 
 use axum::Router;
 use axum::extract::Query;

@@ -2,7 +2,7 @@
 //! Flask-shared example and the HTTP tests (which include this file with
 //! `#[path]`, so they test exactly this code).
 
-use std::time::Duration;
+use core::time::Duration;
 
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -24,7 +24,7 @@ const DEMO_KEYRING: &str = "\
 1 ZGVtby1rZXktMS1kZW1vLWtleS0xLWRlbW8ta2V5LTE
 ";
 
-fn keyring() -> Result<Keyring, Box<dyn std::error::Error>> {
+fn keyring() -> Result<Keyring, Box<dyn core::error::Error>> {
     if std::env::var_os(KEYS_ENV).is_some() {
         return Ok(keyring_from_env(KEYS_ENV)?);
     }
@@ -36,7 +36,7 @@ fn keyring() -> Result<Keyring, Box<dyn std::error::Error>> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn core::error::Error>> {
     let port: u16 = match std::env::args()
         .nth(1)
         .or_else(|| std::env::var("PORT").ok())

@@ -24,7 +24,7 @@ mod app;
 use sealed_session_tower::keyring_from_file;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Box<dyn core::error::Error>> {
     let path = std::env::var_os("SEALED_SESSION_KEY_FILE")
         .ok_or("set SEALED_SESSION_KEY_FILE to the keyring file the Flask app uses")?;
     let port: u16 = match std::env::args()
