@@ -74,6 +74,18 @@ impl SessionLayerBuilder {
     /// The cookie's name. Default `__Host-session`; a Flask app sharing the
     /// session uses `session` on both sides. See
     /// [`SessionCodecBuilder::cookie_name`].
+    ///
+    /// ```
+    /// use sealed_session_tower::{Key, Keyring, SessionLayer};
+    ///
+    /// // What a Flask app sharing the session over local plain HTTP uses.
+    /// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+    ///     .with_name("session")
+    ///     .with_secure(false)
+    ///     .build()?;
+    /// assert_eq!(layer.codec().cookie_name(), "session");
+    /// # Ok::<(), sealed_session_tower::ConfigError>(())
+    /// ```
     #[doc(alias = "cookie_name")]
     pub fn with_name(self, name: impl Into<String>) -> Self {
         self.map_codec(|codec| codec.cookie_name(name))
@@ -155,12 +167,41 @@ impl SessionLayerBuilder {
     /// package's, or Flask's signed cookie) until an end date, answering
     /// with a sealed cookie: users stay logged in through a migration. See
     /// [`Legacy`].
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sealed_session_tower::{Key, Keyring, Legacy, SessionLayer};
+    ///
+    /// let python_key = Key::from_bytes([9; 32]);
+    /// let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    /// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+    ///     .with_legacy(
+    ///         Legacy::encrypted_session(&python_key)
+    ///             .cookie_name("session")
+    ///             .since(start)
+    ///             .until(start + Duration::from_secs(30 * 86_400)),
+    ///     )
+    ///     .build()?;
+    /// # Ok::<(), sealed_session_tower::ConfigError>(())
+    /// ```
     pub fn with_legacy(self, legacy: Legacy) -> Self {
         self.map_codec(|codec| codec.accept_legacy(legacy))
     }
 
     /// The time source, for tests: a shared
     /// [`ManualClock`](sealed_session::ManualClock) in an `Arc`.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session_tower::{Key, Keyring, ManualClock, SessionLayer};
+    ///
+    /// let clock = Arc::new(ManualClock::new(1_800_000_000));
+    /// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+    ///     .with_clock(Arc::clone(&clock))
+    ///     .build()?;
+    /// clock.advance(3600); // the layer's time moves too
+    /// # Ok::<(), sealed_session_tower::ConfigError>(())
+    /// ```
     pub fn with_clock(self, clock: impl Clock) -> Self {
         self.map_codec(|codec| codec.clock(clock))
     }
@@ -189,6 +230,18 @@ impl SessionLayerBuilder {
     }
 
     /// Checks the configuration and builds the codec alone.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sealed_session_tower::{Key, Keyring, SessionLayer};
+    ///
+    /// let codec = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+    ///     .with_idle_timeout(Duration::from_secs(600))
+    ///     .build_codec()?;
+    /// assert_eq!(codec.idle_timeout(), Duration::from_secs(600));
+    /// let layer = SessionLayer::new(codec);
+    /// # Ok::<(), sealed_session_tower::ConfigError>(())
+    /// ```
     ///
     /// # Errors
     /// A [`ConfigError`] naming the setting at fault (by the std builder's

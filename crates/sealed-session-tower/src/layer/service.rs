@@ -177,6 +177,14 @@ impl<K: SessionKind> SessionLayer<K> {
 
 impl<K, H> SessionLayer<K, H> {
     /// The codec: cookie name, timeouts, keys.
+    ///
+    /// ```
+    /// use sealed_session_tower::{Key, Keyring, SessionLayer};
+    ///
+    /// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32]))).build()?;
+    /// assert_eq!(layer.codec().idle_timeout().as_secs(), 24 * 3600);
+    /// # Ok::<(), sealed_session_tower::ConfigError>(())
+    /// ```
     #[must_use]
     pub fn codec(&self) -> &SessionCodec {
         &self.codec
@@ -239,7 +247,9 @@ impl<S, K: SessionKind, H: Clone> Layer<S> for SessionLayer<K, H> {
     }
 }
 
-/// The service [`SessionLayer`] wraps around `S`.
+/// The service [`SessionLayer`] wraps around `S`: `poll_ready` is the inner
+/// service's; `call` opens the session, then calls the inner service; see
+/// [`SessionLayer`] for an example that drives it.
 pub struct SessionService<S, K = Json, H = DefaultOnSaveError> {
     inner: S,
     layer: SessionLayer<K, H>,
@@ -390,6 +400,26 @@ pub(crate) fn append_vary_cookie(headers: &mut HeaderMap) {
 /// Implemented by [`DefaultOnSaveError`] (an empty 500) and by every
 /// `Fn(SessionError) -> Response<B>`; see
 /// [`SessionLayer::on_save_error`].
+///
+/// ```
+/// use http::{Response, StatusCode, header};
+/// use sealed_session_tower::{OnSaveError, SessionError};
+///
+/// /// Sends the browser to a page that explains the limit.
+/// #[derive(Clone)]
+/// struct TooLargePage;
+///
+/// impl OnSaveError<String> for TooLargePage {
+///     fn response(&self, _error: SessionError) -> Response<String> {
+///         let mut response = Response::new(String::new());
+///         *response.status_mut() = StatusCode::SEE_OTHER;
+///         response.headers_mut().insert(header::LOCATION, "/too-much".parse().unwrap());
+///         response
+///     }
+/// }
+///
+/// assert_eq!(TooLargePage.response(SessionError::CookieTooLarge).status(), 303);
+/// ```
 pub trait OnSaveError<B> {
     /// The response to send instead.
     fn response(&self, error: SessionError) -> Response<B>;
