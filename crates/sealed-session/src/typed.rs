@@ -211,6 +211,20 @@ impl<T> TypedHandle<T> {
         Self(Arc::new(Mutex::new(session)))
     }
 
+    /// Runs `f` on the session under one lock and returns what it returns:
+    /// reads without `T: Clone`, or several changes at once.
+    ///
+    /// ```
+    /// use sealed_session::{TypedHandle, TypedSession};
+    ///
+    /// let handle = TypedHandle::new(TypedSession::<Vec<u32>>::new());
+    /// handle.set(vec![1, 2, 3]);
+    /// assert_eq!(handle.with(|session| session.get().map(Vec::len)), Some(3));
+    /// ```
+    pub fn with<R>(&self, f: impl FnOnce(&mut TypedSession<T>) -> R) -> R {
+        f(&mut self.lock())
+    }
+
     /// A copy of the value.
     #[must_use]
     pub fn get(&self) -> Option<T>

@@ -70,7 +70,9 @@ impl Saved {
     }
 
     /// The headers as [`http::HeaderValue`]s (feature `http`, on by
-    /// default). Headers built by a codec are always valid header values.
+    /// default). Every header a codec builds is a valid header value
+    /// (visible ASCII: the name is an RFC 6265 token, the value base64url,
+    /// and `build()` checked the path and domain), so none is ever left out.
     #[cfg(feature = "http")]
     pub fn header_values(&self) -> impl Iterator<Item = http::HeaderValue> + '_ {
         self.headers()
