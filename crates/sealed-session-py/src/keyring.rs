@@ -78,8 +78,9 @@ impl Keyring {
 
     /// The ids of all keys, the primary first.
     #[getter]
-    fn ids(&self) -> Vec<u8> {
-        self.inner.ids().collect()
+    fn ids(&self) -> Vec<u32> {
+        // `Vec<u8>` would become `bytes`: a list of ints.
+        self.inner.ids().map(u32::from).collect()
     }
 
     fn __repr__(&self) -> String {
