@@ -442,3 +442,18 @@ def test_the_extension_form():
     assert app.session_interface is extension.interface
     assert app.extensions["sealed_session"][1].cookie_name == "__Host-session"
     assert app.session_interface.codec(app) is app.extensions["sealed_session"][1]
+
+
+def test_an_authentic_session_whose_tags_do_not_decode_is_replaced(caplog):
+    app = make_app()
+    codec = app.session_interface.codec(app)
+    # Sealed by another writer that tagged a UUID wrongly.
+    value = codec.seal(ss.Session.from_json('{"id": {" u": "not-a-uuid"}}'))
+    client = app.test_client()
+    client.set_cookie("__Host-session", value)
+    with caplog.at_level(logging.DEBUG, logger=app.logger.name):
+        response = client.get("/whoami")
+    assert response.json["user"] is None
+    assert 'a value tagged " u" does not decode' in caplog.text
+    [deletion] = set_cookies(response)
+    assert deletion.startswith("__Host-session=; ")

@@ -69,7 +69,7 @@ from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 from flask.wrappers import Request, Response
 
 from ._sealed_session import Keyring, Legacy, ManualClock, Session, SessionCodec
-from .errors import ConfigurationError
+from .errors import ConfigurationError, SealedSessionError
 
 __all__ = [
     "DEFAULT_COOKIE_NAME",
@@ -196,7 +196,15 @@ class SealedSessionInterface(SessionInterface):
         rejected = sealed.rejected
         if rejected is not None:
             app.logger.debug("session cookie rejected: %s", rejected)
-        return self.session_class(sealed.to_dict(), sealed)
+        try:
+            data = sealed.to_dict()
+        except SealedSessionError as error:
+            # Authentic, but a tagged value does not decode (a writer that
+            # got Flask's tags wrong): a new session, and the cookie deleted.
+            app.logger.debug("session cookie rejected: %s", error)
+            sealed.clear()
+            data = {}
+        return self.session_class(data, sealed)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         permanent, browser = self.codecs(app)
