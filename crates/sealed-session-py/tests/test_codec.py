@@ -33,15 +33,28 @@ def test_seal_and_open_round_trip_bound_to_the_context():
 
 
 def test_the_golden_vectors_of_the_format_open():
-    """The v1 vectors every implementation of FORMAT.md opens."""
+    """The v1 vectors every implementation of FORMAT.md opens, and the
+    negative ones it rejects with exactly the error FORMAT.md §11 names."""
+    errors = {
+        "malformed": ss.MalformedError,
+        "unknown version": ss.UnknownVersionError,
+        "too large": ss.TooLargeError,
+    }
     vectors = json.loads((DATA / "v1-vectors.json").read_text())
-    assert len(vectors) == 8
+    positive = [v for v in vectors if "error" not in v]
+    negative = [v for v in vectors if "error" in v]
+    assert (len(positive), len(negative)) == (8, 5)
     for vector in vectors:
         lines = "".join(f"{k['id']} {k['key_hex']}\n" for k in vector["keys"])
         clock = ss.ManualClock(vector["issued_at"])
-        c = ss.Codec(ss.Keyring.from_text(lines), clock=clock, max_text_len=1 << 20)
+        bound = vector.get("max_plaintext_len", 65536)
+        c = ss.Codec(ss.Keyring.from_text(lines), clock=clock, max_text_len=1 << 20, max_plaintext_len=bound)
         context = vector["context"].encode()
-        assert c.open(vector["cookie"], context) == bytes.fromhex(vector["plaintext_hex"]), vector["name"]
+        if "error" in vector:
+            with pytest.raises(errors[vector["error"]]):
+                c.open(vector["cookie"], context)
+        else:
+            assert c.open(vector["cookie"], context) == bytes.fromhex(vector["plaintext_hex"]), vector["name"]
 
 
 def test_every_changed_character_is_rejected_without_saying_which_check():

@@ -101,6 +101,10 @@ pub(crate) const STEPS: &[Step] = &[
         },
     },
     Step {
+        name: "Python package: wheel, pytest over it, and the Flask <-> axum cross-service test",
+        run: crate::python::python_package,
+    },
+    Step {
         name: "rustdoc",
         run: |ws| {
             let mut command = ws.cargo(["doc", "--workspace", "--no-deps", "--all-features"]);
@@ -137,16 +141,24 @@ pub(crate) const STEPS: &[Step] = &[
     },
 ];
 
-/// Runs every step of [`STEPS`] in order, then prints a timing summary.
+/// Runs every step of [`STEPS`] in order (or only those whose names contain
+/// `only`), then prints a timing summary.
 ///
 /// # Errors
 ///
 /// Names the first step that failed; the steps after it do not run.
-pub(crate) fn ci(ws: &Workspace) -> Result<(), String> {
+pub(crate) fn ci(ws: &Workspace, only: Option<&str>) -> Result<(), String> {
     let started = Instant::now();
     let mut timings: Vec<(&str, Duration)> = Vec::new();
     let mut failure = None;
-    for step in STEPS {
+    let chosen: Vec<&Step> = STEPS
+        .iter()
+        .filter(|step| only.is_none_or(|pattern| step.name.contains(pattern)))
+        .collect();
+    if chosen.is_empty() {
+        return Err(format!("no CI step matches {:?}", only.unwrap_or_default()));
+    }
+    for step in chosen {
         println!("\n==> {}", step.name);
         let step_started = Instant::now();
         let result = (step.run)(ws);
@@ -215,7 +227,10 @@ fn print_summary(timings: &[(&str, Duration)], failed: bool, total: Duration) {
         };
         println!("  {status:<7} {:>7.1}s  {name}", elapsed.as_secs_f64());
     }
-    for step in STEPS.iter().skip(timings.len()) {
+    for step in STEPS
+        .iter()
+        .filter(|step| !timings.iter().any(|(name, _)| name == &step.name))
+    {
         println!("  {:<7} {:>8}  {}", "skipped", "", step.name);
     }
     println!("  total   {:>7.1}s", total.as_secs_f64());

@@ -24,8 +24,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci                          run every CI step in order (fmt, clippy, tests, docs,
-                              no_std builds, cargo-deny) and print per-step timings
+  ci [--only PATTERN]         run every CI step in order (fmt, clippy, tests, docs,
+                              no_std builds, cargo-deny) and print per-step timings;
+                              --only: just the steps whose names contain PATTERN
   fuzz [--seconds N] [TARGET] run one cargo-fuzz target, or all of them, for N
                               seconds each (default 20)
   bench [--no-run]            benchmark against the peers and the AES-NI floor, print
@@ -45,10 +46,11 @@ fn main() -> ExitCode {
             print!("{USAGE}");
             Ok(())
         }
-        Some(name @ "ci") if !rest.is_empty() => {
-            return usage_error(&format!("`{name}` takes no arguments"));
-        }
-        Some("ci") => ci::ci(&ws),
+        Some("ci") => match rest {
+            [] => ci::ci(&ws, None),
+            [flag, pattern] if flag == "--only" => ci::ci(&ws, Some(pattern)),
+            _ => return usage_error("`ci` takes no arguments but `--only PATTERN`"),
+        },
         Some("fuzz") => match fuzz::FuzzArgs::parse(rest) {
             Ok(fuzz_args) => fuzz::fuzz(&ws, &fuzz_args),
             Err(message) => return usage_error(&message),

@@ -71,3 +71,84 @@ fn venv_python(venv: &Path) -> PathBuf {
         venv.join("bin").join("python")
     }
 }
+
+/// The Python package (`crates/sealed-session-py`): its own CI script
+/// builds the wheel with maturin, installs it into the venv and runs pytest
+/// over it; then the cross-service test runs against the axum example
+/// (`sealed-session-tower`'s `axum_flask_shared`), sharing one keyring
+/// file: Flask logs in and Rust reads and changes the session, and the
+/// reverse.
+///
+/// # Errors
+///
+/// When the venv, the wheel, pytest, the example's build or the
+/// cross-service test fails.
+pub(crate) fn python_package(ws: &Workspace) -> Result<(), String> {
+    let python = ensure_python_venv(ws)?;
+    let script = ws.root.join("crates/sealed-session-py/ci.sh");
+    let mut package = Command::new("bash");
+    package.arg(&script).current_dir(&ws.root);
+    ws.run(package.env("SEALED_SESSION_PYTHON", &python))?;
+    cross_service(ws, &script)
+}
+
+/// Starts the axum example on 127.0.0.1 (port 0) with a fresh keyring
+/// file, and runs the package's `cross_service` tests against it.
+fn cross_service(ws: &Workspace, script: &Path) -> Result<(), String> {
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-tower",
+        "--example",
+        "axum_flask_shared",
+    ])?;
+    let keys = ws.root.join("target").join("cross-service-keys.txt");
+    write_private_keyring(&keys)?;
+    let example = ws.root.join("target/debug/examples/axum_flask_shared");
+    let mut server = Command::new(&example)
+        .env("SEALED_SESSION_KEYS_FILE", &keys)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", example.display()))?;
+    let result = (|| {
+        let stdout = server.stdout.take().ok_or("the example has no stdout")?;
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut line)
+            .map_err(|e| format!("cannot read the example's address: {e}"))?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("the example printed {line:?}, not its address"))?
+            .to_owned();
+        let mut tests = Command::new("bash");
+        tests
+            .arg(script)
+            .args(["--", "-m", "cross_service"])
+            .env("SEALED_SESSION_RUST_URL", &url)
+            .env("SEALED_SESSION_KEYS_FILE", &keys)
+            .current_dir(&ws.root);
+        ws.run(&mut tests)
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+/// A keyring of one fresh key (from `/dev/urandom`) in `path`, mode 0600.
+fn write_private_keyring(path: &Path) -> Result<(), String> {
+    use std::io::{Read as _, Write as _};
+    let mut key = [0u8; 32];
+    fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut key))
+        .map_err(|e| format!("cannot read /dev/urandom: {e}"))?;
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let _ = fs::remove_file(path);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    writeln!(file, "1 {hex}").map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
