@@ -19,6 +19,6 @@ pub use token::random_token;
 /// other settings.
 pub use sealed_session;
 pub use sealed_session::{
-    ConfigError, Key, Keyring, Legacy, Refresh, SameSite, SessionCodec, SessionError,
-    SessionHandle, tokens_match,
+    ConfigError, KEYS_ENV, Key, Keyring, KeyringError, Legacy, ManualClock, Refresh, SameSite,
+    SessionCodec, SessionError, SessionHandle, keyring_from_env, keyring_from_file, tokens_match,
 };

@@ -45,8 +45,3 @@ pub use session::Session;
 pub use time::{Clock, ManualClock, SystemClock};
 pub use token::{random_token, tokens_match};
 pub use typed::{TypedHandle, TypedSession};
-
-/// The repository README's examples, run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;
