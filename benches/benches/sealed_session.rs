@@ -31,14 +31,15 @@ fn main() {
     nonces(&mut c);
     core_buffer(&mut c);
     core_alloc(&mut c);
+    // The std session and its peers back to back: P4 is their ratio.
     std_session(&mut c);
+    cookie_crate(&mut c);
+    fernet_crate(&mut c);
     std_typed(&mut c);
     open_split(&mut c);
     json_layers(&mut c);
     eax_layers(&mut c);
     base64(&mut c);
-    cookie_crate(&mut c);
-    fernet_crate(&mut c);
     deflate_table(&mut c);
     c.final_summary();
 }
