@@ -7,6 +7,12 @@
 //! valgrind --tool=callgrind target/release/bench-profile open 930 2000
 //! ```
 //!
+//! It prints the process CPU time (user and system, so system calls such
+//! as `OsRandom`'s `getpid` count) per operation of the loop, in
+//! nanoseconds, as `{"cpu_ns": …}`: `cargo xtask bench` cross-checks the
+//! P3 and P4 ratios with it, alternating subject and peer, because time
+//! spent waiting for a core shared with other builds does not count.
+//!
 //! Subjects: `seal`, `open` (JSON session, defaults), `seal_z`, `open_z`
 //! (compression above 1024 bytes), `from_json` (`Session::from_json`
 //! alone), `cookie_seal`, `cookie_open` (the `cookie` crate's PrivateJar +
@@ -59,6 +65,7 @@ fn main() -> ExitCode {
         request.add_original(cookie::Cookie::new(COOKIE_NAME, sealed.value().to_owned()));
     }
     let mut ok = true;
+    let start = cpu_ns();
     for _ in 0..iterations {
         ok &= match subject.as_str() {
             "seal" | "seal_z" => codec.seal(black_box(&opened)).is_ok(),
@@ -85,10 +92,22 @@ fn main() -> ExitCode {
             }
         };
     }
+    let elapsed = cpu_ns().saturating_sub(start);
     if ok {
+        let per_op = elapsed as f64 / iterations.max(1) as f64;
+        println!("{{\"cpu_ns\": {per_op:.1}}}");
         ExitCode::SUCCESS
     } else {
         eprintln!("an operation failed");
         ExitCode::FAILURE
     }
+}
+
+/// This process's CPU time (user and system) in nanoseconds.
+fn cpu_ns() -> u64 {
+    use nix::time::{ClockId, clock_gettime};
+    clock_gettime(ClockId::CLOCK_PROCESS_CPUTIME_ID).map_or(0, |t| {
+        u64::try_from(t.tv_sec()).unwrap_or(0) * 1_000_000_000
+            + u64::try_from(t.tv_nsec()).unwrap_or(0)
+    })
 }

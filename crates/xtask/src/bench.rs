@@ -148,8 +148,72 @@ fn measure(ws: &Workspace, out: &Path, criterion_home: &Path) -> Result<(), Stri
     }
     floor.push('}');
     write(&out.join("openssl.json"), &floor)?;
+
+    cpu_cross_check(ws, out)?;
+    load.sample("cross-check");
     write(&out.join(LOAD_FILE), &load.to_json())
 }
+
+/// The CPU-time cross-check of P3 and P4: `bench-profile` runs each std
+/// subject and its `cookie` crate peer alternately, [`CPU_ROUNDS`] times,
+/// and reports the process CPU time per operation; the medians go to
+/// `cpu.json` as `{"<subject>/<size>": ns}`.
+fn cpu_cross_check(ws: &Workspace, out: &Path) -> Result<(), String> {
+    ws.run_cargo(&[
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "sealed-session-benches",
+        "--bin",
+        "bench-profile",
+    ])?;
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| ws.root.join("target"), PathBuf::from);
+    let profile = target.join("release").join("bench-profile");
+    let mut samples: Vec<(String, Vec<f64>)> = Vec::new();
+    for _ in 0..CPU_ROUNDS {
+        for (ours, peer, size, iterations) in CPU_CHECKS {
+            for subject in [Some(ours), peer].into_iter().flatten() {
+                let mut command = Command::new(&profile);
+                command.args([subject, &size.to_string(), &iterations.to_string()]);
+                let output = capture(&mut command)?;
+                let ns = Json::parse(output.trim())
+                    .ok()
+                    .and_then(|json| json.get("cpu_ns")?.num())
+                    .ok_or_else(|| format!("bench-profile printed no cpu_ns: {output}"))?;
+                let key = format!("{subject}/{size}");
+                match samples.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, values)) => values.push(ns),
+                    None => samples.push((key, vec![ns])),
+                }
+            }
+        }
+    }
+    let medians: Vec<String> = samples
+        .iter_mut()
+        .map(|(key, values)| format!("\"{key}\":{}", median(values)))
+        .collect();
+    write(&out.join(CPU_FILE), &format!("{{{}}}", medians.join(",")))
+}
+
+/// Rounds of the CPU-time cross-check.
+const CPU_ROUNDS: usize = 7;
+
+/// The CPU-time cross-check: std subject, its `cookie` crate peer (none:
+/// Python only, P3 at 4 KiB), payload size, iterations per run (about a
+/// fifth of a second each).
+const CPU_CHECKS: [(&str, Option<&str>, usize, usize); 6] = [
+    ("seal", Some("cookie_seal"), 64, 200_000),
+    ("open", Some("cookie_open"), 64, 200_000),
+    ("seal", Some("cookie_seal"), 930, 50_000),
+    ("open", Some("cookie_open"), 930, 40_000),
+    ("seal_z", None, 4096, 10_000),
+    ("open_z", None, 4096, 10_000),
+];
+
+/// The medians of the CPU-time cross-check.
+const CPU_FILE: &str = "cpu.json";
 
 /// The output of `cargo tree -e features -i serde_json` for the benches.
 const SERDE_JSON_TREE: &str = "serde_json-features.txt";
@@ -314,6 +378,9 @@ struct Results {
     serde_json_tree: String,
     /// `{"samples": [{"at": step, "load": [1, 5, 15 min]}]}`, if recorded.
     load: Option<Json>,
+    /// `{"<bench-profile subject>/<size>": CPU ns per operation}`, if
+    /// recorded.
+    cpu: Option<Json>,
 }
 
 impl Results {
@@ -327,7 +394,33 @@ impl Results {
             serde_json_tree: fs::read_to_string(&tree)
                 .map_err(|e| format!("cannot read {}: {e}", tree.display()))?,
             load: read_json(&out.join(LOAD_FILE)).ok(),
+            cpu: read_json(&out.join(CPU_FILE)).ok(),
         })
+    }
+
+    /// CPU-time median of a `bench-profile` subject, in microseconds.
+    fn cpu_us(&self, subject: &str, size: usize) -> Option<f64> {
+        Some(
+            self.cpu
+                .as_ref()?
+                .get(&format!("{subject}/{size}"))?
+                .num()?
+                / 1000.0,
+        )
+    }
+
+    /// Python's CPU-time median for `op` at `size`, in microseconds.
+    fn python_cpu_us(&self, op: Op, size: usize) -> Option<f64> {
+        let key = if op == Op::Seal {
+            "seal_cpu_us"
+        } else {
+            "open_cpu_us"
+        };
+        self.python
+            .get("sizes")?
+            .get(&size.to_string())?
+            .get(key)?
+            .num()
     }
 
     /// The serde_json features `cargo tree` listed, sorted.
@@ -582,6 +675,7 @@ fn report(r: &Results, machine: &Machine) -> String {
     let _ = writeln!(s, "Load: {}\n", machine.load);
     timing_table(&mut s, r);
     ratio_table(&mut s, r);
+    cpu_table(&mut s, r);
     nonce_table(&mut s, r);
     open_split_table(&mut s, r);
     length_table(&mut s, r);
@@ -702,6 +796,81 @@ fn ratio_table(s: &mut String, r: &Results) {
                 opt_ratio(ratio(Op::Seal)),
                 opt_ratio(ratio(Op::Open))
             );
+        }
+        s.push('\n');
+    }
+    s.push('\n');
+}
+
+/// The sizes of the CPU-time cross-check, with the `bench-profile` subject
+/// prefix of the std session there (4 KiB fits only compressed).
+const CPU_SIZES: [(usize, &str); 3] = [(64, ""), (930, ""), (4096, "_z")];
+
+/// A std subject's CPU time (`seal`/`open` + suffix) at `size`.
+fn cpu_ours(r: &Results, op: Op, size: usize, suffix: &str) -> Option<f64> {
+    r.cpu_us(&format!("{}{suffix}", op.name()), size)
+}
+
+/// The `cookie` crate's CPU time at `size`.
+fn cpu_cookie(r: &Results, op: Op, size: usize) -> Option<f64> {
+    r.cpu_us(&format!("cookie_{}", op.name()), size)
+}
+
+/// A cell of the cross-check table: the figure for an operation at a size
+/// (with the std subject's suffix there).
+type CpuCell<'a> = dyn Fn(Op, usize, &str) -> Option<f64> + 'a;
+
+/// P3 and P4 again, from process CPU time.
+fn cpu_table(s: &mut String, r: &Results) {
+    if r.cpu.is_none() {
+        return;
+    }
+    s.push_str(
+        "### CPU-time cross-check of P3 and P4\n\n\
+         Process CPU time (user and system: `OsRandom`'s `getpid` counts; time spent waiting \
+         for a core shared with other builds does not), µs per operation: for Rust the median \
+         of 7 runs of `bench-profile`, each std subject alternating with its `cookie` crate \
+         peer; for Python `time.process_time` over the same batches as its wall-clock medians. \
+         4 KiB: the compressed std codec.\n\n\
+         | | 64 B | 930 B | 4 KiB |\n|---|---:|---:|---:|\n",
+    );
+    let pair = |f: &dyn Fn(Op) -> Option<f64>, ratio: bool| {
+        let fmt = |x: Option<f64>| {
+            if ratio { opt_ratio(x) } else { opt_us(x) }
+        };
+        format!("{} / {}", fmt(f(Op::Seal)), fmt(f(Op::Open)))
+    };
+    let rows: [(&str, &CpuCell<'_>, bool); 5] = [
+        (
+            "std session, seal / open",
+            &|op, size, z| cpu_ours(r, op, size, z),
+            false,
+        ),
+        (
+            "`cookie` crate + serde_json",
+            &|op, size, _| cpu_cookie(r, op, size),
+            false,
+        ),
+        (
+            "std / `cookie` crate (P4: ≤ 1 at 64 B, 930 B)",
+            &|op, size, z| Some(cpu_ours(r, op, size, z)? / cpu_cookie(r, op, size)?),
+            true,
+        ),
+        (
+            "Python package",
+            &|op, size, _| r.python_cpu_us(op, size),
+            false,
+        ),
+        (
+            "Python / std (P3: ≥ 50, ≥ 10 at 4 KiB)",
+            &|op, size, z| Some(r.python_cpu_us(op, size)? / cpu_ours(r, op, size, z)?),
+            true,
+        ),
+    ];
+    for (label, value, ratio) in rows {
+        let _ = write!(s, "| {label} |");
+        for (size, suffix) in CPU_SIZES {
+            let _ = write!(s, " {} |", pair(&|op| value(op, size, suffix), ratio));
         }
         s.push('\n');
     }
@@ -994,6 +1163,39 @@ fn serde_json_features(s: &mut String, r: &Results) {
     }
 }
 
+/// P3 (`python`) or P4 from the CPU-time cross-check: whether it holds,
+/// and the ratios, seal/open per size (`None` when not recorded).
+fn cpu_verdict(r: &Results, python: bool) -> (Option<bool>, String) {
+    let sizes: &[(usize, &str)] = if python { &CPU_SIZES } else { &CPU_SIZES[..2] };
+    let mut met = Some(true);
+    let mut parts = Vec::new();
+    for &(size, suffix) in sizes {
+        let ratio = |op| {
+            let ours = cpu_ours(r, op, size, suffix)?;
+            if python {
+                Some(r.python_cpu_us(op, size)? / ours)
+            } else {
+                Some(ours / cpu_cookie(r, op, size)?)
+            }
+        };
+        let (seal, open) = (ratio(Op::Seal), ratio(Op::Open));
+        let limit = if size == 4096 { 10.0 } else { 50.0 };
+        for x in [seal, open] {
+            let holds = x.map(|x| if python { x >= limit } else { x <= 1.0 });
+            met = match (met, holds) {
+                (Some(a), Some(b)) => Some(a && b),
+                _ => None,
+            };
+        }
+        let fmt = |x: Option<f64>| x.map_or_else(String::new, |x| format!("{x:.2}"));
+        parts.push(format!("{} {}/{}×", size_label(size), fmt(seal), fmt(open)));
+    }
+    if r.cpu.is_none() {
+        return (None, "not recorded".to_owned());
+    }
+    (met, parts.join(", "))
+}
+
 /// P1-P7 as measured, each `met` or `missed`.
 #[expect(
     clippy::too_many_lines,
@@ -1075,25 +1277,46 @@ fn targets(s: &mut String, r: &Results) {
     );
     let p3 = all(Subject::Python, SESSION, &[64, 930], &|x| x >= 50.0)
         && all(Subject::Python, SESSION_Z, &[4096], &|x| x >= 10.0);
-    line(
+    let (p3_cpu, p3_cpu_text) = cpu_verdict(r, true);
+    let (p4_cpu, p4_cpu_text) = cpu_verdict(r, false);
+    let mut cross_line = |name: &str, met: bool, cpu: Option<bool>, detail: String| {
+        let verdict = match (met, cpu) {
+            (true, Some(true) | None) => "**met**".to_owned(),
+            (false, Some(false) | None) => "**missed**".to_owned(),
+            (true, Some(false)) => "**unsettled**: met in criterion's wall-clock medians, \
+                                    missed in CPU time"
+                .to_owned(),
+            (false, Some(true)) => "**unsettled**: missed in criterion's wall-clock medians, \
+                                     met in CPU time"
+                .to_owned(),
+        };
+        let _ = writeln!(s, "- {name}: {verdict} ({detail})");
+    };
+    cross_line(
         "P3 std session ≥ 50× Python at 64 B and 930 B (defaults), ≥ 10× at 4 KiB \
          (compressed, the only configuration in which 4 KiB of JSON fits a cookie)",
         p3,
+        p3_cpu,
         format!(
-            "Python / std, seal/open: {}; {}",
+            "Python / std, seal/open, criterion: {}; {}. CPU time: {p3_cpu_text}",
             each(Subject::Python, SESSION, &[64, 930]),
             each(Subject::Python, SESSION_Z, &[4096])
         ),
     );
-    line(
+    cross_line(
         "P4 std session (defaults) no slower than the `cookie` crate's PrivateJar + \
          serde_json at 64 B and 930 B, peer built without `arbitrary_precision`/`preserve_order`",
         all(SESSION, COOKIE, &[64, 930], &|x| x <= 1.0),
+        p4_cpu,
         format!(
-            "std / cookie, seal/open: {}",
+            "std / cookie, seal/open, criterion: {}. CPU time: {p4_cpu_text}",
             each(SESSION, COOKIE, &[64, 930])
         ),
     );
+    let mut line = |name: &str, met: bool, detail: String| {
+        let verdict = if met { "met" } else { "missed" };
+        let _ = writeln!(s, "- {name}: **{verdict}** ({detail})");
+    };
     let compressed: Vec<usize> = SIZES.into_iter().filter(|&n| n > 1024).collect();
     let p5_detail: Vec<String> = compressed
         .iter()
