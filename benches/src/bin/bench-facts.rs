@@ -90,6 +90,22 @@ fn cookie_lengths(size: usize) -> Result<Value, String> {
         .map_err(err)?
         .len();
 
+    // The core's own typed helpers: postcard, no session metadata.
+    let postcard_core = core
+        .seal_value(
+            &data,
+            COOKIE_NAME.as_bytes(),
+            NOW,
+            &mut nonce(),
+            &mut vec![0u8; 4 * json.len() + 64],
+        )
+        .map_err(err)?
+        .len();
+    let postcard_core_compressed = core_codec(Compression::Above(COMPRESS_ABOVE))
+        .seal_value_to_string(&data, COOKIE_NAME.as_bytes(), NOW, &mut nonce())
+        .map_err(err)?
+        .len();
+
     let mut lengths = Map::new();
     let std_session = Session::from_json(&json).map_err(|e| e.to_string())?;
     // The JSON the std crate seals: `_permanent` is a metadata flag there.
@@ -153,6 +169,8 @@ fn cookie_lengths(size: usize) -> Result<Value, String> {
         ("postcard_bytes", postcard_body.len()),
         ("v1", v1),
         ("v1_compressed", v1_compressed),
+        ("postcard_core", postcard_core),
+        ("postcard_core_compressed", postcard_core_compressed),
         ("cookie", cookie_len),
         ("fernet", fernet_len),
     ] {

@@ -984,7 +984,7 @@ fn open_split_table(s: &mut String, r: &Results) {
 fn length_table(s: &mut String, r: &Results) {
     s.push_str("### Cookie length (characters of the value) per format\n\n");
     header(s, "format");
-    let rows: [(&str, &str); 14] = [
+    let rows: [(&str, &str); 16] = [
         ("JSON payload (bytes, compact)", "json"),
         (
             "the same as Python's `json.dumps` writes it (bytes)",
@@ -998,6 +998,14 @@ fn length_table(s: &mut String, r: &Results) {
         (
             "core envelope v1, bare JSON, compress > 1024 B",
             "v1_compressed",
+        ),
+        (
+            "core envelope v1, postcard (`Codec::seal_value`, no metadata)",
+            "postcard_core",
+        ),
+        (
+            "core envelope v1, postcard (`seal_value_to_string`, compress > 1024 B)",
+            "postcard_core_compressed",
         ),
         (
             "std JSON session, defaults (26 B of metadata, no compression)",
