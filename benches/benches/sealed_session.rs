@@ -1,10 +1,11 @@
 //! The criterion suite behind `cargo xtask bench`: sealed-session and its
 //! peers on the same payloads, in one run.
 //!
-//! Benchmark ids are `<subject>/<seal|open>/<size>` (and
-//! `deflate/<config>/<size>` for the compression table), so `cargo xtask
-//! bench` finds each median at
-//! `<criterion home>/<subject>/<op>/<size>/new/estimates.json`.
+//! Benchmark ids are `<subject>/<seal|open>/<size>`,
+//! `deflate/<config>/<size>` for the compression table,
+//! `open_split/<stage>/<size>` for the open-time split and
+//! `nonce/<source>/16` for the nonce sources, so `cargo xtask bench` finds
+//! each median at `<criterion home>/<id>/new/estimates.json`.
 
 // Bench code: a failed unwrap is a broken benchmark, reported at once.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -13,12 +14,12 @@ use core::hint::black_box;
 use core::time::Duration;
 
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, measurement::WallTime};
-use sealed_session::{OsNonce, Session, SessionCodec};
+use sealed_session::{OsRandom, SecureRandom, Session, TypedSession};
 use sealed_session_benches::{
-    COOKIE_NAME, KEY, NOW, SIZES, core_codec, deflate_configs, deflate_with, reused_configs,
-    session,
+    COMPRESS_ABOVE, COOKIE_NAME, Envelope, KEY, NOW, SIZES, STD_COOKIE_NAME, SessionData,
+    ThreadChaCha, core_codec, deflate_configs, deflate_with, reused_configs, session, std_codec,
 };
-use sealed_session_core::{Codec, Compression, FixedNonce, Key, Keyring, OVERHEAD, Options};
+use sealed_session_core::{Codec, Compression, FixedNonce, OVERHEAD};
 
 fn main() {
     let mut c = Criterion::default()
@@ -27,14 +28,18 @@ fn main() {
         .sample_size(40)
         .without_plots()
         .configure_from_args();
+    nonces(&mut c);
     core_buffer(&mut c);
     core_alloc(&mut c);
+    // The std session and its peers back to back: P4 is their ratio.
     std_session(&mut c);
+    cookie_crate(&mut c);
+    fernet_crate(&mut c);
+    std_typed(&mut c);
+    open_split(&mut c);
     json_layers(&mut c);
     eax_layers(&mut c);
     base64(&mut c);
-    cookie_crate(&mut c);
-    fernet_crate(&mut c);
     deflate_table(&mut c);
     c.final_summary();
 }
@@ -43,18 +48,54 @@ fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     c.benchmark_group(name)
 }
 
-/// `Codec::seal` / `Codec::open`: caller buffers, never compressed.
+/// One 16-byte draw (a nonce, or a session id) from each source, and the
+/// `getpid` system call that `OsRandom` makes per draw to notice a fork.
+fn nonces(c: &mut Criterion) {
+    let mut g = group(c, "nonce");
+    let mut out = [0u8; 16];
+    g.bench_function(BenchmarkId::new("os_random", 16), |b| {
+        b.iter(|| {
+            OsRandom.fill(black_box(&mut out)).unwrap();
+            black_box(out)
+        });
+    });
+    g.bench_function(BenchmarkId::new("getrandom", 16), |b| {
+        b.iter(|| {
+            getrandom::fill(black_box(&mut out)).unwrap();
+            black_box(out)
+        });
+    });
+    g.bench_function(BenchmarkId::new("chacha20_tls", 16), |b| {
+        b.iter(|| {
+            ThreadChaCha.fill(black_box(&mut out));
+            black_box(out)
+        });
+    });
+    g.bench_function(BenchmarkId::new("getpid", 16), |b| {
+        b.iter(|| black_box(std::process::id()));
+    });
+    g.finish();
+}
+
+/// `Codec::seal` / `Codec::open`: caller buffers, never compressed, nonces
+/// from the thread-local ChaCha20 (the core takes any `NonceSource`; this
+/// is the cheapest secure one, as in the previous runs).
 fn core_buffer(c: &mut Criterion) {
     let codec = core_codec(Compression::Never);
     let mut g = group(c, "core_buf");
     for size in SIZES {
         let json = session(size).to_json();
         let mut out = vec![0u8; Codec::seal_len(json.len())];
-        let mut rng = OsNonce::new().unwrap();
         g.bench_function(BenchmarkId::new("seal", size), |b| {
             b.iter(|| {
                 let text = codec
-                    .seal(black_box(&json), b"session", NOW, &mut rng, &mut out)
+                    .seal(
+                        black_box(&json),
+                        b"session",
+                        NOW,
+                        &mut ThreadChaCha,
+                        &mut out,
+                    )
                     .unwrap();
                 black_box(text.len());
             });
@@ -75,23 +116,26 @@ fn core_buffer(c: &mut Criterion) {
     g.finish();
 }
 
-/// `seal_to_string` / `open_to_vec`, with the default compression (above
-/// 1024 bytes) and, where that compresses, without it.
+/// `seal_to_string` / `open_to_vec`, without compression (the default)
+/// and, where it compresses, with the opt-in compression above 1024 bytes.
 fn core_alloc(c: &mut Criterion) {
     for (name, compression, sizes) in [
-        ("core_alloc", Compression::Above(1024), &SIZES[..]),
-        ("core_alloc_raw", Compression::Never, &SIZES[2..]),
+        ("core_alloc", Compression::Never, &SIZES[..]),
+        (
+            "core_alloc_z",
+            Compression::Above(COMPRESS_ABOVE),
+            &SIZES[2..],
+        ),
     ] {
         let codec = core_codec(compression);
         let mut g = group(c, name);
         for &size in sizes {
             let json = session(size).to_json();
-            let mut rng = OsNonce::new().unwrap();
             g.bench_function(BenchmarkId::new("seal", size), |b| {
                 b.iter(|| {
                     black_box(
                         codec
-                            .seal_to_string(black_box(&json), b"session", NOW, &mut rng)
+                            .seal_to_string(black_box(&json), b"session", NOW, &mut ThreadChaCha)
                             .unwrap(),
                     )
                 });
@@ -113,40 +157,145 @@ fn core_alloc(c: &mut Criterion) {
     }
 }
 
-/// The std crate's `SessionCodec::seal_at` / `open_at` with an `OsNonce`
-/// per seal (as `seal` does), JSON included, default options. Sizes whose
-/// cookie would exceed 4096 bytes are skipped.
+/// The std crate's `SessionCodec::seal` / `open`, JSON and metadata
+/// included, through a codec built with the defaults (`OsRandom`,
+/// `SystemClock`, no compression) and through one with
+/// `compression(Compression::Above(1024))`. Seal re-seals an opened
+/// session (it has its id: one draw, the nonce), as a returning user's
+/// changed session is; a new session draws its id too. A size whose cookie
+/// does not fit in 4096 bytes is not measured (the table says so).
 fn std_session(c: &mut Criterion) {
-    let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes(KEY)), Options::new());
-    let mut g = group(c, "session");
+    for (name, compression) in [
+        ("session", Compression::Never),
+        ("session_z", Compression::Above(COMPRESS_ABOVE)),
+    ] {
+        let codec = std_codec(|b| b.compression(compression));
+        let mut g = group(c, name);
+        for size in SIZES {
+            let fresh = Session::from_json(&session(size).to_json()).unwrap();
+            let Ok(value) = codec.seal(&fresh) else {
+                continue;
+            };
+            let opened = codec.open(&value).unwrap();
+            g.bench_function(BenchmarkId::new("seal", size), |b| {
+                b.iter(|| black_box(codec.seal(black_box(&opened)).unwrap()));
+            });
+            g.bench_function(BenchmarkId::new("open", size), |b| {
+                b.iter(|| black_box(codec.open(black_box(&value)).unwrap()));
+            });
+        }
+        g.finish();
+    }
+}
+
+/// The std crate's typed session, `seal_typed` / `open_typed` of the same
+/// data as [`SessionData`] (postcard), defaults.
+fn std_typed(c: &mut Criterion) {
+    let codec = std_codec(|b| b);
+    let mut g = group(c, "session_typed");
     for size in SIZES {
-        let session = Session::from_map(session(size).to_map()).unwrap();
-        let Ok(value) = codec.seal_at(&session, NOW, &mut FixedNonce([7; 16])) else {
+        let mut fresh = TypedSession::new();
+        fresh.set(session(size));
+        let Ok(value) = codec.seal_typed(&fresh) else {
             continue;
         };
+        let opened = codec.open_typed::<SessionData>(&value).unwrap();
         g.bench_function(BenchmarkId::new("seal", size), |b| {
-            b.iter(|| {
-                let mut nonce = OsNonce::new().unwrap();
-                black_box(codec.seal_at(black_box(&session), NOW, &mut nonce).unwrap())
-            });
+            b.iter(|| black_box(codec.seal_typed(black_box(&opened)).unwrap()));
         });
         g.bench_function(BenchmarkId::new("open", size), |b| {
-            b.iter(|| black_box(codec.open_at(black_box(&value), NOW).unwrap()));
+            b.iter(|| black_box(codec.open_typed::<SessionData>(black_box(&value)).unwrap()));
         });
     }
     g.finish();
 }
 
-/// The JSON layer alone: the std crate's `Session::to_json_vec` /
-/// `Session::from_json` (strict parse, checks), and plain serde_json into a
-/// `Map` (what the cookie and Fernet peers do), on the same payloads.
+/// Where a std session's open spends its time, on the cookie the
+/// `session` (930 B) and `session_z` (4 KiB, which fits only compressed)
+/// rows open: the whole `SessionCodec::open`; the core's `open_to_vec`
+/// under it (base64, EAX, inflate, copies); base64 decoding alone (in
+/// 256-character chunks, as the core); our EAX alone on that ciphertext
+/// (key expanded per call); inflating the body (compressed cookies); and
+/// `Session::from_json` on the JSON (the raw split and its checks).
+fn open_split(c: &mut Criterion) {
+    let mut g = group(c, "open_split");
+    for (size, compression) in [
+        (930, Compression::Never),
+        (4096, Compression::Above(COMPRESS_ABOVE)),
+    ] {
+        let codec = std_codec(|b| b.compression(compression));
+        let json = session(size).to_json();
+        let value = codec.seal(&Session::from_json(&json).unwrap()).unwrap();
+        let context = STD_COOKIE_NAME.as_bytes();
+        let envelope = Envelope::parse(&value, context);
+        let now = envelope_time(&envelope);
+        g.bench_function(BenchmarkId::new("session", size), |b| {
+            b.iter(|| black_box(codec.open(black_box(&value)).unwrap()));
+        });
+        let core = codec.core();
+        g.bench_function(BenchmarkId::new("core", size), |b| {
+            b.iter(|| black_box(core.open_to_vec(black_box(&value), context, now).unwrap()));
+        });
+        let mut decoded = vec![0u8; envelope.bin.len()];
+        g.bench_function(BenchmarkId::new("base64", size), |b| {
+            b.iter(|| black_box(decode_chunked(black_box(value.as_bytes()), &mut decoded)));
+        });
+        let (nonce, tag) = (envelope.nonce(), envelope.tag());
+        let mut body = envelope.body().to_vec();
+        g.bench_function(BenchmarkId::new("eax", size), |b| {
+            b.iter(|| {
+                body.copy_from_slice(envelope.body());
+                sealed_session_core::__private::eax_decrypt(
+                    &KEY,
+                    nonce,
+                    &envelope.aad,
+                    &mut body,
+                    &tag,
+                )
+                .unwrap();
+                black_box(&body);
+            });
+        });
+        if envelope.compressed() {
+            let packed = body.clone();
+            g.bench_function(BenchmarkId::new("inflate", size), |b| {
+                b.iter(|| {
+                    black_box(
+                        sealed_session_core::__private::inflate_to_vec(
+                            black_box(&packed),
+                            1 << 16,
+                            false,
+                        )
+                        .unwrap(),
+                    )
+                });
+            });
+        }
+        g.bench_function(BenchmarkId::new("json", size), |b| {
+            b.iter(|| black_box(Session::from_json(black_box(&json)).unwrap()));
+        });
+    }
+    g.finish();
+}
+
+/// The issue time in an envelope's header.
+fn envelope_time(envelope: &Envelope) -> u64 {
+    let mut time = [0u8; 8];
+    time.copy_from_slice(&envelope.bin[3..11]);
+    u64::from_be_bytes(time)
+}
+
+/// The JSON layer alone: the std crate's `Session::to_json_string` /
+/// `Session::from_json` (the raw split of the top-level object and its
+/// checks), and plain serde_json into a `Map` (what the cookie and Fernet
+/// peers do), on the same payloads.
 fn json_layers(c: &mut Criterion) {
     let mut g = group(c, "session_json");
     for size in SIZES {
-        let session = Session::from_map(session(size).to_map()).unwrap();
-        let json = session.to_json_vec().unwrap();
+        let json = session(size).to_json();
+        let session = Session::from_json(&json).unwrap();
         g.bench_function(BenchmarkId::new("seal", size), |b| {
-            b.iter(|| black_box(black_box(&session).to_json_vec().unwrap()));
+            b.iter(|| black_box(black_box(&session).to_json_string()));
         });
         g.bench_function(BenchmarkId::new("open", size), |b| {
             b.iter(|| black_box(Session::from_json(black_box(&json)).unwrap()));

@@ -1,17 +1,23 @@
 //! Shared pieces of the sealed-session benchmarks: the payloads every
 //! subject seals (realistic session JSON, generated deterministically at
-//! fixed sizes), the same sessions as a typed struct for postcard, and the
-//! keys and codecs under test.
+//! fixed sizes), the same sessions as a typed struct for postcard, the keys
+//! and codecs under test, the nonce sources compared, and the envelope
+//! taken apart for the open-time split.
 //!
 //! The criterion suite is `benches/sealed_session.rs`; the `bench-facts`
 //! binary writes the payloads for the Python timing script and the lengths
 //! and compression table that `cargo xtask bench` prints.
 
+use core::cell::RefCell;
+
+use chacha20::ChaCha20Rng;
 use miniz_oxide::deflate::core::{
     CompressionStrategy, CompressorOxide, TDEFLFlush, TDEFLStatus, compress,
     create_comp_flags_from_zip_params,
 };
-use sealed_session_core::{Codec, Compression, Key, Keyring, Options};
+use rand_core::{Rng, SeedableRng};
+use sealed_session::{SessionCodec, SessionCodecBuilder};
+use sealed_session_core::{Codec, Compression, Key, Keyring, NonceSource, OVERHEAD, Options};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -27,8 +33,21 @@ pub const KEY: [u8; 32] = [
     0x1f, 0x35, 0x2c, 0x07, 0x3b, 0x61, 0x08, 0xd7, 0x2d, 0x98, 0x10, 0xa3, 0x09, 0x14, 0xdf, 0xf4,
 ];
 
-/// The cookie name, bound as context where the format allows it.
+/// The cookie name of the peers and of the core rows, bound as context
+/// where the format allows it (Flask's and the Python package's name).
 pub const COOKIE_NAME: &str = "session";
+
+/// The std codec's default cookie name, and so its context.
+pub const STD_COOKIE_NAME: &str = "__Host-session";
+
+/// What the std crate puts before a JSON or postcard session: marker,
+/// flags, creation time and the 16-byte session id (FORMAT.md, the session
+/// payload).
+pub const META_LEN: usize = 26;
+
+/// The compression threshold of the opt-in compressed configurations (the
+/// Python package's, and the core's before compression was made opt-in).
+pub const COMPRESS_ABOVE: usize = 1024;
 
 /// The issue time every seal uses.
 pub const NOW: u64 = 1_760_000_000;
@@ -45,6 +64,147 @@ pub fn core_codec(compression: Compression) -> Codec {
         .with_compression(compression)
         .with_max_text_len(MAX_TEXT_LEN);
     Codec::new(Keyring::new(1, &Key::from_bytes(KEY)), options)
+}
+
+/// A std `SessionCodec` over [`KEY`] with every default (cookie name
+/// `__Host-session`, [`sealed_session::OsRandom`], the system clock, no
+/// compression, no padding) except what `configure` changes.
+///
+/// # Panics
+/// When `configure` leaves an invalid configuration (a broken benchmark).
+#[must_use]
+pub fn std_codec(
+    configure: impl FnOnce(SessionCodecBuilder) -> SessionCodecBuilder,
+) -> SessionCodec {
+    configure(SessionCodec::builder(Keyring::new(
+        1,
+        &Key::from_bytes(KEY),
+    )))
+    .build()
+    .expect("the benchmark's codec configuration is valid")
+}
+
+/// The thread-local ChaCha20 generator of the old `OsNonce` (before the
+/// std crate's `OsRandom`), kept as a reference: the same structure as
+/// `OsRandom` (a `RefCell` per thread, seeded from `getrandom`, reseeded
+/// after 4096 bytes) **without its process-id check**, so that the
+/// difference between the two is the cost of fork safety. Not fork-safe:
+/// for benchmarks only.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ThreadChaCha;
+
+/// A thread's reference generator and the bytes it may still produce.
+struct Generator {
+    rng: ChaCha20Rng,
+    budget: usize,
+}
+
+/// Bytes a [`ThreadChaCha`] generator produces before it reseeds, as
+/// `OsRandom::RESEED_BYTES`.
+const RESEED_BYTES: usize = 4096;
+
+thread_local! {
+    static GENERATOR: RefCell<Option<Generator>> = const { RefCell::new(None) };
+}
+
+impl ThreadChaCha {
+    /// Fills `dest` (at most 4096 bytes) from this thread's generator.
+    ///
+    /// # Panics
+    /// When the operating system's generator fails while seeding.
+    pub fn fill(self, dest: &mut [u8]) {
+        GENERATOR.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|g| g.budget < dest.len()) {
+                let mut seed = [0u8; 32];
+                getrandom::fill(&mut seed).expect("the OS generator works");
+                *slot = Some(Generator {
+                    rng: ChaCha20Rng::from_seed(seed),
+                    budget: RESEED_BYTES,
+                });
+            }
+            if let Some(generator) = slot.as_mut() {
+                generator.budget -= dest.len();
+                generator.rng.fill_bytes(dest);
+            }
+        });
+    }
+}
+
+impl NonceSource for ThreadChaCha {
+    fn fill_nonce(&mut self, nonce: &mut [u8; 16]) {
+        self.fill(nonce);
+    }
+}
+
+/// A v1 cookie taken apart, as the core's `open` sees it after decoding:
+/// the binary envelope, the associated data EAX authenticates (header,
+/// context length, context) and where the nonce, body and tag sit.
+#[derive(Clone, Debug)]
+pub struct Envelope {
+    /// The decoded envelope: header, nonce, ciphertext, tag.
+    pub bin: Vec<u8>,
+    /// `header || u32be(len(context)) || context`.
+    pub aad: Vec<u8>,
+}
+
+impl Envelope {
+    /// Decodes `text` (unpadded base64url) and builds the associated data
+    /// for `context`.
+    ///
+    /// # Panics
+    /// When `text` is not a v1 envelope's text.
+    #[must_use]
+    pub fn parse(text: &str, context: &[u8]) -> Self {
+        use base64ct::{Base64UrlUnpadded, Encoding};
+        let bin = Base64UrlUnpadded::decode_vec(text).expect("a v1 cookie is base64url");
+        assert!(bin.len() >= OVERHEAD && bin[0] == 1, "a v1 envelope");
+        let context_len = u32::try_from(context.len()).expect("a short context");
+        let aad = [&bin[..11], &context_len.to_be_bytes()[..], context].concat();
+        Self { bin, aad }
+    }
+
+    /// The 16-byte nonce.
+    #[must_use]
+    pub fn nonce(&self) -> &[u8] {
+        &self.bin[11..27]
+    }
+
+    /// The ciphertext (the possibly compressed plaintext, encrypted).
+    #[must_use]
+    pub fn body(&self) -> &[u8] {
+        &self.bin[27..self.bin.len() - 16]
+    }
+
+    /// The tag.
+    #[must_use]
+    pub fn tag(&self) -> [u8; 16] {
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&self.bin[self.bin.len() - 16..]);
+        tag
+    }
+
+    /// Whether the header's compressed flag is set.
+    #[must_use]
+    pub fn compressed(&self) -> bool {
+        self.bin[1] & 1 != 0
+    }
+}
+
+/// The std crate's session payload for a session with an id, as FORMAT.md
+/// describes it: `0x00`, flags (id present), the creation time, the id,
+/// then `body`, then spaces up to a multiple of `padding` (when over 1).
+/// For cookie lengths the std codec refuses to seal (over 4096 bytes).
+#[must_use]
+pub fn std_payload(body: &[u8], padding: usize) -> Vec<u8> {
+    let mut payload = vec![0x00, 0b10];
+    payload.extend_from_slice(&NOW.to_be_bytes());
+    payload.extend_from_slice(&[0x5a; 16]);
+    payload.extend_from_slice(body);
+    if padding > 1 && payload.len() % padding != 0 {
+        payload.resize(payload.len().next_multiple_of(padding), b' ');
+    }
+    payload
 }
 
 /// One line of a shopping cart.
@@ -371,18 +531,63 @@ mod tests {
         }
     }
 
+    fn python_json(size: usize) -> String {
+        sealed_session::Session::from_json(&session(size).to_json())
+            .unwrap()
+            .to_python_json()
+            .unwrap()
+    }
+
     #[test]
     fn the_930_byte_payload_stays_uncompressed_in_python_json() {
-        let python = sealed_session::Session::from_map(session(930).to_map())
-            .unwrap()
-            .to_python_json_vec()
+        assert!(python_json(930).len() <= 1024, "{}", python_json(930).len());
+        assert!(python_json(1060).len() > 1024);
+    }
+
+    #[test]
+    fn the_payload_replica_has_the_std_codecs_length() {
+        use sealed_session::{FixedRandom, ManualClock, Session};
+        for (size, padding) in [(64, 0), (930, 0), (930, 64), (1060, 256)] {
+            let codec = std_codec(|b| {
+                b.clock(ManualClock::new(NOW))
+                    .random(FixedRandom::new([7]))
+                    .pad_to_multiple_of(padding)
+            });
+            let opened = Session::from_json(&session(size).to_json()).unwrap();
+            let value = codec.seal(&opened).unwrap();
+            // `_permanent` moves from the JSON into the metadata's flags.
+            let json = opened.to_json_string().into_bytes();
+            let replica = std_payload(&json, padding);
+            assert_eq!(
+                value.len(),
+                Codec::seal_len(replica.len()),
+                "{size}/{padding}"
+            );
+            // And the envelope opens to that payload.
+            let envelope = Envelope::parse(&value, STD_COOKIE_NAME.as_bytes());
+            let mut body = envelope.body().to_vec();
+            sealed_session_core::__private::eax_decrypt(
+                &KEY,
+                envelope.nonce(),
+                &envelope.aad,
+                &mut body,
+                &envelope.tag(),
+            )
             .unwrap();
-        assert!(python.len() <= 1024, "{}", python.len());
-        let python = sealed_session::Session::from_map(session(1060).to_map())
-            .unwrap()
-            .to_python_json_vec()
-            .unwrap();
-        assert!(python.len() > 1024);
+            assert_eq!(body.len(), replica.len());
+            assert_eq!(&body[META_LEN..META_LEN + json.len()], json);
+        }
+    }
+
+    #[test]
+    fn thread_chacha_draws_differ() {
+        let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+        ThreadChaCha.fill(&mut a);
+        ThreadChaCha.fill(&mut b);
+        assert_ne!(a, b);
+        for _ in 0..600 {
+            ThreadChaCha.fill_nonce(&mut a);
+        }
     }
 
     #[test]

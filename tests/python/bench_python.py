@@ -10,9 +10,13 @@ PAYLOADS.json is written by the `bench-facts` binary of the benches crate:
 
 Output: {"python": "3.x.y", "pycryptodome": "x.y.z",
          "sizes": {"<size>": {"seal_us": median, "open_us": median,
+                              "seal_cpu_us": median, "open_cpu_us": median,
                               "cookie_len": n, "flag": "u"|"z"}}}
 Each sample times a batch of calls lasting about --sample-ms; the median is
-over --samples batches, in microseconds per call."""
+over --samples batches, in microseconds per call: wall-clock time
+(`*_us`, as criterion measures), and this process's CPU time
+(`*_cpu_us`, which time spent waiting for a busy core does not inflate;
+`cargo xtask bench` cross-checks P3 with it)."""
 from __future__ import annotations
 
 import argparse
@@ -30,8 +34,9 @@ import Crypto  # noqa: E402
 import encrypted_session as es  # noqa: E402
 
 
-def median_us(call: Callable[[], Any], samples: int, sample_ms: float) -> float:
-    """Median per-call time in microseconds over `samples` timed batches."""
+def median_us(call: Callable[[], Any], samples: int, sample_ms: float) -> tuple[float, float]:
+    """Median per-call wall-clock and CPU time in microseconds over `samples`
+    timed batches."""
     # Calibrate the batch size so one batch lasts about sample_ms.
     batch = 1
     while True:
@@ -44,12 +49,15 @@ def median_us(call: Callable[[], Any], samples: int, sample_ms: float) -> float:
         batch *= 2
     batch = max(1, int(batch * (sample_ms / 1000) / max(elapsed, 1e-9)))
     per_call = []
+    per_call_cpu = []
     for _ in range(samples):
         start = time.perf_counter()
+        start_cpu = time.process_time()
         for _ in range(batch):
             call()
+        per_call_cpu.append((time.process_time() - start_cpu) / batch * 1e6)
         per_call.append((time.perf_counter() - start) / batch * 1e6)
-    return statistics.median(per_call)
+    return statistics.median(per_call), statistics.median(per_call_cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,9 +75,15 @@ def main(argv: list[str] | None = None) -> int:
         if es.open_cookie(key, cookie) != session:
             print(f"size {size}: the cookie does not open to the session", file=sys.stderr)
             return 1
+        seal_us, seal_cpu_us = median_us(lambda: es.seal(key, session), args.samples,
+                                         args.sample_ms)
+        open_us, open_cpu_us = median_us(lambda: es.open_cookie(key, cookie), args.samples,
+                                         args.sample_ms)
         sizes[size] = {
-            "seal_us": median_us(lambda: es.seal(key, session), args.samples, args.sample_ms),
-            "open_us": median_us(lambda: es.open_cookie(key, cookie), args.samples, args.sample_ms),
+            "seal_us": seal_us,
+            "open_us": open_us,
+            "seal_cpu_us": seal_cpu_us,
+            "open_cpu_us": open_cpu_us,
             "cookie_len": len(cookie),
             "flag": cookie[0],
         }

@@ -3,18 +3,21 @@
 //!
 //! - `payloads.json`: the key and the session of every size, for
 //!   `tests/python/bench_python.py`;
-//! - `facts.json`: cookie lengths per format and size, and the compressed
+//! - `facts.json`: cookie lengths per format and size (the std crate's
+//!   JSON session with the defaults, padded and compressed, its typed
+//!   session, the core's bare envelope, the peers), and the compressed
 //!   size of every payload above the threshold under each miniz_oxide
 //!   configuration of the compression table.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use sealed_session::{Session, SessionCodec};
+use sealed_session::{FixedRandom, ManualClock, Session, SessionError, TypedSession};
 use sealed_session_benches::{
-    COOKIE_NAME, KEY, NOW, SIZES, core_codec, deflate_configs, deflate_with, session,
+    COMPRESS_ABOVE, COOKIE_NAME, KEY, NOW, SIZES, STD_COOKIE_NAME, core_codec, deflate_configs,
+    deflate_with, session, std_codec, std_payload,
 };
-use sealed_session_core::{Codec, Compression, FixedNonce, Key, Keyring, Options};
+use sealed_session_core::{Compression, FixedNonce};
 use serde_json::{Map, Value, json};
 
 fn main() -> ExitCode {
@@ -65,19 +68,30 @@ fn write(dir: &std::path::Path) -> Result<(), String> {
 }
 
 /// The cookie (value) length of every format for the payload of `size`.
+///
+/// For the std crate's formats, `<format>` is the length of the value its
+/// `SessionCodec` seals, and `<format>_fits` whether it sealed at all: a
+/// cookie whose name and value exceed 4096 bytes is refused, and its
+/// length is then that of the same payload sealed by the core without the
+/// limit.
 fn cookie_lengths(size: usize) -> Result<Value, String> {
     let data = session(size);
     let json = data.to_json();
     let nonce = || FixedNonce([7; 16]);
     let err = |e: sealed_session_core::Error| format!("size {size}: {e}");
 
-    let core = core_codec(Compression::Above(1024));
+    let core = core_codec(Compression::Never);
     let v1 = core
         .seal_to_string(&json, COOKIE_NAME.as_bytes(), NOW, &mut nonce())
         .map_err(err)?
         .len();
-    let v1_uncompressed = Codec::seal_len(json.len());
-    let postcard = core
+    let v1_compressed = core_codec(Compression::Above(COMPRESS_ABOVE))
+        .seal_to_string(&json, COOKIE_NAME.as_bytes(), NOW, &mut nonce())
+        .map_err(err)?
+        .len();
+
+    // The core's own typed helpers: postcard, no session metadata.
+    let postcard_core = core
         .seal_value(
             &data,
             COOKIE_NAME.as_bytes(),
@@ -87,18 +101,53 @@ fn cookie_lengths(size: usize) -> Result<Value, String> {
         )
         .map_err(err)?
         .len();
-    let postcard_compressed = core
+    let postcard_core_compressed = core_codec(Compression::Above(COMPRESS_ABOVE))
         .seal_value_to_string(&data, COOKIE_NAME.as_bytes(), NOW, &mut nonce())
         .map_err(err)?
         .len();
 
-    // The std session as it would set it; `null` when over 4096 bytes.
-    let codec = SessionCodec::new(Keyring::new(1, &Key::from_bytes(KEY)), Options::new());
-    let std_session = Session::from_map(data.to_map()).map_err(|e| e.to_string())?;
-    let std_len = codec
-        .seal_at(&std_session, NOW, &mut nonce())
-        .ok()
-        .map(|value| value.len());
+    let mut lengths = Map::new();
+    let std_session = Session::from_json(&json).map_err(|e| e.to_string())?;
+    // The JSON the std crate seals: `_permanent` is a metadata flag there.
+    let std_json = std_session.to_json_string().into_bytes();
+    let postcard_body = postcard::to_allocvec(&data).map_err(|e| e.to_string())?;
+    let mut typed = TypedSession::new();
+    typed.set(data.clone());
+    for (format, compression, padding) in [
+        ("session", Compression::Never, 0),
+        ("session_pad64", Compression::Never, 64),
+        ("session_pad256", Compression::Never, 256),
+        ("session_z", Compression::Above(COMPRESS_ABOVE), 0),
+        ("typed", Compression::Never, 0),
+        ("typed_z", Compression::Above(COMPRESS_ABOVE), 0),
+    ] {
+        let codec = std_codec(|b| {
+            b.clock(ManualClock::new(NOW))
+                .random(FixedRandom::new([7]))
+                .compression(compression)
+                .pad_to_multiple_of(padding)
+        });
+        let is_typed = format.starts_with("typed");
+        let sealed = if is_typed {
+            codec.seal_typed(&typed)
+        } else {
+            codec.seal(&std_session)
+        };
+        let (len, fits) = match sealed {
+            Ok(value) => (value.len(), true),
+            Err(SessionError::CookieTooLarge) => {
+                let body = if is_typed { &postcard_body } else { &std_json };
+                let payload = std_payload(body, padding);
+                let text = core_codec(compression)
+                    .seal_to_string(&payload, STD_COOKIE_NAME.as_bytes(), NOW, &mut nonce())
+                    .map_err(err)?;
+                (text.len(), false)
+            }
+            Err(e) => return Err(format!("size {size}, {format}: {e}")),
+        };
+        lengths.insert(format.into(), len.into());
+        lengths.insert(format!("{format}_fits"), fits.into());
+    }
 
     let mut jar = cookie::CookieJar::new();
     let key = cookie::Key::from(&[KEY, KEY].concat());
@@ -113,16 +162,19 @@ fn cookie_lengths(size: usize) -> Result<Value, String> {
         fernet::Fernet::new(&Base64Url::encode_string(&KEY)).ok_or("fernet rejects the key")?;
     let fernet_len = fernet.encrypt(&json).len();
 
-    Ok(json!({
-        "json": json.len(),
-        "python_json": std_session.to_python_json_vec().map_err(|e| e.to_string())?.len(),
-        "v1": v1,
-        "v1_uncompressed": v1_uncompressed,
-        "session": std_len,
-        "postcard_bytes": postcard::to_allocvec(&data).map_err(|e| e.to_string())?.len(),
-        "postcard": postcard,
-        "postcard_compressed": postcard_compressed,
-        "cookie": cookie_len,
-        "fernet": fernet_len,
-    }))
+    let python_json = std_session.to_python_json().map_err(|e| e.to_string())?;
+    for (format, len) in [
+        ("json", json.len()),
+        ("python_json", python_json.len()),
+        ("postcard_bytes", postcard_body.len()),
+        ("v1", v1),
+        ("v1_compressed", v1_compressed),
+        ("postcard_core", postcard_core),
+        ("postcard_core_compressed", postcard_core_compressed),
+        ("cookie", cookie_len),
+        ("fernet", fernet_len),
+    ] {
+        lengths.insert(format.into(), len.into());
+    }
+    Ok(Value::Object(lengths))
 }
