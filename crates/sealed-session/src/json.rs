@@ -123,31 +123,79 @@ pub(crate) fn tagged_bytes(bytes: &[u8]) -> Box<RawValue> {
 /// string. For a duplicate key the last value wins, at the first key's
 /// position, as in Python's `json.loads`.
 pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
-    let members: Members<'_> =
-        serde_json::from_slice(plaintext).map_err(|_| SessionError::InvalidJson)?;
+    // UTF-8 checked once here, not again for every key and value.
+    let text = core::str::from_utf8(plaintext).map_err(|_| SessionError::InvalidJson)?;
+    let members: Members<'_> = serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
     let mut entries: Entries = Vec::with_capacity(members.0.len());
     // Small sessions compare keys directly; large ones through an index.
     let mut index: Option<HashMap<&str, usize>> = None;
+    let many = members.0.len() > 16;
     for (key, value) in &members.0 {
         check(value, 1)?;
-        if members.0.len() > 16 {
+        if many {
             let index = index.get_or_insert_with(HashMap::new);
-            if let Some(&at) = index.get(key.as_str()) {
+            if let Some(&at) = index.get(&**key) {
                 entries[at].1 = RawValue::to_owned(value);
                 continue;
             }
-            index.insert(key.as_str(), entries.len());
-        } else if let Some(entry) = entries.iter_mut().find(|(k, _)| k == key) {
+            index.insert(key, entries.len());
+        } else if let Some(entry) = entries.iter_mut().find(|(k, _)| **k == **key) {
             entry.1 = RawValue::to_owned(value);
             continue;
         }
-        entries.push((key.clone(), RawValue::to_owned(value)));
+        entries.push((String::from(&**key), RawValue::to_owned(value)));
     }
     Ok(entries)
 }
 
-/// The members of one JSON object, borrowed from the text.
-struct Members<'a>(Vec<(String, &'a RawValue)>);
+/// The members of one JSON object, borrowed from the text (keys too, when
+/// they hold no escape).
+struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+/// An object key: borrowed from the text, or unescaped.
+enum Key<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl core::ops::Deref for Key<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match self {
+            Self::Borrowed(key) => key,
+            Self::Owned(key) => key,
+        }
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(key))
+            }
+
+            fn visit_str<E: de::Error>(self, key: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(key.to_owned()))
+            }
+
+            fn visit_string<E: de::Error>(self, key: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(key))
+            }
+        }
+
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
 
 impl<'de> de::Deserialize<'de> for Members<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -162,7 +210,7 @@ impl<'de> de::Deserialize<'de> for Members<'de> {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
                 let mut members = Vec::new();
-                while let Some(key) = map.next_key::<String>()? {
+                while let Some(key) = map.next_key::<Key<'de>>()? {
                     members.push((key, map.next_value::<&'de RawValue>()?));
                 }
                 Ok(Members(members))
@@ -222,6 +270,9 @@ pub(crate) fn check(value: &RawValue, depth_above: usize) -> Result<(), SessionE
         tag_value: Option<(usize, usize)>,
     }
     let text = value.get().as_bytes();
+    if !may_fail_check(text, depth_above) {
+        return Ok(());
+    }
     let mut stack: Vec<Frame> = Vec::new();
     let mut i = 0;
     while let Some(&byte) = text.get(i) {
@@ -279,11 +330,37 @@ pub(crate) fn check(value: &RawValue, depth_above: usize) -> Result<(), SessionE
     Ok(())
 }
 
+/// Whether [`check`] could reject `text` (valid JSON syntax), by three
+/// quick scans that each over-approximate what it looks for: nesting
+/// deeper than [`MAX_DEPTH`] needs at least that many `[` or `{` bytes
+/// (inside strings or not); a lone surrogate needs a `\u` escape, so a
+/// backslash; a bytes tag needs an object key `" b"`, written as exactly
+/// those four bytes or with an escape (a backslash again). A session whose
+/// values have none of these (nearly all) skips the byte-by-byte pass.
+fn may_fail_check(text: &[u8], depth_above: usize) -> bool {
+    // Counted in byte lanes, 127 bytes at a time: this loop vectorizes.
+    let opening: usize = text
+        .chunks(127)
+        .map(|chunk| {
+            let lanes = chunk.iter().fold(0u8, |n, &byte| {
+                n + u8::from(byte == b'[') + u8::from(byte == b'{')
+            });
+            usize::from(lanes)
+        })
+        .sum();
+    depth_above + opening > MAX_DEPTH
+        || memchr::memchr(b'\\', text).is_some()
+        || memchr::memmem::find(text, br#"" b""#).is_some()
+}
+
 /// The index just past the string that starts at `text[start]` (a `"`),
 /// after checking that its `\u` escapes pair their surrogates.
 fn string_end(text: &[u8], start: usize) -> Result<usize, SessionError> {
     let mut i = start + 1;
     loop {
+        // Straight to the next quote or backslash: a string's other bytes
+        // need no look.
+        i = quote_or_backslash(text, i).ok_or(SessionError::InvalidJson)?;
         match text.get(i) {
             Some(b'"') => return Ok(i + 1),
             Some(b'\\') if text.get(i + 1) == Some(&b'u') => {
@@ -307,6 +384,31 @@ fn string_end(text: &[u8], start: usize) -> Result<usize, SessionError> {
             None => return Err(SessionError::InvalidJson),
         }
     }
+}
+
+/// The index of the first `"` or `\\` in `text` from `from` on, eight bytes
+/// at a time (a string's bytes are mostly neither).
+fn quote_or_backslash(text: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while let Some(chunk) = text.get(i..).and_then(<[u8]>::first_chunk::<8>) {
+        let word = u64::from_le_bytes(*chunk);
+        let quotes = word ^ (ONES * u64::from(b'"'));
+        let backslashes = word ^ (ONES * u64::from(b'\\'));
+        // A zero byte in either marks a match; the lowest flag is exact.
+        let found = (quotes.wrapping_sub(ONES) & !quotes
+            | backslashes.wrapping_sub(ONES) & !backslashes)
+            & HIGH;
+        if found != 0 {
+            return Some(i + found.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    let rest = text.get(i..)?;
+    rest.iter()
+        .position(|&byte| byte == b'"' || byte == b'\\')
+        .map(|at| i + at)
 }
 
 /// The value of four hex digits at `text[at..at + 4]`.
@@ -383,7 +485,12 @@ pub(crate) fn rewrite(
         Some(b'{') => {
             let members: Members<'_> =
                 serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
-            rewrite_object(&members.0, style, out)
+            let members: Vec<(String, &RawValue)> = members
+                .0
+                .into_iter()
+                .map(|(key, value)| (String::from(&*key), value))
+                .collect();
+            rewrite_object(&members, style, out)
         }
         Some(b'[') => {
             let elements: Elements<'_> =
