@@ -78,7 +78,10 @@ pub(crate) fn bench(ws: &Workspace, args: &BenchArgs) -> Result<(), String> {
     let report = report(&results, &machine);
     print!("{report}");
     let path = ws.root.join("benches").join("RESULTS.md");
-    fs::write(&path, results_md(&report, &machine))
+    let python_package = fs::read_to_string(out.join(PYTHON_PACKAGE))
+        .unwrap_or_else(|_| "(not measured in this run)\n".to_owned());
+    print!("{python_package}");
+    fs::write(&path, results_md(&report, &machine, &python_package))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("\nwritten to {}", path.display());
     Ok(())
@@ -108,7 +111,7 @@ fn measure(ws: &Workspace, out: &Path, criterion_home: &Path) -> Result<(), Stri
     ])?;
 
     let python = ensure_python_venv(ws)?;
-    let mut command = Command::new(python);
+    let mut command = Command::new(&python);
     command
         .arg(ws.root.join("tests").join("python").join("bench_python.py"))
         .arg(out.join("payloads.json"))
@@ -117,6 +120,25 @@ fn measure(ws: &Workspace, out: &Path, criterion_home: &Path) -> Result<(), Stri
     write(&out.join("python.json"), &python_json)?;
 
     load.sample("python");
+
+    // The Python package (a release wheel) against EncryptedSession and
+    // Flask's default cookie, from Python, and Flask requests/s: its table
+    // goes into RESULTS.md as it prints it.
+    let mut wheel = Command::new("bash");
+    wheel
+        .arg(ws.root.join("crates/sealed-session-py/ci.sh"))
+        .arg("--release")
+        .current_dir(&ws.root);
+    ws.run(&mut wheel)?;
+    let mut package = Command::new(&python);
+    package
+        .arg(
+            ws.root
+                .join("crates/sealed-session-py/bench/bench_python_package.py"),
+        )
+        .current_dir(&ws.root);
+    write(&out.join(PYTHON_PACKAGE), &capture(&mut package)?)?;
+    load.sample("python package");
 
     let bench = |filter: &str| {
         let mut command = ws.cargo([
@@ -1537,15 +1559,23 @@ fn load_summary(load: Option<&Json>) -> String {
 }
 
 /// `benches/RESULTS.md`: the date, the machine and the report.
-fn results_md(report: &str, machine: &Machine) -> String {
+fn results_md(report: &str, machine: &Machine, python_package: &str) -> String {
     format!(
         "# Benchmark results\n\n\
          Recorded by `cargo xtask bench` on {date}. One run: compare the ratios, not \
          absolute times across runs or machines. The machine is shared and noisy; medians \
-         are quoted.\n\n{report}",
+         are quoted.\n\n{report}\n\
+         ### The Python package (`crates/sealed-session-py/bench/bench_python_package.py`, \
+         same run)\n\n\
+         Goals (issue 13): at least 20x faster than EncryptedSession at 1 KiB, and no slower \
+         than Flask's default signed cookie at every size, while encrypting.\n\n\
+         {python_package}",
         date = machine.date,
     )
 }
+
+/// The Python package benchmark's output, in the run's directory.
+const PYTHON_PACKAGE: &str = "python_package.md";
 
 /// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
 fn today() -> String {
