@@ -4,11 +4,13 @@
 //! `cargo xtask ci`), so it must build on a bare toolchain.
 //!
 //! - `ci`: every check CI runs, in order (see [`ci::STEPS`]).
+//! - `browser`: only the CI step with headless Chromium (see [`mod@browser`]).
 //! - `fuzz [--seconds N] [TARGET]`: smoke-runs cargo-fuzz targets in `fuzz/`.
 //! - `bench [--no-run]`: the benchmarks against the peers and the AES-NI
 //!   floor, as one table recorded in `benches/RESULTS.md` (see [`mod@bench`]).
 
 mod bench;
+mod browser;
 mod ci;
 mod fuzz;
 mod portability;
@@ -24,8 +26,11 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci                          run every CI step in order (fmt, clippy, tests, docs,
-                              no_std builds, cargo-deny) and print per-step timings
+  ci                          run every CI step in order (fmt, clippy, tests, a real
+                              browser, docs, no_std builds, cargo-deny) and print
+                              per-step timings
+  browser                     only the CI step with the browser: install Chromium and
+                              chromedriver if missing, run the tower crate's browser test
   fuzz [--seconds N] [TARGET] run one cargo-fuzz target, or all of them, for N
                               seconds each (default 20)
   bench [--no-run]            benchmark against the peers and the AES-NI floor, print
@@ -49,6 +54,10 @@ fn main() -> ExitCode {
             return usage_error(&format!("`{name}` takes no arguments"));
         }
         Some("ci") => ci::ci(&ws),
+        Some(name @ "browser") if !rest.is_empty() => {
+            return usage_error(&format!("`{name}` takes no arguments"));
+        }
+        Some("browser") => browser::browser_tests(&ws),
         Some("fuzz") => match fuzz::FuzzArgs::parse(rest) {
             Ok(fuzz_args) => fuzz::fuzz(&ws, &fuzz_args),
             Err(message) => return usage_error(&message),
