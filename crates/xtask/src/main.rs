@@ -6,6 +6,8 @@
 //! - `ci`: every check CI runs, in order (see [`ci::STEPS`]).
 //! - `browser`: only the CI step with headless Chromium (see [`mod@browser`]).
 //! - `fuzz [--seconds N] [TARGET]`: smoke-runs cargo-fuzz targets in `fuzz/`.
+//! - `load`: the tower layer against its peers under HTTP load, recorded in
+//!   `benches/LOAD.md` (see [`mod@load`]).
 //! - `bench [--no-run]`: the benchmarks against the peers and the AES-NI
 //!   floor, as one table recorded in `benches/RESULTS.md` (see [`mod@bench`]).
 
@@ -13,6 +15,7 @@ mod bench;
 mod browser;
 mod ci;
 mod fuzz;
+mod load;
 mod portability;
 mod python;
 mod workspace;
@@ -36,6 +39,8 @@ commands:
   bench [--no-run]            benchmark against the peers and the AES-NI floor, print
                               one table and record it in benches/RESULTS.md
                               (--no-run: tabulate the last run again)
+  load                        the axum app with our layer, PrivateCookieJar, MemoryStore
+                              and no sessions under load; record benches/LOAD.md
   help                        print this message
 ";
 
@@ -66,6 +71,10 @@ fn main() -> ExitCode {
             Ok(bench_args) => bench::bench(&ws, &bench_args),
             Err(message) => return usage_error(&message),
         },
+        Some(name @ "load") if !rest.is_empty() => {
+            return usage_error(&format!("`{name}` takes no arguments"));
+        }
+        Some("load") => load::load(&ws),
         Some(other) => return usage_error(&format!("unknown command `{other}`")),
     };
     match result {
