@@ -560,7 +560,9 @@ fn report(runs: &[Run], m: &Machine) -> String {
         s,
         "p99 of about 4 ms and more is the machine, not the servers: other work gets CPU 0 \
          for a scheduler slice now and then, and every request in flight waits. It moves \
-         req/s too, from run to run; the server's CPU time per request barely moves.\n"
+         req/s by up to 3× between rounds; the server's CPU time per request moves much \
+         less (up to ±20 %, for all variants of a round together), which is why the ratios \
+         are taken within a round.\n"
     );
 
     let _ = writeln!(

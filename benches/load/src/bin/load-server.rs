@@ -131,7 +131,10 @@ mod sealed {
             .expect("the default settings")
     }
 
-    pub(super) async fn init(session: Session, Query(size): Query<Size>) -> Result<&'static str, Error> {
+    pub(super) async fn init(
+        session: Session,
+        Query(size): Query<Size>,
+    ) -> Result<&'static str, Error> {
         session.insert("blob", "x".repeat(size.size))?;
         session.insert("n", 0)?;
         Ok("ok")
