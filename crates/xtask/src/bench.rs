@@ -337,7 +337,7 @@ fn openssl_us(ws: &Workspace, cipher: &str, size: usize) -> Result<f64, String> 
 
 /// Runs `command`, returning its standard output; standard error passes
 /// through.
-fn capture(command: &mut Command) -> Result<String, String> {
+pub(crate) fn capture(command: &mut Command) -> Result<String, String> {
     println!("$ {}", display(command));
     let output = command
         .stderr(Stdio::inherit())
@@ -360,7 +360,7 @@ fn read_json(path: &Path) -> Result<Json, String> {
     Json::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
     if values.is_empty() {
@@ -1578,7 +1578,7 @@ fn results_md(report: &str, machine: &Machine, python_package: &str) -> String {
 const PYTHON_PACKAGE: &str = "python_package.md";
 
 /// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
-fn today() -> String {
+pub(crate) fn today() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

@@ -89,6 +89,10 @@ pub(crate) const STEPS: &[Step] = &[
         run: test_workspace,
     },
     Step {
+        name: "browser: the tower example in headless Chromium",
+        run: crate::browser::browser_tests,
+    },
+    Step {
         name: "downstream crate: the user's own JSON unchanged by depending on us",
         run: |ws| {
             ws.run_cargo(&[

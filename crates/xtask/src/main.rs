@@ -4,13 +4,18 @@
 //! `cargo xtask ci`), so it must build on a bare toolchain.
 //!
 //! - `ci`: every check CI runs, in order (see [`ci::STEPS`]).
+//! - `browser`: only the CI step with headless Chromium (see [`mod@browser`]).
 //! - `fuzz [--seconds N] [TARGET]`: smoke-runs cargo-fuzz targets in `fuzz/`.
+//! - `load`: the tower layer against its peers under HTTP load, recorded in
+//!   `benches/LOAD.md` (see [`mod@load`]).
 //! - `bench [--no-run]`: the benchmarks against the peers and the AES-NI
 //!   floor, as one table recorded in `benches/RESULTS.md` (see [`mod@bench`]).
 
 mod bench;
+mod browser;
 mod ci;
 mod fuzz;
+mod load;
 mod portability;
 mod python;
 mod workspace;
@@ -24,14 +29,19 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  ci [--only PATTERN]         run every CI step in order (fmt, clippy, tests, docs,
-                              no_std builds, cargo-deny) and print per-step timings;
-                              --only: just the steps whose names contain PATTERN
+  ci [--only PATTERN]         run every CI step in order (fmt, clippy, tests, a real
+                              browser, docs, no_std builds, cargo-deny) and print
+                              per-step timings; --only: just the steps whose names
+                              contain PATTERN
+  browser                     only the CI step with the browser: install Chromium and
+                              chromedriver if missing, run the tower crate's browser test
   fuzz [--seconds N] [TARGET] run one cargo-fuzz target, or all of them, for N
                               seconds each (default 20)
   bench [--no-run]            benchmark against the peers and the AES-NI floor, print
                               one table and record it in benches/RESULTS.md
                               (--no-run: tabulate the last run again)
+  load                        the axum app with our layer, PrivateCookieJar, MemoryStore
+                              and no sessions under load; record benches/LOAD.md
   help                        print this message
 ";
 
@@ -51,6 +61,10 @@ fn main() -> ExitCode {
             [flag, pattern] if flag == "--only" => ci::ci(&ws, Some(pattern)),
             _ => return usage_error("`ci` takes no arguments but `--only PATTERN`"),
         },
+        Some(name @ "browser") if !rest.is_empty() => {
+            return usage_error(&format!("`{name}` takes no arguments"));
+        }
+        Some("browser") => browser::browser_tests(&ws),
         Some("fuzz") => match fuzz::FuzzArgs::parse(rest) {
             Ok(fuzz_args) => fuzz::fuzz(&ws, &fuzz_args),
             Err(message) => return usage_error(&message),
@@ -59,6 +73,10 @@ fn main() -> ExitCode {
             Ok(bench_args) => bench::bench(&ws, &bench_args),
             Err(message) => return usage_error(&message),
         },
+        Some(name @ "load") if !rest.is_empty() => {
+            return usage_error(&format!("`{name}` takes no arguments"));
+        }
+        Some("load") => load::load(&ws),
         Some(other) => return usage_error(&format!("unknown command `{other}`")),
     };
     match result {

@@ -110,7 +110,7 @@ pub(crate) fn embedded_example(ws: &Workspace) -> Result<(), String> {
 }
 
 /// Cargo's target directory, from `cargo metadata`.
-fn target_dir(ws: &Workspace) -> Result<PathBuf, String> {
+pub(crate) fn target_dir(ws: &Workspace) -> Result<PathBuf, String> {
     let metadata = stdout_of(&mut ws.cargo(["metadata", "--format-version", "1", "--no-deps"]))?;
     let key = "\"target_directory\":\"";
     let start = metadata
@@ -129,18 +129,24 @@ fn ensure_apt_tool(tool: &str, package: &str) -> Result<(), String> {
         return Ok(());
     }
     println!("`{tool}` not found; installing the Debian package {package}");
+    apt_install(&["--no-install-recommends", package])
+}
+
+/// `apt-get update`, then `apt-get install -y <args>`, non-interactive.
+///
+/// # Errors
+///
+/// When either command fails.
+pub(crate) fn apt_install(args: &[&str]) -> Result<(), String> {
     let apt = |args: &[&str]| {
         let mut command = Command::new("apt-get");
         command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
         command
     };
     stdout_of(&mut apt(&["update"]))?;
-    stdout_of(&mut apt(&[
-        "install",
-        "-y",
-        "--no-install-recommends",
-        package,
-    ]))?;
+    let mut install = apt(&["install", "-y"]);
+    install.args(args);
+    stdout_of(&mut install)?;
     Ok(())
 }
 
