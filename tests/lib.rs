@@ -10,4 +10,6 @@
 //! The integration tests themselves live in `integration/` (one binary),
 //! `allocations.rs` and `residue.rs`.
 
+extern crate alloc;
+
 pub mod fuzzing;

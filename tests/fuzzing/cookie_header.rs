@@ -15,6 +15,7 @@
 //! only ever a public reason; when none is, the session is empty, and it is
 //! deleted on save exactly when a value under the name was presented.
 
+use alloc::sync::Arc;
 use core::time::Duration;
 
 use sealed_session::{CookieOutcome, FixedRandom, ManualClock, Session, SessionCodec};
@@ -37,9 +38,9 @@ pub fn cookie_header(data: &[u8]) -> Result<(), Violation> {
     let under_name = splice & 0b100 != 0;
     let rest = input.rest();
 
-    let clock = std::sync::Arc::new(ManualClock::new(NOW));
+    let clock = Arc::new(ManualClock::new(NOW));
     let codec = SessionCodec::builder(keyring())
-        .clock(std::sync::Arc::clone(&clock))
+        .clock(Arc::clone(&clock))
         .random(FixedRandom::new([7]))
         .idle_timeout(Duration::from_secs(3600))
         .build()
