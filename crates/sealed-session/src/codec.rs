@@ -184,13 +184,14 @@ impl SessionCodec {
         let headers: Vec<&[u8]> = cookie_headers.into_iter().map(AsRef::as_ref).collect();
         let now = self.inner.clock.now();
         let mut rejected = None;
-        let mut best = self.best_v1(&headers, now, &mut rejected, |value, now| {
+        // One pass over the headers for the session's own name.
+        let values: Vec<&str> =
+            cookie::cookie_values(headers.iter().copied(), self.cookie_name()).collect();
+        let mut best = self.best_v1(&values, now, &mut rejected, |value, now| {
             self.open_v1(value, now)
                 .map(|(entries, state)| Session::from_parts(entries, state))
         });
-        let presented = cookie::cookie_values(headers.iter().copied(), self.cookie_name())
-            .next()
-            .is_some();
+        let presented = !values.is_empty();
         let migrating = self.inner.seal_format == SealFormat::V1;
         let mut legacy_cookie = None;
         for (index, source) in self.inner.legacy.iter().enumerate() {
@@ -247,7 +248,9 @@ impl SessionCodec {
         let headers: Vec<&[u8]> = cookie_headers.into_iter().map(AsRef::as_ref).collect();
         let now = self.inner.clock.now();
         let mut rejected = None;
-        let best = self.best_v1(&headers, now, &mut rejected, |value, now| {
+        let values: Vec<&str> =
+            cookie::cookie_values(headers.iter().copied(), self.cookie_name()).collect();
+        let best = self.best_v1(&values, now, &mut rejected, |value, now| {
             self.open_typed_at(value, now)
         });
         let session = best.unwrap_or_else(|| {
@@ -262,13 +265,13 @@ impl SessionCodec {
     /// the most recently issued if several do.
     fn best_v1<S: HasState>(
         &self,
-        headers: &[&[u8]],
+        values: &[&str],
         now: u64,
         rejected: &mut Option<SessionError>,
         open: impl Fn(&str, u64) -> Result<S, SessionError>,
     ) -> Option<S> {
         let mut best: Option<S> = None;
-        for value in cookie::cookie_values(headers.iter().copied(), self.cookie_name()) {
+        for &value in values {
             match open(value, now) {
                 Ok(session) => {
                     let newer = best

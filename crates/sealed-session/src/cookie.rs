@@ -75,17 +75,26 @@ where
     H: AsRef<[u8]> + ?Sized + 'h,
 {
     headers.into_iter().flat_map(move |header| {
-        header
-            .as_ref()
-            .split(|&b| b == b';')
-            .filter_map(move |pair| value_of(pair, name.as_bytes()))
+        pairs(header.as_ref()).filter_map(move |pair| value_of(pair, name.as_bytes()))
+    })
+}
+
+/// The `;`-separated pairs of one header, found with `memchr`.
+fn pairs(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    let mut ends = memchr::memchr_iter(b';', header).chain(core::iter::once(header.len()));
+    core::iter::from_fn(move || {
+        let end = ends.next()?;
+        let pair = &header[start..end];
+        start = end + 1;
+        Some(pair)
     })
 }
 
 /// The value of one `name=value` pair when its name is `name` and its
 /// value is ASCII.
 fn value_of<'h>(pair: &'h [u8], name: &[u8]) -> Option<&'h str> {
-    let eq = pair.iter().position(|&b| b == b'=')?;
+    let eq = memchr::memchr(b'=', pair)?;
     let (pair_name, value) = (&pair[..eq], &pair[eq + 1..]);
     if trim(pair_name) != name {
         return None;
