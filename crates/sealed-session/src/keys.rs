@@ -164,10 +164,38 @@ fn load_file(path: &Path, check: bool) -> Result<Keyring, KeyringError> {
         let shown = (!looks_like_key_text(&path.to_string_lossy())).then(|| path.to_path_buf());
         check_permissions(&file, &source, shown)?;
     }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
-    // Read into a buffer sized once: a growing vector would free copies.
-    io::Read::read_to_end(&mut io::Read::take(file, 64 * 1024), &mut bytes).map_err(io)?;
+    let bytes = read_once(file).map_err(io)?;
     parse(&bytes, &source)
+}
+
+/// The largest key file read: a keyring holds at most four short lines.
+const MAX_KEY_FILE_LEN: usize = 64 * 1024;
+
+/// Reads `file` whole into a buffer sized once, for the largest key file
+/// accepted, and wiped on drop. A vector that grows while it reads (as
+/// `read_to_end` does for a pipe, whose length is not known in advance)
+/// frees its old block with a copy of the text in it, where no wipe
+/// reaches; this one never grows. Text longer than [`MAX_KEY_FILE_LEN`] is
+/// refused ([`io::ErrorKind::FileTooLarge`]).
+fn read_once(mut file: std::fs::File) -> io::Result<Zeroizing<Vec<u8>>> {
+    let capacity = MAX_KEY_FILE_LEN + 1;
+    let mut bytes = Zeroizing::new(vec![0u8; capacity]);
+    let mut filled = 0;
+    while filled < bytes.len() {
+        match io::Read::read(&mut file, &mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    if filled == bytes.len() {
+        // One byte more than any key file.
+        return Err(io::ErrorKind::FileTooLarge.into());
+    }
+    // Shrinks the length only: the block stays where it is.
+    bytes.truncate(filled);
+    Ok(bytes)
 }
 
 #[cfg(unix)]
@@ -318,6 +346,24 @@ mod tests {
                 source: format!("key file {}", not_utf8.display()),
                 line: 2
             }
+        );
+    }
+
+    /// A key file of up to 64 KiB reads (comments make it long); one byte
+    /// more is refused, as too large.
+    #[test]
+    fn key_files_up_to_64_kib() {
+        let line = format!("1 {HEX}\n");
+        let mut text = line.clone();
+        text.push_str(&"#".repeat(MAX_KEY_FILE_LEN - line.len()));
+        assert_eq!(text.len(), MAX_KEY_FILE_LEN);
+        let path = temp("long", &text, 0o600);
+        assert_eq!(keyring_from_file(&path).unwrap().primary_id(), 1);
+        text.push('#');
+        let path = temp("too-long", &text, 0o600);
+        assert_eq!(
+            keyring_from_file(&path).unwrap_err().to_string(),
+            format!("cannot read key file {}: file too large", path.display())
         );
     }
 
