@@ -16,7 +16,11 @@ pub const KEYS_ENV: &str = "SEALED_SESSION_KEYS";
 /// Why a keyring could not be loaded. Never contains key material: text
 /// errors name a line, and a path that looks like key text (a key pasted
 /// where a path belongs) is withheld.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// `Debug` prints the same sentence as `Display`, so that an error returned
+/// from `main() -> Result<(), Box<dyn Error>>` reads as the message, with
+/// its `chmod 600` hint and the mode in octal, rather than as the fields.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyringError {
     /// The environment variable is not set.
@@ -80,6 +84,14 @@ impl fmt::Display for KeyringError {
                 None => write!(f, "{source}: {error}"),
             },
         }
+    }
+}
+
+/// The `Display` text, so that `{:?}` (what `main` prints for an error it
+/// returns) reads as the message.
+impl fmt::Debug for KeyringError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 
@@ -347,6 +359,29 @@ mod tests {
                 line: 2
             }
         );
+    }
+
+    /// What `main() -> Result<(), Box<dyn Error>>` prints for a key file
+    /// others can read: `Error: ` and the `Debug` text, which is the
+    /// message with its hint and the mode in octal (not `Permissions {
+    /// .., mode: 420 }`).
+    #[cfg(unix)]
+    #[test]
+    fn errors_returned_from_main_read_as_their_message() {
+        let shared = temp("main", &format!("1 {HEX}\n"), 0o644);
+        let error: Box<dyn core::error::Error> = Box::new(keyring_from_file(&shared).unwrap_err());
+        assert_eq!(
+            format!("Error: {error:?}"),
+            format!(
+                "Error: key file {0} is accessible to its group or others (mode 0644); \
+                 make it private with `chmod 600 {0}`",
+                shared.display()
+            )
+        );
+        let missing = KeyringError::EnvMissing {
+            var: "APP_KEYS".to_owned(),
+        };
+        assert_eq!(format!("{missing:?}"), "no keys: APP_KEYS is not set");
     }
 
     /// A key file of up to 64 KiB reads (comments make it long); one byte
