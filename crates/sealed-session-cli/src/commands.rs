@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 use crate::cli::{Command, KeygenArgs, MigrateArgs, OpenArgs, SealArgs};
 use crate::failure::Failure;
 use crate::inspect;
-use crate::keyfile::{self, KeySource};
+use crate::keyfile;
 
 /// The most stdin a command reads: far more than any cookie or session.
 const MAX_STDIN_LEN: usize = 1024 * 1024;
@@ -82,7 +82,7 @@ fn seal(args: &SealArgs) -> Result<Zeroizing<String>, Failure> {
         )?;
     }
     let compression = args.compress.unwrap_or(Compression::Never);
-    let source = KeySource::new(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
+    let source = keyfile::source(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
     let cookie = if args.legacy {
         let key = keyfile::first_key(source)?;
         let session = session_from_stdin()?;
@@ -124,7 +124,7 @@ fn open(args: &OpenArgs) -> Result<Zeroizing<String>, Failure> {
             ],
         )?;
     }
-    let source = KeySource::new(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
+    let source = keyfile::source(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
     let session = if args.legacy {
         let key = keyfile::first_key(source)?;
         let text = cookie_from_stdin()?;
@@ -161,11 +161,11 @@ fn inspect() -> Result<Zeroizing<String>, Failure> {
 /// failures for usage and key-file errors and a session too large to seal.
 fn migrate(args: &MigrateArgs) -> Result<Zeroizing<String>, Failure> {
     let allow_insecure = args.key_file.allow_insecure_key_file;
-    let legacy_key = keyfile::first_key(KeySource::new(
+    let legacy_key = keyfile::first_key(keyfile::source(
         Some(args.legacy_keys.as_path()),
         allow_insecure,
     ))?;
-    let keyring = keyfile::keyring(KeySource::new(args.keys.as_deref(), allow_insecure))?;
+    let keyring = keyfile::keyring(keyfile::source(args.keys.as_deref(), allow_insecure))?;
     let text = cookie_from_stdin()?;
     // Open, then seal: a failure to open is a rejection (exit 1), a failure
     // to seal is not.

@@ -62,18 +62,28 @@ impl Run {
 }
 
 /// Runs the binary with `args` and `stdin`; `keys_env` sets
-/// `SEALED_SESSION_KEYS`, which is otherwise removed.
+/// `SEALED_SESSION_KEYS`, which is otherwise removed (as is
+/// `SEALED_SESSION_KEYS_FILE`).
 fn run_with(args: &[&str], stdin: &[u8], keys_env: Option<&str>) -> Run {
+    match keys_env {
+        Some(keys) => run_env(args, stdin, &[("SEALED_SESSION_KEYS", keys)]),
+        None => run_env(args, stdin, &[]),
+    }
+}
+
+/// Runs the binary with `args`, `stdin` and the environment variables
+/// `env`; `SEALED_SESSION_KEYS` and `SEALED_SESSION_KEYS_FILE` are
+/// removed unless given.
+fn run_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sealed-session"));
     command
         .args(args)
         .env_remove("SEALED_SESSION_KEYS")
+        .env_remove("SEALED_SESSION_KEYS_FILE")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(keys) = keys_env {
-        command.env("SEALED_SESSION_KEYS", keys);
-    }
     let mut child = command.spawn().expect("spawn sealed-session");
     // A command may exit before reading stdin (a usage error): ignore EPIPE.
     let _ = child.stdin.take().expect("stdin").write_all(stdin);
@@ -455,8 +465,8 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
 /// What a message shows instead of an argument that looks like a key.
 const WITHHELD: &str = "<withheld: looks like a key>";
 /// The line added when an argument looks like a key.
-const KEYS_HINT: &str =
-    "Keys never go on the command line: use --keys FILE or SEALED_SESSION_KEYS.";
+const KEYS_HINT: &str = "Keys never go on the command line: use --keys FILE, \
+     SEALED_SESSION_KEYS or SEALED_SESSION_KEYS_FILE.";
 
 /// Asserts that none of `secrets` reached stdout or stderr.
 #[track_caller]
@@ -511,10 +521,65 @@ fn a_key_pasted_where_a_path_belongs_is_never_echoed() {
     out.fails(
         2,
         &format!(
-            "sealed-session: error: cannot read key file {WITHHELD}: no such file\n{KEYS_HINT}"
+            "sealed-session: error: cannot read key file (path withheld: it looks like key \
+             text): no such file\n{KEYS_HINT}"
         ),
     );
     assert_no_secret(&out, &[near]);
+}
+
+/// A key inside a file name (`--keys <key>.txt`, `<key>.bak`), or written
+/// in standard base64 (with `+` and `/`, padded): withheld wherever it is,
+/// with whatever surrounds it (issue 18 item 5).
+#[test]
+fn a_key_inside_a_file_name_or_in_standard_base64_is_never_echoed() {
+    // 32 random bytes in standard base64, padded: `+` and `/` split it
+    // into pieces shorter than a key.
+    let standard = "AzTyPZ7ROEE/gnKMIPK+xXYpo5jmZHHv/KErmwhmZKw=";
+    let standard_runs = [
+        &standard[..43],
+        "AzTyPZ7ROEE",
+        "gnKMIPK",
+        "xXYpo5jmZHHv",
+        "KErmwhmZKw",
+    ];
+    let no_such = |shown: &str| {
+        format!("sealed-session: error: cannot read key file {shown}: no such file\n{KEYS_HINT}")
+    };
+    let withheld_path = "(path withheld: it looks like key text)";
+    for path in [
+        format!("{KEY_A_B64}.txt"),
+        format!("{KEY_A_B64}.bak"),
+        format!("/etc/app/{KEY_A_HEX}.bak"),
+        format!("{}.txt", &KEY_A_B64[2..]),
+        format!("/srv/{}", &standard[..42]),
+    ] {
+        for command in ["open", "seal"] {
+            let out = run(&[command, "--keys", &path], "{}");
+            out.fails(2, &no_such(withheld_path));
+            assert_no_secret(
+                &out,
+                &[KEY_A_B64, KEY_A_HEX, &KEY_A_B64[2..], &standard[..42]],
+            );
+        }
+        let out = run(&["migrate", &format!("--legacy-keys={path}")], "x");
+        out.fails(2, &no_such(withheld_path));
+    }
+    let out = run(&["open", "--keys", standard], "x");
+    out.fails(2, &no_such(withheld_path));
+    assert_no_secret(&out, &standard_runs);
+    // As a stray argument, clap quotes it; the message withholds it.
+    for arg in [format!("{KEY_A_B64}.bak"), standard.to_owned()] {
+        let out = run(&["open", &arg], "x");
+        out.fails(
+            2,
+            &format!(
+                "sealed-session open: unexpected argument `{WITHHELD}` (input comes on \
+                 stdin)\nRun `sealed-session open --help` for usage.\n{KEYS_HINT}"
+            ),
+        );
+        assert_no_secret(&out, &[KEY_A_B64, standard_runs[0], standard_runs[3]]);
+    }
 }
 
 /// A key given as an argument (`open 3 <key>`, the key alone): withheld.
@@ -828,6 +893,72 @@ fn keys_from_the_environment() {
         "sealed-session: error: SEALED_SESSION_KEYS, line 2: \
          the key must be 43 base64url characters or 64 hex digits",
     );
+}
+
+/// Without `--keys`, the keyring comes from `SEALED_SESSION_KEYS` (text)
+/// or, when that is unset or blank, from the key file named by
+/// `SEALED_SESSION_KEYS_FILE`: the names and precedence of the
+/// `sealed-session` crate's `keyring_from_environment` and of the Flask
+/// config (issue 18 item 16).
+#[test]
+fn keys_from_the_environment_text_or_file() {
+    let file = key_file(&format!("1 {KEY_A_HEX}\n"));
+    let cookie = seal(&file, &["--now", "1700000000"], r#"{"a":1}"#);
+    let opened = run_env(
+        &["open", "--now", "1700000000"],
+        cookie.as_bytes(),
+        &[("SEALED_SESSION_KEYS_FILE", &file)],
+    );
+    assert_eq!(opened.ok(), "{\"a\":1}\n");
+    // The legacy format takes the file's first key the same way.
+    let legacy = run_env(
+        &["seal", "--legacy"],
+        br#"{"b":2}"#,
+        &[("SEALED_SESSION_KEYS_FILE", &file)],
+    );
+    let legacy = legacy.ok().trim_end().to_owned();
+    assert_eq!(
+        run(&["open", "--legacy", "--keys", &file], &legacy).ok(),
+        "{\"b\":2}\n"
+    );
+    // Text wins over the file; blank text does not count.
+    let other = format!("1 {KEY_B_HEX}\n");
+    run_env(
+        &["open", "--now", "1700000000"],
+        cookie.as_bytes(),
+        &[
+            ("SEALED_SESSION_KEYS", &other),
+            ("SEALED_SESSION_KEYS_FILE", &file),
+        ],
+    )
+    .rejected("not authentic");
+    let opened = run_env(
+        &["open", "--now", "1700000000"],
+        cookie.as_bytes(),
+        &[
+            ("SEALED_SESSION_KEYS", " \n"),
+            ("SEALED_SESSION_KEYS_FILE", &file),
+        ],
+    );
+    assert_eq!(opened.ok(), "{\"a\":1}\n");
+    // The file is permission-checked like `--keys`.
+    #[cfg(unix)]
+    {
+        let shared = temp_file_with_mode(format!("1 {KEY_A_HEX}\n").as_bytes(), 0o644);
+        let shared = shared.to_str().expect("UTF-8 path");
+        run_env(
+            &["open"],
+            cookie.as_bytes(),
+            &[("SEALED_SESSION_KEYS_FILE", shared)],
+        )
+        .fails(
+            2,
+            &format!(
+                "sealed-session: error: key file {shared} is accessible to its group or others \
+                 (mode 0644); make it private with `chmod 600 {shared}`"
+            ),
+        );
+    }
 }
 
 /// The core README's cookie opens, whitespace around it ignored.
@@ -1260,7 +1391,8 @@ fn key_file_errors_name_the_line_and_never_the_key() {
     );
     run(&["seal"], "{}").fails(
         2,
-        "sealed-session: error: no keys: pass --keys FILE or set SEALED_SESSION_KEYS",
+        "sealed-session: error: no keys: pass --keys FILE, or set SEALED_SESSION_KEYS \
+         (keyring text) or SEALED_SESSION_KEYS_FILE (a key file)",
     );
     run(&["seal", "--keys", "/nonexistent/keys"], "{}").fails(
         2,
