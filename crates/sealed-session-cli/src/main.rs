@@ -14,7 +14,7 @@
 //! - [`commands`], [`demo`]: what the commands do;
 //! - [`keyfile`]: key files and `SEALED_SESSION_KEYS`;
 //! - [`withhold`]: keeping key text out of messages;
-//! - [`inspect`], [`flask`], [`json`]: what a cookie shows without a key;
+//! - [`inspect`], [`flask`]: what a cookie shows without a key;
 //! - [`failure`]: errors and exit codes.
 
 #![forbid(unsafe_code)]
@@ -25,7 +25,6 @@ mod demo;
 mod failure;
 mod flask;
 mod inspect;
-mod json;
 mod keyfile;
 mod parse;
 mod withhold;

@@ -1460,10 +1460,11 @@ fn inspect_reads_real_flask_cookies() {
         cookie.contains(".ZVPxAA."),
         "timestamp 1700000000: {cookie}"
     );
-    // Flask tags bytes its own way, `{" b": ...}`; shown as it is.
+    // Flask tags bytes its own way, `{" b": ...}`, and escapes non-ASCII
+    // text (`\u00eb`); both shown as Flask wrote them.
     assert_eq!(
         run(&["inspect"], &cookie).ok(),
-        "{\"format\":\"flask-signed\",\"readable\":true,\"payload\":{\"user\":\"zoë\",\"blob\":{\" b\":\"3q2+7w==\"},\"n\":[1,2]}}\n"
+        "{\"format\":\"flask-signed\",\"readable\":true,\"payload\":{\"user\":\"zo\\u00eb\",\"blob\":{\" b\":\"3q2+7w==\"},\"n\":[1,2]}}\n"
     );
     // A large session: Flask zlib-compresses it and prefixes a `.`.
     let big = format!(r#"{{"pad": "{}"}}"#, "ab".repeat(700));
