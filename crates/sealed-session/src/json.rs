@@ -145,6 +145,18 @@ pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
         }
         entries.push((String::from(&**key), RawValue::to_owned(value)));
     }
+    // The session object itself is never a tagged byte string (FORMAT.md
+    // §12.2), even once duplicates are resolved: Flask would load `bytes`,
+    // not a session. Its base64 is checked first, as everywhere, so that
+    // `{" b":"!!"}` fails as malformed bytes.
+    if let [(key, value)] = entries.as_slice()
+        && key == BYTES_TAG
+    {
+        let tag = format!("{{\"{BYTES_TAG}\":{}}}", value.get());
+        let tag: &RawValue = serde_json::from_str(&tag).map_err(|_| SessionError::InvalidJson)?;
+        check(tag, 0)?;
+        return Err(SessionError::InvalidSession);
+    }
     Ok(entries)
 }
 
@@ -765,6 +777,31 @@ mod tests {
             split(open_only.as_bytes()).unwrap_err(),
             SessionError::InvalidJson
         );
+    }
+
+    /// A session object that is itself `{" b": …}` is no session (Flask
+    /// loads bytes from it); with invalid base64 it fails as malformed
+    /// bytes, as anywhere else (issue 18 item 9).
+    #[test]
+    fn the_session_object_is_never_a_bytes_tag() {
+        assert_eq!(
+            split(br#"{" b":"!!"}"#).unwrap_err(),
+            SessionError::InvalidBytes
+        );
+        assert_eq!(
+            split(br#"{" b":"AAF="}"#).unwrap_err(),
+            SessionError::InvalidBytes
+        );
+        assert_eq!(
+            split(br#" {" b" : "AAE="} "#).unwrap_err(),
+            SessionError::InvalidSession
+        );
+        assert_eq!(
+            split(br#"{" b":"AAE="," b":"AAE="}"#).unwrap_err(),
+            SessionError::InvalidSession
+        );
+        // Beside another member, `" b"` is an ordinary key.
+        assert_eq!(split(br#"{" b":"!!","c":1}"#).unwrap().len(), 2);
     }
 
     #[test]
