@@ -447,6 +447,30 @@ fn is_bytes_tag(key: &[u8]) -> Result<bool, SessionError> {
 /// crate's (its `{"__type__": "bytes", "b": …}` become `{" b": …}`, compact),
 /// and checks each converted value as [`split`] checks values.
 pub(crate) fn from_python(entries: &mut Entries) -> Result<(), SessionError> {
+    // The session object itself is never a byte string (FORMAT.md §12.2):
+    // the Python package's reader would load `bytes` from a top-level
+    // `{"__type__": "bytes", "b": …}`. Checked as a whole, so that invalid
+    // base64 fails as malformed bytes, as anywhere else.
+    if entries.iter().any(|(key, _)| key == "__type__") {
+        let mut whole = String::from("{");
+        for (i, (key, value)) in entries.iter().enumerate() {
+            if i > 0 {
+                whole.push(',');
+            }
+            whole.push_str(&serde_json::to_string(key).map_err(|_| SessionError::InvalidJson)?);
+            whole.push(':');
+            whole.push_str(value.get());
+        }
+        whole.push('}');
+        let whole = RawValue::from_string(whole).map_err(|_| SessionError::InvalidJson)?;
+        let mut text = String::new();
+        rewrite(&whole, Style::FromPython, &mut text)?;
+        let converted = RawValue::from_string(text).map_err(|_| SessionError::InvalidJson)?;
+        check(&converted, 0)?;
+        if converted.get().starts_with(r#"{" b":"#) {
+            return Err(SessionError::InvalidSession);
+        }
+    }
     for (_, value) in entries.iter_mut() {
         let mut text = String::new();
         rewrite(value, Style::FromPython, &mut text)?;
@@ -800,6 +824,26 @@ mod tests {
             split(br#"{" b":"AAE="," b":"AAE="}"#).unwrap_err(),
             SessionError::InvalidSession
         );
+        // The Python package's form of the same, at the top.
+        for (python, error) in [
+            (
+                &br#"{"__type__": "bytes", "b": "!!"}"#[..],
+                SessionError::InvalidBytes,
+            ),
+            (
+                br#"{"b": "AAE=", "__type__": "bytes"}"#,
+                SessionError::InvalidSession,
+            ),
+            (
+                br#"{"__type__": "bytes", "c": "AAE="}"#,
+                SessionError::InvalidBytes,
+            ),
+        ] {
+            let mut entries = split(python).unwrap();
+            assert_eq!(from_python(&mut entries).unwrap_err(), error);
+        }
+        let mut entries = split(br#"{"__type__": "date", "b": 1}"#).unwrap();
+        assert!(from_python(&mut entries).is_ok());
         // Beside another member, `" b"` is an ordinary key.
         assert_eq!(split(br#"{" b":"!!","c":1}"#).unwrap().len(), 2);
     }
