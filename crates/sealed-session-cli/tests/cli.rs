@@ -1171,6 +1171,52 @@ fn an_authentic_cookie_that_is_not_a_session_exits_2() {
     );
 }
 
+/// A bytes tag with invalid base64 is an invalid session, also when it is
+/// the session object itself (`{" b":"!!"}`, which opened before); a valid
+/// one there is no session either: Flask would load bytes (FORMAT.md
+/// §12.2; issue 18 item 9). `seal` refuses both alike.
+#[test]
+fn a_session_that_is_a_bytes_tag_is_refused() {
+    use sealed_session_core::{Codec, FixedNonce, Key, Keyring, Options};
+    let key = Key::parse(KEY_A_HEX).unwrap();
+    let codec = Codec::new(Keyring::new(1, &key), Options::new());
+    let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
+    for (plaintext, what) in [
+        (
+            &br#"{" b":"!!"}"#[..],
+            "its JSON holds a malformed tagged byte string",
+        ),
+        (
+            br#"{" b":"AAF="}"#,
+            "its JSON holds a malformed tagged byte string",
+        ),
+        (
+            br#"{" b":"AAE="}"#,
+            "its plaintext is not a session (neither a JSON object nor session metadata)",
+        ),
+    ] {
+        let cookie = codec
+            .seal_to_string(plaintext, b"", T, &mut FixedNonce([0; 16]))
+            .unwrap();
+        run(&["open", "--keys", &keys, "--now", "1700000000"], &cookie).fails(
+            2,
+            &format!("sealed-session: error: the cookie is authentic, but {what}"),
+        );
+    }
+    run(&["seal", "--keys", &keys], r#"{"__type__":"bytes","b":"!!"}"#).fails(
+        2,
+        r#"sealed-session: error: stdin has a malformed bytes value: it must be exactly {"__type__":"bytes","b":"<padded base64>"}"#,
+    );
+    run(
+        &["seal", "--keys", &keys],
+        r#"{"__type__":"bytes","b":"AAE="}"#,
+    )
+    .fails(
+        2,
+        "sealed-session: error: authentic plaintext is not a session",
+    );
+}
+
 // -------------------------------------------------- the text limit ---
 
 /// FORMAT.md's limit counts the value alone: 4096 bytes open, 4097 do not.
