@@ -28,6 +28,16 @@ const CORE_README_COOKIE: &str =
     "AQABAAAAAGVT8QAHBwcHBwcHBwcHBwcHBwcHsZQb45fVJnYJqi7WY4Y1E_b3opjp7BcOlV2t";
 const T: u64 = 1_700_000_000;
 
+/// `migrate --since` for a run at the system clock's time: now, so that
+/// the absolute timeout of a migration (7 days by default) is far.
+static SINCE_NOW: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        .to_string()
+});
+
 /// What a run of the binary printed and returned.
 #[derive(Debug)]
 struct Run {
@@ -207,9 +217,9 @@ fn help_on_every_command() {
     assert!(main.stdout.contains(
         "Exit status: 0 success; 1 the cookie was rejected, and stderr gives only the\n\
          public reason (malformed, unknown version, unknown key id, expired, issued in\n\
-         the future, too large, or not authentic); 2 a usage, input/output, JSON or\n\
-         key-file error, or an authentic cookie that holds no JSON session. On failure\n\
-         nothing is written to stdout.\n"
+         the future, too large, not authentic, or lifetime exceeded); 2 a usage,\n\
+         input/output, JSON or key-file error, or an authentic cookie that holds no\n\
+         JSON session. On failure nothing is written to stdout.\n"
     ));
     let first_lines = [
         (
@@ -288,15 +298,20 @@ fn open_help_exactly() {
 its JSON object, compact, on stdout. Byte values are shown as
 {"__type__":"bytes","b":"<base64>"}. Cookies sealed by `seal` and by the
 library's SessionCodec both open (the library binds the cookie's name: pass
-it as the context, by default `--context __Host-session`); the library's
-session metadata and absolute timeout are not shown or checked.
+it as the context, by default `--context __Host-session`). The session's
+absolute timeout is checked as the library checks it (FORMAT.md §12.1): a
+session created more than --absolute-timeout seconds ago is rejected; its
+creation time is the library's session metadata or, for a bare JSON object
+(as `seal` writes), the cookie's issue time. The metadata is not shown.
 
 Usage: sealed-session open [--keys FILE] [--context TEXT] [--max-age SECS]
-                           [--now UNIX] [--legacy] [--allow-insecure-key-file]
+                           [--absolute-timeout SECS] [--now UNIX] [--legacy]
+                           [--allow-insecure-key-file]
 
 Options:
       --keys <FILE>
-          keyring text (default: $SEALED_SESSION_KEYS); any of its keys opens
+          keyring text (default: $SEALED_SESSION_KEYS, else the file
+          $SEALED_SESSION_KEYS_FILE); any of its keys opens
 
       --context <TEXT>
           the context the cookie was sealed with (default: empty)
@@ -305,6 +320,10 @@ Options:
           reject cookies issued more than SECS seconds before now (default: no
           age limit)
 
+      --absolute-timeout <SECS>
+          reject sessions created more than SECS seconds before now (default
+          604800, 7 days: the library's default absolute timeout)
+
       --now <UNIX>
           the current time in Unix seconds (default: the system clock); a
           cookie issued more than 60 s after it is rejected
@@ -312,7 +331,7 @@ Options:
       --legacy
           a Python EncryptedSession cookie, opened with the first key (its kid
           is ignored). It carries no context and no time, so --context,
-          --max-age and --now are usage errors with --legacy
+          --max-age, --absolute-timeout and --now are usage errors with --legacy
 
       --allow-insecure-key-file
           use key files that their group or others can read or write. Risk:
@@ -325,8 +344,9 @@ Options:
 
 A rejected cookie exits with status 1, and stderr gives only the public
 reason: malformed, unknown version, unknown key id, expired, issued in the
-future, too large (a value over 4096 bytes), or not authentic. An authentic
-cookie that holds no JSON object exits with status 2.
+future, too large (a value over 4096 bytes), not authentic, or lifetime
+exceeded (older than the absolute timeout). An authentic cookie that holds no
+JSON object exits with status 2.
 "#
     );
 }
@@ -486,7 +506,10 @@ fn a_key_pasted_where_a_path_belongs_is_never_echoed() {
         (&["open", "--keys"], &format!("1 {KEY_A_B64}")),
         (&["seal", "--keys"], KEY_A_HEX),
         (&["open", "--legacy", "--keys"], &format!("7\t{KEY_A_HEX}")),
-        (&["migrate", "--legacy-keys"], &format!("0 {KEY_A_B64}")),
+        (
+            &["migrate", "--since", SINCE_NOW.as_str(), "--legacy-keys"],
+            &format!("0 {KEY_A_B64}"),
+        ),
     ];
     for (args, pasted) in cases {
         let mut args = args.to_vec();
@@ -562,7 +585,15 @@ fn a_key_inside_a_file_name_or_in_standard_base64_is_never_echoed() {
                 &[KEY_A_B64, KEY_A_HEX, &KEY_A_B64[2..], &standard[..42]],
             );
         }
-        let out = run(&["migrate", &format!("--legacy-keys={path}")], "x");
+        let out = run(
+            &[
+                "migrate",
+                "--since",
+                SINCE_NOW.as_str(),
+                &format!("--legacy-keys={path}"),
+            ],
+            "x",
+        );
         out.fails(2, &no_such(withheld_path));
     }
     let out = run(&["open", "--keys", standard], "x");
@@ -681,11 +712,27 @@ fn key_files_others_can_access_are_refused_with_the_fix() {
         refused(run(&["open", "--legacy", "--keys", path], legacy_cookie));
         refused(run(&["seal", "--legacy", "--keys", path], "{}"));
         refused(run(
-            &["migrate", "--legacy-keys", path, "--keys", &good],
+            &[
+                "migrate",
+                "--since",
+                SINCE_NOW.as_str(),
+                "--legacy-keys",
+                path,
+                "--keys",
+                &good,
+            ],
             legacy_cookie,
         ));
         refused(run(
-            &["migrate", "--legacy-keys", &good, "--keys", path],
+            &[
+                "migrate",
+                "--since",
+                SINCE_NOW.as_str(),
+                "--legacy-keys",
+                &good,
+                "--keys",
+                path,
+            ],
             legacy_cookie,
         ));
         // The override, named and documented, lets it through.
@@ -709,7 +756,16 @@ fn key_files_others_can_access_are_refused_with_the_fix() {
         );
         assert!(
             run(
-                &["migrate", "--legacy-keys", path, "--keys", path, allow],
+                &[
+                    "migrate",
+                    "--since",
+                    SINCE_NOW.as_str(),
+                    "--legacy-keys",
+                    path,
+                    "--keys",
+                    path,
+                    allow
+                ],
                 legacy_cookie
             )
             .ok()
@@ -879,10 +935,13 @@ fn keys_from_the_environment() {
     assert_eq!(opened.ok(), "{\"a\":1}\n");
     // The same key in hex, from a file, opens it too.
     let keys = key_file(&format!("1 {KEY_A_HEX}"));
-    assert_eq!(run(&["open", "--keys", &keys], &cookie).ok(), "{\"a\":1}\n");
+    assert_eq!(
+        run(&["open", "--keys", &keys, "--now", "1700000000"], &cookie).ok(),
+        "{\"a\":1}\n"
+    );
     // --keys wins over the environment, which is then not even parsed.
     let opened = run_with(
-        &["open", "--keys", &keys],
+        &["open", "--keys", &keys, "--now", "1700000000"],
         cookie.as_bytes(),
         Some("garbage"),
     );
@@ -1046,8 +1105,22 @@ fn expiry_and_the_future() {
         "{\"a\":1}\n"
     );
     open(&["--now", "1003601", "--max-age", "3600"]).rejected("expired");
-    // No --max-age: no age limit at all.
-    assert_eq!(open(&["--now", "18446744073709551615"]).ok(), "{\"a\":1}\n");
+    // No --max-age: no idle limit; the absolute timeout still applies (7
+    // days by default, counted for a bare JSON object from its issue time:
+    // FORMAT.md §12.1; issue 18 item 11).
+    assert_eq!(open(&["--now", "1604800"]).ok(), "{\"a\":1}\n");
+    open(&["--now", "1604801"]).rejected("lifetime exceeded");
+    open(&["--now", "1003601", "--absolute-timeout", "3600"]).rejected("lifetime exceeded");
+    assert_eq!(
+        open(&[
+            "--now",
+            "18446744073709551615",
+            "--absolute-timeout",
+            "18446744073709551615"
+        ])
+        .ok(),
+        "{\"a\":1}\n"
+    );
     // Up to 60 seconds of clock skew, then "issued in the future".
     assert_eq!(open(&["--now", "999940"]).ok(), "{\"a\":1}\n");
     open(&["--now", "999939"]).rejected("issued in the future");
@@ -1162,7 +1235,15 @@ fn an_authentic_cookie_that_is_not_a_session_exits_2() {
         "sealed-session: error: the cookie is authentic, but its plaintext is not a JSON object",
     );
     run(
-        &["migrate", "--legacy-keys", &keys, "--keys", &keys],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &keys,
+            "--keys",
+            &keys,
+        ],
         &legacy,
     )
     .fails(
@@ -1633,6 +1714,8 @@ fn migrate_a_python_cookie_to_v1() {
     );
     let args = [
         "migrate",
+        "--since",
+        SINCE_NOW.as_str(),
         "--legacy-keys",
         &legacy_keys,
         "--keys",
@@ -1667,7 +1750,13 @@ fn migrate_a_python_cookie_to_v1() {
     );
     // Keys from the environment; the known Python answer.
     let migrated = run_with(
-        &["migrate", "--legacy-keys", &legacy_keys],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &legacy_keys,
+        ],
         PY_KNOWN_COOKIE.as_bytes(),
         Some(&keys),
     );
@@ -1679,13 +1768,23 @@ fn migrate_a_python_cookie_to_v1() {
     // A Python cookie that does not open is a rejection, as in `open`.
     let wrong = key_file(&format!("0 {KEY_B_HEX}\n"));
     run(
-        &["migrate", "--legacy-keys", &wrong, "--keys", &keys_path],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &wrong,
+            "--keys",
+            &keys_path,
+        ],
         PY_KNOWN_COOKIE,
     )
     .rejected("not authentic");
     run(
         &[
             "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
             "--legacy-keys",
             &legacy_keys,
             "--keys",
@@ -1697,7 +1796,15 @@ fn migrate_a_python_cookie_to_v1() {
     // Legacy key file errors name the file.
     let bad = key_file("0 short\n");
     run(
-        &["migrate", "--legacy-keys", &bad, "--keys", &keys_path],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &bad,
+            "--keys",
+            &keys_path,
+        ],
         PY_KNOWN_COOKIE,
     )
     .fails(
@@ -1707,6 +1814,95 @@ fn migrate_a_python_cookie_to_v1() {
              the key must be 43 base64url characters or 64 hex digits"
         ),
     );
+}
+
+/// `migrate` follows FORMAT.md §12.3 as the library's own migration does:
+/// the new cookie holds the session payload (metadata first), `_permanent`
+/// is the permanent flag and no member, and the session's creation time is
+/// `--since`, so the absolute timeout retires migrated cookies on time
+/// (issue 18 item 10).
+#[test]
+fn migrate_writes_the_session_payload_created_at_since() {
+    use sealed_session::{Key, Keyring, ManualClock, SessionCodec, SessionError};
+    use sealed_session_core::legacy::LegacyCodec;
+    use sealed_session_core::{FixedNonce, Options};
+    const SINCE: u64 = 1_700_000_000;
+    const NOW: u64 = SINCE + 3_600;
+    const WEEK: u64 = 7 * 86_400;
+    let legacy_key = Key::parse(KEY_A_HEX).unwrap();
+    let legacy_keys = key_file(&format!("0 {KEY_A_HEX}\n"));
+    let keys = key_file(&format!("3 {KEY_B_HEX}\n"));
+    let python = LegacyCodec::new(&legacy_key, Options::new())
+        .seal_to_string(
+            br#"{"user_id": 7, "_permanent": true, "k": {"__type__": "bytes", "b": "AAE="}}"#,
+            &mut FixedNonce([1; 16]),
+        )
+        .unwrap();
+    let migrate = |now: u64, extra: &[&str]| {
+        let (since, now) = (SINCE.to_string(), now.to_string());
+        let mut args = vec![
+            "migrate",
+            "--legacy-keys",
+            &legacy_keys,
+            "--keys",
+            &keys,
+            "--context",
+            "__Host-session",
+            "--since",
+            &since,
+            "--now",
+            &now,
+        ];
+        args.extend_from_slice(extra);
+        run(&args, &python)
+    };
+    let migrated = migrate(NOW, &[]);
+    let cookie = migrated.ok().trim_end().to_owned();
+    assert_eq!(inspect(&cookie)["issued_at"], NOW);
+
+    // The library opens it as its own: created at --since, permanent by
+    // its flag, `_permanent` no member.
+    let library = |now: u64| {
+        SessionCodec::builder(Keyring::new(3, &Key::parse(KEY_B_HEX).unwrap()))
+            .clock(ManualClock::new(now))
+            // Idle as long as the absolute timeout: only the latter can
+            // retire the cookie below.
+            .idle_timeout(core::time::Duration::from_secs(WEEK))
+            .build()
+            .unwrap()
+    };
+    let session = library(NOW).open(&cookie).unwrap();
+    assert_eq!(session.created_at(), Some(SINCE));
+    assert_eq!(session.issued_at(), Some(NOW));
+    assert!(session.permanent());
+    assert_eq!(
+        session.to_json_string(),
+        r#"{"user_id":7,"k":{" b":"AAE="}}"#
+    );
+    assert!(session.id().is_some());
+    // The absolute timeout counts from --since, in the library and in
+    // `open`, however recently the cookie was issued.
+    let late = SINCE + WEEK + 1;
+    assert_eq!(
+        library(late).open(&cookie).unwrap_err(),
+        SessionError::LifetimeExceeded
+    );
+    let keys_arg = ["open", "--keys", &keys, "--context", "__Host-session"];
+    let open_at = |now: u64| {
+        let now = now.to_string();
+        let mut args = keys_arg.to_vec();
+        args.extend(["--now", &now, "--max-age", "999999999"]);
+        run(&args, &cookie)
+    };
+    assert_eq!(
+        open_at(SINCE + WEEK).ok(),
+        r#"{"user_id":7,"k":{"__type__":"bytes","b":"AAE="},"_permanent":true}"#.to_owned() + "\n"
+    );
+    open_at(late).rejected("lifetime exceeded");
+    // Migrating itself past --since plus the absolute timeout is refused.
+    migrate(late, &[]).rejected("lifetime exceeded");
+    migrate(SINCE + 61, &["--absolute-timeout", "60"]).rejected("lifetime exceeded");
+    assert!(migrate(SINCE + 60, &["--absolute-timeout", "60"]).code == 0);
 }
 
 // ---------------------------------------------------------------- demo ---
