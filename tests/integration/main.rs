@@ -16,6 +16,7 @@ mod interop;
 mod properties;
 mod regressions;
 mod session;
+mod session_vectors;
 mod spec;
 mod support;
 mod wycheproof;

@@ -1905,6 +1905,72 @@ fn migrate_writes_the_session_payload_created_at_since() {
     assert!(migrate(SINCE + 60, &["--absolute-timeout", "60"]).code == 0);
 }
 
+/// tests/data/session-vectors.json (FORMAT.md §12's edge cases, written
+/// from the spec and sealed by the reference sealer): `open` accepts and
+/// refuses exactly what the library does. Its output is the session in the
+/// Python package's conventions: bytes as `__type__`, the permanent flag as
+/// `_permanent` (issue 18 items 9 to 12).
+#[test]
+fn open_agrees_with_the_session_vectors() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/session-vectors.json");
+    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for vector in vectors.as_array().unwrap() {
+        let name = vector["name"].as_str().unwrap();
+        let key = &vector["keys"][0];
+        let keys = key_file(&format!(
+            "{} {}\n",
+            key["id"],
+            key["key_hex"].as_str().unwrap()
+        ));
+        let field = |name: &str| vector[name].as_u64().unwrap().to_string();
+        let (now, idle, absolute) = (
+            field("now"),
+            field("idle_timeout"),
+            field("absolute_timeout"),
+        );
+        let out = run(
+            &[
+                "open",
+                "--keys",
+                &keys,
+                "--context",
+                vector["context"].as_str().unwrap(),
+                "--now",
+                &now,
+                "--max-age",
+                &idle,
+                "--absolute-timeout",
+                &absolute,
+            ],
+            vector["cookie"].as_str().unwrap(),
+        );
+        match vector["error"].as_str() {
+            Some("lifetime exceeded") => out.rejected("lifetime exceeded"),
+            Some("invalid session") => {
+                assert_eq!(out.code, 2, "{name}: {out:?}");
+                assert!(
+                    out.stderr
+                        .starts_with("sealed-session: error: the cookie is authentic, but "),
+                    "{name}: {out:?}"
+                );
+            }
+            Some(other) => panic!("{name}: unknown error {other}"),
+            None => {
+                let mut expected: Value =
+                    serde_json::from_str(vector["session"].as_str().unwrap()).unwrap();
+                if let Some(blob) = expected.get_mut("k") {
+                    *blob = json!({"__type__": "bytes", "b": blob[" b"]});
+                }
+                if vector["permanent"] == true {
+                    expected["_permanent"] = json!(true);
+                }
+                let got: Value = serde_json::from_str(out.ok()).unwrap();
+                assert_eq!(got, expected, "{name}");
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------- demo ---
 
 /// The demo's steps, and its cookies are what it says.
