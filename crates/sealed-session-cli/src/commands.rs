@@ -10,7 +10,8 @@
 
 use std::io::Read;
 
-use std::time::{Duration, UNIX_EPOCH};
+use core::time::Duration;
+use std::time::UNIX_EPOCH;
 
 use sealed_session::{
     Clock, Legacy, ManualClock, OsRandom, Refresh, SecureRandom, Session, SessionCodec,

@@ -60,7 +60,7 @@ impl Results {
         Some(
             self.cpu
                 .as_ref()?
-                .get(&format!("{subject}/{size}"))?
+                .get(format!("{subject}/{size}"))?
                 .as_f64()?
                 / 1000.0,
         )
@@ -75,7 +75,7 @@ impl Results {
         };
         self.python
             .get("sizes")?
-            .get(&size.to_string())?
+            .get(size.to_string())?
             .get(key)?
             .as_f64()
     }
@@ -101,8 +101,8 @@ impl Results {
         match self
             .facts
             .get("lengths")?
-            .get(&size.to_string())?
-            .get(&format!("{format}_fits"))?
+            .get(size.to_string())?
+            .get(format!("{format}_fits"))?
         {
             Value::Bool(fits) => Some(*fits),
             _ => None,
@@ -138,12 +138,12 @@ impl Results {
                 let key = if op == Op::Seal { "seal_us" } else { "open_us" };
                 self.python
                     .get("sizes")?
-                    .get(&size.to_string())?
+                    .get(size.to_string())?
                     .get(key)?
                     .as_f64()
             }
             Subject::Floor => {
-                let at = self.openssl.get(&size.to_string())?;
+                let at = self.openssl.get(size.to_string())?;
                 Some(at.get("ctr")?.as_f64()? + at.get("cbc")?.as_f64()?)
             }
         }
@@ -153,7 +153,7 @@ impl Results {
     pub(super) fn length(&self, size: usize, format: &str) -> Option<f64> {
         self.facts
             .get("lengths")?
-            .get(&size.to_string())?
+            .get(size.to_string())?
             .get(format)?
             .as_f64()
     }
@@ -161,7 +161,7 @@ impl Results {
     pub(super) fn python_length(&self, size: usize) -> Option<f64> {
         self.python
             .get("sizes")?
-            .get(&size.to_string())?
+            .get(size.to_string())?
             .get("cookie_len")?
             .as_f64()
     }
@@ -169,7 +169,7 @@ impl Results {
     pub(super) fn deflated(&self, size: usize, config: &str) -> Option<f64> {
         self.facts
             .get("deflate")?
-            .get(&size.to_string())?
+            .get(size.to_string())?
             .get(config)?
             .as_f64()
     }
