@@ -1,11 +1,9 @@
 //! The session codec: sessions to cookies and back, for a whole request.
 //!
 //! - [`builder`]: the configuration, checked once;
-//! - [`legacy`]: the Python formats, accepted until an end date;
 //! - [`response`]: what the response does with the cookie.
 
 mod builder;
-mod legacy;
 mod response;
 
 use alloc::sync::Arc;
@@ -15,9 +13,9 @@ use core::time::Duration;
 use sealed_session_core::{Codec, ErrorKind, FixedNonce, Keyring};
 use zeroize::Zeroizing;
 
+pub use crate::legacy::Legacy;
+use crate::legacy::LegacySource;
 pub use builder::{Refresh, SealFormat, SessionCodecBuilder};
-pub use legacy::Legacy;
-use legacy::LegacySource;
 pub use response::{CookieOutcome, Finished, Outcome, Saved};
 
 use crate::body::SessionBody;
@@ -25,7 +23,7 @@ use crate::cookie::{self, Attributes};
 use crate::error::SessionError;
 use crate::payload::{self, META_WITH_ID_LEN, Meta, SessionId};
 use crate::random::SecureRandom;
-use crate::session::{Session, State};
+use crate::session::{Limit, Session, State};
 use crate::time::Clock;
 #[cfg(doc)]
 use crate::typed::TypedSession;
@@ -74,6 +72,8 @@ pub(crate) struct Inner {
     absolute: u64,
     refresh: Refresh,
     padding: usize,
+    /// What fits in one cookie, handed to every loaded session.
+    limit: Limit,
     seal_format: SealFormat,
     legacy: Vec<LegacySource>,
     clock: Arc<dyn Clock>,
@@ -309,6 +309,7 @@ impl SessionCodec {
         if migrating {
             session.state_mut().legacy_cookie = legacy_cookie;
         }
+        session.state_mut().limit = Some(self.inner.limit);
         Loaded { session, rejected }
     }
 
