@@ -152,10 +152,9 @@ mod tests {
             craft::opener(&keys).unwrap().delete_cookie_header(),
             table::DELETE
         );
-        let legacy_key = sealed_session::Key::parse(
-            std::fs::read_to_string(LEGACY_KEY_FILE).unwrap().trim(),
-        )
-        .unwrap();
+        let legacy_key =
+            sealed_session::Key::parse(std::fs::read_to_string(LEGACY_KEY_FILE).unwrap().trim())
+                .unwrap();
         let start = std::time::SystemTime::now();
         let codec = sealed_session::SessionCodec::builder(
             sealed_session::Keyring::from_text(&std::fs::read_to_string(KEYS_FILE).unwrap())
