@@ -14,6 +14,7 @@ mod flask_signed;
 mod golden;
 mod interop;
 mod keyring_text;
+mod lifecycle;
 mod properties;
 mod regressions;
 mod session;
