@@ -1039,6 +1039,24 @@ fn the_known_core_cookie_opens_with_its_context() {
         run(&args, &format!("  \n{CORE_README_COOKIE}\r\n\n")).ok(),
         "{\"user\":42}\n"
     );
+    // As a transport (FORMAT.md §4), exactly space, tab, LF, FF and CR
+    // around the value: a vertical tab or a no-break space stays, and so
+    // does whitespace inside (issue 18 item 12).
+    assert_eq!(
+        run(&args, &format!("\t\x0c {CORE_README_COOKIE}\x0c\r\n")).ok(),
+        "{\"user\":42}\n"
+    );
+    for text in [
+        format!("\x0b{CORE_README_COOKIE}"),
+        format!("{CORE_README_COOKIE}\u{a0}"),
+        format!(
+            "{} {}",
+            &CORE_README_COOKIE[..10],
+            &CORE_README_COOKIE[10..]
+        ),
+    ] {
+        run(&args, &text).rejected("malformed");
+    }
 }
 
 /// A cookie opens only with the context it was sealed with.
