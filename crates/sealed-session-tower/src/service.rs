@@ -78,7 +78,7 @@ where
     /// with no clone-and-swap and no `S: Clone` bound.
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let codec = self.layer.codec();
-        let (handle, rejected) = K::load(codec, request.headers().get_all(COOKIE).iter());
+        let (handle, rejected) = K::load(codec, request.headers().get_all(COOKIE));
         if let Some(error) = rejected {
             tracing::debug!(reason = error.as_str(), "session cookie rejected");
         }

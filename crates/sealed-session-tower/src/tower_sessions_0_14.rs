@@ -27,9 +27,10 @@
 //!   (`logout`) deletes the cookie.
 //! - `Vary: Cookie` when the handler read or wrote the session: the store
 //!   sees the first read, because tower-sessions loads a session lazily
-//!   through its store. A new session (no cookie) therefore carries a
-//!   placeholder id from the start (`Session::id()` is `Some`); the cookie
-//!   gets an id of its own when it is sealed.
+//!   through its store. A session not sealed yet (new, or migrated from a
+//!   legacy cookie) therefore carries a placeholder id from the start
+//!   (`Session::id()` is `Some`); the cookie gets an id of its own when it
+//!   is sealed.
 //! - A 5xx writes no cookie; a session that cannot be saved (too large)
 //!   becomes an empty 500, as in [`SessionLayer`](crate::SessionLayer).
 //! - The key `_permanent` is reserved (Flask's permanent flag): a session
@@ -270,22 +271,12 @@ where
                 // start over, and delete the cookie.
                 tracing::debug!(reason = error.as_str(), "session cookie rejected");
                 sealed.clear();
-                None
+                empty_record(&codec)
             }
         };
         let permanent = self.layer.permanent || view.permanent();
         let expiry = permanent.then(|| Expiry::OnInactivity(seconds(codec.idle_timeout())));
-        // A new session gets a placeholder id, never sealed: tower-sessions
-        // loads a session with an id lazily, through the store, on its
-        // first read or write, and that is how the store learns that the
-        // handler touched the session (for `Vary: Cookie`).
-        let (id, opened) = match opened {
-            Some(record) => (record.id, record),
-            None => {
-                let id = Id::default();
-                (id, empty_record(id, &codec))
-            }
-        };
+        let id = opened.id;
         let store = Arc::new(RequestStore {
             opened,
             accessed: AtomicBool::new(false),
@@ -336,9 +327,6 @@ async fn carry(
     if outcome.failed() || !modified {
         return Ok(());
     }
-    if store.deleted.load(Ordering::Acquire) {
-        sealed.regenerate();
-    }
     session
         .save()
         .await
@@ -349,11 +337,23 @@ async fn carry(
         .unwrap_or_else(PoisonError::into_inner)
         .take();
     if let Some(record) = captured {
+        if record.data.is_empty() {
+            // `flush` (logout), `clear`, or the last key removed: the std
+            // session's own `clear`, which deletes a cookie that came with
+            // the request and sends nothing for a session that never had
+            // one.
+            sealed.clear();
+            return Ok(());
+        }
         if record
             .data
             .contains_key(sealed_session::Session::PERMANENT_KEY)
         {
             return Err(SessionError::ReservedKey);
+        }
+        if store.deleted.load(Ordering::Acquire) {
+            // `cycle_id` (axum-login's `login`): a new identity.
+            sealed.regenerate();
         }
         let json = serde_json::to_vec(&record.data).map_err(|_| SessionError::Unserializable)?;
         sealed.replace_from_json(&json)?;
@@ -363,40 +363,42 @@ async fn carry(
     Ok(())
 }
 
-/// The record of an opened session; `None` for a new one.
+/// The record the handler sees: the session's data under its id. A session
+/// not sealed yet (new, or migrated from a legacy cookie) gets a
+/// placeholder id, never sealed: tower-sessions loads a session with an id
+/// lazily, through the store, on its first read or write, and that is how
+/// the store learns that the handler touched the session (for
+/// `Vary: Cookie`).
 fn record_of(
     sealed: &sealed_session::Session,
     codec: &SessionCodec,
-) -> Result<Option<Record>, SessionError> {
-    let (Some(id), Some(issued_at)) = (sealed.id(), sealed.issued_at()) else {
-        return Ok(None);
-    };
-    let mut data = HashMap::with_capacity(sealed.len());
+) -> Result<Record, SessionError> {
+    let mut record = empty_record(codec);
     for (key, raw) in sealed.iter() {
         let value: Value =
             serde_json::from_str(raw.get()).map_err(|_| SessionError::InvalidJson)?;
-        data.insert(key.to_owned(), value);
+        record.data.insert(key.to_owned(), value);
     }
-    let idle_end = issued_at.saturating_add(codec.idle_timeout().as_secs());
-    let absolute_end = sealed
-        .created_at()
-        .unwrap_or(issued_at)
-        .saturating_add(codec.absolute_timeout().as_secs());
-    Ok(Some(Record {
+    if let (Some(id), Some(issued_at)) = (sealed.id(), sealed.issued_at()) {
         // The same 16 bytes: both ids display as the same base64url text.
-        id: Id(i128::from_le_bytes(*id.as_bytes())),
-        data,
-        expiry_date: date(idle_end.min(absolute_end)),
-    }))
+        record.id = Id(i128::from_le_bytes(*id.as_bytes()));
+        let idle_end = issued_at.saturating_add(codec.idle_timeout().as_secs());
+        let absolute_end = sealed
+            .created_at()
+            .unwrap_or(issued_at)
+            .saturating_add(codec.absolute_timeout().as_secs());
+        record.expiry_date = date(idle_end.min(absolute_end));
+    }
+    Ok(record)
 }
 
-/// The empty record a new session starts from, under its placeholder id.
-fn empty_record(id: Id, codec: &SessionCodec) -> Record {
+/// An empty record under a placeholder id, ending one idle timeout from now.
+fn empty_record(codec: &SessionCodec) -> Record {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     Record {
-        id,
+        id: Id::default(),
         data: HashMap::new(),
         expiry_date: date(now.saturating_add(codec.idle_timeout().as_secs())),
     }
