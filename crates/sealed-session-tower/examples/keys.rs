@@ -12,10 +12,10 @@ use sealed_session_tower::Keyring;
 use sealed_session_tower::sealed_session::{KEYS_ENV, keyring_from_env, keyring_from_file};
 
 /// The variable naming the key file.
-pub const KEYS_FILE_ENV: &str = "SEALED_SESSION_KEYS_FILE";
+pub(crate) const KEYS_FILE_ENV: &str = "SEALED_SESSION_KEYS_FILE";
 
 /// The flag that accepts the published demo keys.
-pub const DEMO_FLAG: &str = "--demo";
+pub(crate) const DEMO_FLAG: &str = "--demo";
 
 /// !!! DEMO KEYS, PUBLISHED IN THIS FILE: NEVER USE THEM FOR ANYTHING REAL !!!
 const DEMO_KEYRING: &str = "\
@@ -25,14 +25,14 @@ const DEMO_KEYRING: &str = "\
 
 /// What the command line says: the port (0, any free one, by default)
 /// and whether the demo keys are accepted.
-pub struct Args {
-    pub port: u16,
-    pub demo: bool,
+pub(crate) struct Args {
+    pub(crate) port: u16,
+    pub(crate) demo: bool,
 }
 
 impl Args {
     /// `[--demo] [PORT]`, the port also from `PORT`.
-    pub fn parse() -> Result<Self, String> {
+    pub(crate) fn parse() -> Result<Self, String> {
         let mut port = std::env::var("PORT").ok();
         let mut demo = false;
         for arg in std::env::args().skip(1) {
@@ -56,7 +56,7 @@ impl Args {
 
 /// The keyring: from the environment, else the demo keys if `demo`, else
 /// an error that says what to do.
-pub fn keyring(demo: bool) -> Result<Keyring, String> {
+pub(crate) fn keyring(demo: bool) -> Result<Keyring, String> {
     if std::env::var_os(KEYS_ENV).is_some() {
         return keyring_from_env(KEYS_ENV).map_err(|error| format!("{KEYS_ENV}: {error}"));
     }

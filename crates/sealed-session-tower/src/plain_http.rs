@@ -103,7 +103,9 @@ fn is_local(authority: &str) -> bool {
     let host = if let Some(rest) = authority.strip_prefix('[') {
         return rest.split(']').next() == Some("::1");
     } else {
-        authority.rsplit_once(':').map_or(authority, |(host, _)| host)
+        authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host)
     };
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     host == "localhost"
@@ -158,7 +160,11 @@ mod tests {
         let seen = |headers| check.observe(&request(headers)).map(|p| p.host);
         // A browser on http://192.168.1.5:3000 posting a form.
         assert_eq!(
-            seen(&[("host", "192.168.1.5:3000"), ("origin", "http://192.168.1.5:3000")]).as_deref(),
+            seen(&[
+                ("host", "192.168.1.5:3000"),
+                ("origin", "http://192.168.1.5:3000")
+            ])
+            .as_deref(),
             Some("192.168.1.5:3000")
         );
         assert_eq!(
@@ -181,12 +187,18 @@ mod tests {
             None
         );
         assert_eq!(
-            seen(&[("host", "app.example"), ("referer", "http://app.example.evil/")]),
+            seen(&[
+                ("host", "app.example"),
+                ("referer", "http://app.example.evil/")
+            ]),
             None
         );
         // Local: no warning needed.
         assert_eq!(
-            seen(&[("host", "localhost:3000"), ("origin", "http://localhost:3000")]),
+            seen(&[
+                ("host", "localhost:3000"),
+                ("origin", "http://localhost:3000")
+            ]),
             None
         );
     }

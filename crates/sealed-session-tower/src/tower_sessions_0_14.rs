@@ -305,7 +305,13 @@ where
                     codec.finish(&sealed, Outcome::Failed)
                 }
             };
-            Ok(apply(response, finished, &codec, &on_save_error, plain_http))
+            Ok(apply(
+                response,
+                finished,
+                &codec,
+                &on_save_error,
+                plain_http,
+            ))
         })
     }
 }

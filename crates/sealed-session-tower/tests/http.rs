@@ -462,7 +462,10 @@ async fn an_attackers_authentic_cookie_beside_the_victims_wins_nothing() {
             let header = format!("{NAME}={first}; theme=dark; {NAME}={second}");
             let response = me_raw(&server, header.parse().unwrap()).await;
             assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header}");
-            assert!(set_cookies(&response).is_empty(), "nothing deleted: {header}");
+            assert!(
+                set_cookies(&response).is_empty(),
+                "nothing deleted: {header}"
+            );
             assert_eq!(vary(&response), ["Cookie"]);
             assert_eq!(
                 response.json::<Value>().await.unwrap(),
@@ -487,7 +490,10 @@ async fn an_attackers_authentic_cookie_beside_the_victims_wins_nothing() {
     // neither joins the attacker's account nor deletes either cookie.
     let response = reqwest::Client::new()
         .post(server.url("/login"))
-        .header(header::COOKIE, format!("{NAME}={attacker}; {NAME}={victim}"))
+        .header(
+            header::COOKIE,
+            format!("{NAME}={attacker}; {NAME}={victim}"),
+        )
         .form(&[("user", "victim")])
         .send()
         .await
@@ -804,7 +810,11 @@ impl tracing::Subscriber for Warnings {
     fn event(&self, event: &tracing::Event<'_>) {
         struct Text(String);
         impl tracing::field::Visit for Text {
-            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn core::fmt::Debug) {
+            fn record_debug(
+                &mut self,
+                field: &tracing::field::Field,
+                value: &dyn core::fmt::Debug,
+            ) {
                 self.0 += &format!("{}={value:?} ", field.name());
             }
         }

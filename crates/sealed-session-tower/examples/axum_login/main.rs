@@ -15,9 +15,11 @@
 #[path = "../keys.rs"]
 mod keys;
 
+extern crate alloc;
+
+use alloc::sync::Arc;
 use std::collections::HashMap;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
