@@ -75,7 +75,7 @@ fn venv_python(venv: &Path) -> PathBuf {
 /// The Python package (`crates/sealed-session-py`): its own CI script
 /// builds the wheel with maturin, installs it into the venv and runs pytest
 /// over it; then the cross-service test runs against the axum example
-/// (`sealed-session-tower`'s `axum_flask_shared`), sharing one keyring
+/// (`sealed-session-tower-examples`' `axum_flask_shared`), sharing one keyring
 /// file: Flask logs in and Rust reads and changes the session, and the
 /// reverse.
 ///
@@ -98,13 +98,13 @@ fn cross_service(ws: &Workspace, script: &Path) -> Result<(), String> {
     ws.run_cargo(&[
         "build",
         "-p",
-        "sealed-session-tower",
-        "--example",
+        "sealed-session-tower-examples",
+        "--bin",
         "axum_flask_shared",
     ])?;
     let keys = ws.root.join("target").join("cross-service-keys.txt");
     write_private_keyring(&keys)?;
-    let example = ws.root.join("target/debug/examples/axum_flask_shared");
+    let example = ws.root.join("target/debug/axum_flask_shared");
     let mut server = Command::new(&example)
         .env("SEALED_SESSION_KEYS_FILE", &keys)
         .stdout(std::process::Stdio::piped())
