@@ -247,8 +247,9 @@ impl Legacy {
     // its match is reachable, and no `Legacy` can exist.
     #[cfg_attr(
         not(any(feature = "legacy", feature = "flask")),
-        allow(unreachable_code, unused_variables, clippy::needless_pass_by_value)
+        allow(unreachable_code, clippy::needless_pass_by_value)
     )]
+    #[cfg_attr(not(feature = "legacy"), allow(unused_variables))]
     pub(crate) fn check(
         self,
         secure: bool,
