@@ -25,7 +25,9 @@ use sealed_session_conformance::{KEYS_FILE, LEGACY_KEY_FILE, Report, run};
 use sealed_session_tower::sealed_session::{Key, Legacy, Refresh};
 use sealed_session_tower::tower_sessions_0_14::TowerSessionsLayer;
 use sealed_session_tower::tower_sessions_0_14::tower_sessions_core::Session as TowerSession;
-use sealed_session_tower::{Error, Keyring, Session, SessionCodec, SessionCodecBuilder, SessionLayer};
+use sealed_session_tower::{
+    Error, Keyring, Session, SessionCodec, SessionCodecBuilder, SessionLayer,
+};
 use tower_http::catch_panic::CatchPanicLayer;
 
 /// 2036-01-01T00:00:00Z: the end of the legacy migration.
@@ -229,7 +231,11 @@ mod axum_login_app {
             // nothing reads the session.
             .route("/none", get(|| async { "none" }))
             .layer(CatchPanicLayer::new())
-            .layer(contract(TowerSessionsLayer::builder(keyring())).build().unwrap())
+            .layer(
+                contract(TowerSessionsLayer::builder(keyring()))
+                    .build()
+                    .unwrap(),
+            )
     }
 }
 
@@ -257,5 +263,9 @@ async fn the_tower_layer_in_axum_passes_every_row() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_login_over_the_tower_sessions_adapter_passes_every_row() {
-    conforms("axum-login over the tower-sessions adapter", axum_login_app::app()).await;
+    conforms(
+        "axum-login over the tower-sessions adapter",
+        axum_login_app::app(),
+    )
+    .await;
 }
