@@ -213,10 +213,11 @@ impl SessionLayer {
 
 impl<K: SessionKind> From<SessionCodec> for SessionLayer<K> {
     fn from(codec: SessionCodec) -> Self {
+        let plain_http = PlainHttpCheck::for_codec(&codec);
         Self {
             codec,
             on_save_error: DefaultOnSaveError,
-            plain_http: PlainHttpCheck::default(),
+            plain_http,
             kind: PhantomData,
         }
     }

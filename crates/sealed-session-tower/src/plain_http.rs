@@ -15,9 +15,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use http::Request;
 use http::header::{HOST, ORIGIN, REFERER};
+use sealed_session::SessionCodec;
 
 /// The once-flag of one layer (shared by its clones).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct PlainHttpCheck(Arc<AtomicBool>);
 
 /// A request that came over plain HTTP for a host that is not local.
@@ -28,6 +29,13 @@ pub(crate) struct PlainHttp {
 }
 
 impl PlainHttpCheck {
+    /// The check for a layer over `codec`: off from the start when the
+    /// codec's cookies are not `Secure` (nothing to warn about).
+    pub(crate) fn for_codec(codec: &SessionCodec) -> Self {
+        let secure = is_secure(&codec.delete_cookie_header());
+        Self(Arc::new(AtomicBool::new(!secure)))
+    }
+
     /// `Some` when `request` came over plain HTTP for a non-local host and
     /// this layer has not warned yet. Cheap once it has warned.
     pub(crate) fn observe<B>(&self, request: &Request<B>) -> Option<PlainHttp> {
@@ -48,12 +56,7 @@ impl PlainHttpCheck {
 impl PlainHttp {
     /// Warns, once per layer, if `set_cookies` holds a `Secure` cookie.
     pub(crate) fn after(self, set_cookies: &[String]) {
-        let secure = set_cookies.iter().any(|cookie| {
-            cookie
-                .split(';')
-                .skip(1)
-                .any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
-        });
+        let secure = set_cookies.iter().any(|cookie| is_secure(cookie));
         if secure && !self.warned.swap(true, Ordering::Relaxed) {
             tracing::warn!(
                 host = %self.host,
@@ -65,6 +68,14 @@ impl PlainHttp {
             );
         }
     }
+}
+
+/// Whether a `Set-Cookie` value has the `Secure` attribute.
+fn is_secure(set_cookie: &str) -> bool {
+    set_cookie
+        .split(';')
+        .skip(1)
+        .any(|attribute| attribute.trim().eq_ignore_ascii_case("secure"))
 }
 
 /// The host the request was made for, when it visibly came over plain HTTP.
@@ -156,7 +167,7 @@ mod tests {
 
     #[test]
     fn only_positive_evidence_of_plain_http_counts() {
-        let check = PlainHttpCheck::default();
+        let check = PlainHttpCheck(Arc::default());
         let seen = |headers| check.observe(&request(headers)).map(|p| p.host);
         // A browser on http://192.168.1.5:3000 posting a form.
         assert_eq!(
@@ -200,6 +211,40 @@ mod tests {
                 ("origin", "http://localhost:3000")
             ]),
             None
+        );
+    }
+}
+
+#[cfg(test)]
+mod codec_tests {
+    use super::*;
+    use sealed_session::{Key, Keyring};
+
+    #[test]
+    fn off_when_the_cookie_is_not_secure() {
+        let keyring = || Keyring::new(1, &Key::from_bytes([1; 32]));
+        let secure = SessionCodec::builder(keyring()).build().unwrap();
+        let plain = SessionCodec::builder(keyring())
+            .cookie_name("session")
+            .secure(false)
+            .build()
+            .unwrap();
+        let mut request = Request::new(());
+        request
+            .headers_mut()
+            .insert(HOST, "web:8000".parse().unwrap());
+        request
+            .headers_mut()
+            .insert(ORIGIN, "http://web:8000".parse().unwrap());
+        assert!(
+            PlainHttpCheck::for_codec(&secure)
+                .observe(&request)
+                .is_some()
+        );
+        assert!(
+            PlainHttpCheck::for_codec(&plain)
+                .observe(&request)
+                .is_none()
         );
     }
 }

@@ -123,11 +123,12 @@ impl TowerSessionsLayer {
 
 impl From<SessionCodec> for TowerSessionsLayer {
     fn from(codec: SessionCodec) -> Self {
+        let plain_http = PlainHttpCheck::for_codec(&codec);
         Self {
             codec,
             permanent: false,
             on_save_error: DefaultOnSaveError,
-            plain_http: PlainHttpCheck::default(),
+            plain_http,
         }
     }
 }
