@@ -20,11 +20,8 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum_login::{AuthManager, AuthUser, AuthnBackend};
 use sealed_session_conformance::{KEYS_FILE, LEGACY_KEY_FILE, Report, run};
 use sealed_session_tower::sealed_session::{Key, Legacy, Refresh};
-use sealed_session_tower::tower_sessions_0_14::TowerSessionsLayer;
-use sealed_session_tower::tower_sessions_0_14::tower_sessions_core::Session as TowerSession;
 use sealed_session_tower::{
     Error, Keyring, Session, SessionCodec, SessionCodecBuilder, SessionLayer,
 };
@@ -135,8 +132,12 @@ mod layer_app {
 
 // ---- (b) axum-login over the tower-sessions adapter ----
 
+#[cfg(feature = "tower-sessions-0_14")]
 mod axum_login_app {
     use super::*;
+    use axum_login::{AuthManager, AuthUser, AuthnBackend};
+    use sealed_session_tower::tower_sessions_0_14::TowerSessionsLayer;
+    use sealed_session_tower::tower_sessions_0_14::tower_sessions_core::Session as TowerSession;
 
     /// axum-login's user: none logs in here, but `AuthManager` reads its
     /// data from the session on every request it wraps, as in an app.
@@ -261,6 +262,7 @@ async fn the_tower_layer_in_axum_passes_every_row() {
     conforms("tower layer (axum)", layer_app::app()).await;
 }
 
+#[cfg(feature = "tower-sessions-0_14")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axum_login_over_the_tower_sessions_adapter_passes_every_row() {
     conforms(
