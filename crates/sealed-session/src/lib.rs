@@ -17,6 +17,7 @@ mod json;
 mod keys;
 mod payload;
 mod random;
+pub mod reload;
 mod session;
 mod time;
 mod token;
@@ -37,6 +38,7 @@ pub use keys::{
 };
 pub use payload::SessionId;
 pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
+pub use reload::{ReloadError, ReloadOptions, ReloadStatus, Reloading};
 pub use sealed_session_core::{
     Compression, Error, ErrorKind, Key, KeyTextError, KeyTextReason, Keyring,
 };
