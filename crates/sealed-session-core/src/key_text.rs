@@ -33,7 +33,7 @@ pub struct KeyTextError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum KeyTextReason {
-    /// The line is not two fields, `<kid> <key>`.
+    /// The line is not `<kid> <key>` followed by optional `name=value` fields.
     Shape,
     /// The key id is not a decimal from 0 to 255.
     KeyId,
@@ -84,7 +84,7 @@ impl KeyTextError {
 impl fmt::Display for KeyTextReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Shape => f.write_str("expected `<kid> <key>` and optional times"),
+            Self::Shape => f.write_str("expected `<kid> <key>`"),
             Self::KeyId => f.write_str("the key id must be a decimal from 0 to 255"),
             Self::Key => f.write_str("the key must be 43 base64url characters or 64 hex digits"),
             Self::DuplicateKeyId { first_line } => {
@@ -226,7 +226,8 @@ impl Keyring {
 fn parse_times<'t>(fields: impl Iterator<Item = &'t str>) -> Result<KeyTimes, KeyTextReason> {
     let mut times = KeyTimes::ALWAYS;
     for field in fields {
-        let (name, value) = field.split_once('=').ok_or(KeyTextReason::Field)?;
+        // A field without `=` is a line of another shape, as before times.
+        let (name, value) = field.split_once('=').ok_or(KeyTextReason::Shape)?;
         let slot = match name {
             "activates" => &mut times.activates_at,
             "retires" => &mut times.retires_at,
@@ -246,7 +247,35 @@ fn parse_times<'t>(fields: impl Iterator<Item = &'t str>) -> Result<KeyTimes, Ke
 }
 
 /// Length of a time in keyring text: `YYYY-MM-DDTHH:MM:SSZ`.
-const TIME_LEN: usize = 20;
+const TIME_LEN: usize = KeyTimes::TIME_LEN;
+
+impl KeyTimes {
+    /// Length of a time in keyring text, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub const TIME_LEN: usize = 20;
+
+    /// Parses a time as keyring text writes it (FORMAT.md §7.3):
+    /// `YYYY-MM-DDTHH:MM:SSZ`, UTC, a real date from 1970 to 9999. Returns
+    /// Unix seconds, or `None` for anything else.
+    ///
+    /// ```
+    /// use sealed_session_core::KeyTimes;
+    ///
+    /// assert_eq!(KeyTimes::parse_time("2026-12-07T16:00:00Z"), Some(1_796_659_200));
+    /// assert_eq!(KeyTimes::parse_time("2026-12-07T16:00:00+00:00"), None);
+    /// let mut buf = [0u8; KeyTimes::TIME_LEN];
+    /// assert_eq!(KeyTimes::write_time(1_796_659_200, &mut buf), "2026-12-07T16:00:00Z");
+    /// ```
+    #[must_use]
+    pub fn parse_time(text: &str) -> Option<u64> {
+        parse_time(text)
+    }
+
+    /// Writes Unix seconds as keyring text does, `YYYY-MM-DDTHH:MM:SSZ`;
+    /// times after 9999 are written as its last second.
+    pub fn write_time(at: u64, buf: &mut [u8; Self::TIME_LEN]) -> &str {
+        format_time(at, buf)
+    }
+}
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ` (UTC; a real calendar date, years 1970 to
 /// 9999, no leap second) into Unix seconds.
@@ -407,7 +436,7 @@ mod tests {
             (&["1 ", HEX, "\n256 ", HEX], Some(2), KeyTextReason::KeyId),
             (&["-1 ", HEX], Some(1), KeyTextReason::KeyId),
             (&["\n\n1 ", B64, "0"], Some(3), KeyTextReason::Key),
-            (&["1 ", HEX, " extra"], Some(1), KeyTextReason::Field),
+            (&["1 ", HEX, " extra"], Some(1), KeyTextReason::Shape),
             (&[B64], Some(1), KeyTextReason::Shape),
             (
                 &["1 ", HEX, "\n# c\n1 ", B64],
@@ -545,7 +574,7 @@ mod tests {
             let error = Keyring::from_text(text).unwrap_err();
             (error.line(), error.reason())
         };
-        let cases: [(&[&str], Option<usize>, KeyTextReason); 8] = [
+        let cases: [(&[&str], Option<usize>, KeyTextReason); 9] = [
             (
                 &[K1, "\n", K3, " activates=2026-12-07"],
                 Some(2),
@@ -556,7 +585,12 @@ mod tests {
                 Some(1),
                 KeyTextReason::Field,
             ),
-            (&[K1, " activates"], Some(1), KeyTextReason::Field),
+            (&[K1, " activates"], Some(1), KeyTextReason::Shape),
+            (
+                &[K1, " =2027-01-01T00:00:00Z"],
+                Some(1),
+                KeyTextReason::Field,
+            ),
             (
                 &[
                     K1,
