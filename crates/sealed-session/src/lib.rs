@@ -18,6 +18,7 @@ mod keys;
 mod payload;
 mod random;
 pub mod reload;
+pub mod revocation;
 mod session;
 mod time;
 mod token;
@@ -39,6 +40,7 @@ pub use keys::{
 pub use payload::SessionId;
 pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
 pub use reload::{ReloadError, ReloadOptions, ReloadStatus, Reloading};
+pub use revocation::{MemoryRevocations, Revocations, Verdict};
 pub use sealed_session_core::{
     Compression, Error, ErrorKind, Key, KeyTextError, KeyTextReason, Keyring,
 };
