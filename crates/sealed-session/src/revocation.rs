@@ -74,6 +74,9 @@ pub enum RevocationError {
     Unavailable(String),
     /// A subject longer than [`MAX_SUBJECT_LEN`] bytes, or empty.
     Subject,
+    /// The codec has no revocation list
+    /// ([`SessionCodecBuilder::revocations`](crate::SessionCodecBuilder::revocations)).
+    NotConfigured,
 }
 
 impl fmt::Display for RevocationError {
@@ -86,6 +89,7 @@ impl fmt::Display for RevocationError {
                 )
             }
             Self::Subject => write!(f, "a subject is 1 to {MAX_SUBJECT_LEN} bytes"),
+            Self::NotConfigured => f.write_str("no revocation list is configured"),
         }
     }
 }
