@@ -27,7 +27,7 @@ impl SessionCodec {
         };
         let facts = SessionFacts {
             id: meta.id.as_ref(),
-            subject: None,
+            subject: meta.subject.as_deref(),
             created_at,
         };
         match list.check(facts, now) {
@@ -206,5 +206,42 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(plain.revoke(&session), Err(RevocationError::NotConfigured));
+    }
+
+    /// Sign-out-everywhere: every session of the subject created before it
+    /// is refused (two devices), a login after it is not, and neither is
+    /// another user's session.
+    #[test]
+    fn sign_out_everywhere_refuses_every_older_session_of_the_subject() {
+        let clock = Arc::new(crate::ManualClock::new(1_796_659_200));
+        let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([2; 32])))
+            .revocations(Arc::new(MemoryRevocations::new()))
+            .clock(Arc::clone(&clock))
+            .build()
+            .unwrap();
+        let login = |subject: &str| {
+            let mut session = codec.load::<_, str>([]).session;
+            session.regenerate();
+            session.set_subject(subject).unwrap();
+            format!("__Host-session={}", codec.seal(&session).unwrap())
+        };
+        let (laptop, phone, other) = (login("user-42"), login("user-42"), login("user-7"));
+        let opened = codec.load([laptop.as_str()]).session;
+        assert_eq!(opened.subject(), Some("user-42"));
+        clock.advance(10);
+        codec.revoke_subject("user-42").unwrap();
+        for cookie in [&laptop, &phone] {
+            let loaded = codec.load([cookie.as_str()]);
+            assert_eq!(loaded.rejected, Some(SessionError::Revoked));
+            assert!(loaded.session.is_empty() && loaded.session.subject().is_none());
+        }
+        assert_eq!(codec.load([other.as_str()]).rejected, None);
+        clock.advance(1);
+        let again = login("user-42");
+        assert_eq!(codec.load([again.as_str()]).rejected, None);
+        // Logout forgets the subject along with the rest.
+        let mut session = codec.load([again.as_str()]).session;
+        session.clear();
+        assert_eq!(session.subject(), None);
     }
 }
