@@ -204,6 +204,25 @@ mod tests {
         assert_eq!(bare, (Meta::default(), &b" {\"a\":1}"[..]));
     }
 
+    /// The example of FORMAT.md §12, byte for byte.
+    #[test]
+    fn subject_vector_of_format_md() {
+        let meta = Meta {
+            created_at: Some(1_796_659_200),
+            id: Some(SessionId([0xaa; 16])),
+            permanent: false,
+            subject: Some("user-42".into()),
+        };
+        let mut out = Vec::new();
+        meta.write(1_796_659_200, &mut out);
+        out.extend_from_slice(b"{}");
+        let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            format!("0006000000006b16d800{}07757365722d34327b7d", "aa".repeat(16))
+        );
+    }
+
     #[test]
     fn malformed_metadata() {
         for bad in [
