@@ -6,6 +6,12 @@
 // Test helpers outside `#[test]` functions unwrap too: a failure there is a
 // test failure, and its message points at the line.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Key files are written with Unix permissions (mode 0600).
+#![cfg(unix)]
+
+extern crate alloc;
+
+use alloc::sync::Arc;
 
 use core::time::Duration;
 use std::net::TcpListener;
@@ -322,4 +328,211 @@ fn propagation_delay_over_many_revocations() {
         at(0.99),
         delays[delays.len() - 1]
     );
+}
+
+/// One instance of the fleet: its own key file, reloaded on change, and a
+/// codec over the shared revocation list and the shared test clock.
+struct Instance {
+    codecs: sealed_session::Reloading<sealed_session::SessionCodec>,
+    path: PathBuf,
+}
+
+fn write_key_file(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let temp = path.with_extension("new");
+    let _ = std::fs::remove_file(&temp);
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temp)
+        .unwrap();
+    std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+    std::fs::rename(&temp, path).unwrap();
+}
+
+fn fleet(
+    name: &str,
+    keys: &str,
+    clock: &Arc<sealed_session::ManualClock>,
+    list: Option<&RedisRevocations>,
+) -> Vec<Instance> {
+    let dir = std::env::temp_dir().join(format!(
+        "sealed-session-fleet-{}-{name}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    (0..3)
+        .map(|i| {
+            let path = dir.join(format!("keys-{i}"));
+            write_key_file(&path, keys);
+            let clock = Arc::clone(clock);
+            let list = list.cloned();
+            let codecs = sealed_session::Reloading::watch(
+                &path,
+                sealed_session::ReloadOptions::new().poll_interval(Duration::from_millis(10)),
+                move |keyring| {
+                    let mut builder =
+                        sealed_session::SessionCodec::builder(keyring).clock(Arc::clone(&clock));
+                    if let Some(list) = &list {
+                        builder = builder.revocations(Arc::new(list.clone()));
+                    }
+                    builder.build()
+                },
+            )
+            .unwrap();
+            Instance { codecs, path }
+        })
+        .collect()
+}
+
+/// A user of the load generator: the cookie the browser holds and the
+/// counter it expects.
+struct User {
+    cookie: Option<String>,
+    n: i64,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Counts {
+    requests: u64,
+    /// The cookie was refused (or deleted): the user was logged out.
+    refused: u64,
+}
+
+/// `rounds` requests per user, each user's requests spread over every
+/// instance in turn; each request reads and increments `n`.
+fn load(fleet: &[Instance], users: &mut [User], rounds: usize) -> Counts {
+    let mut counts = Counts::default();
+    for round in 0..rounds {
+        for (u, user) in users.iter_mut().enumerate() {
+            let codec = fleet[(round + u) % fleet.len()].codecs.current();
+            let header = user.cookie.clone().unwrap_or_default();
+            let loaded = codec.load([header.as_str()]);
+            counts.requests += 1;
+            let mut session = loaded.session;
+            let n: i64 = session.get("n").unwrap().unwrap_or(0);
+            if loaded.rejected.is_some() || (user.cookie.is_some() && n != user.n) {
+                counts.refused += 1;
+            }
+            session.insert("n", n + 1).unwrap();
+            user.n = n + 1;
+            let finished = codec.finish(&session, sealed_session::Outcome::Status(200));
+            for set in &finished.set_cookies {
+                let pair = set.split(';').next().unwrap().to_owned();
+                user.cookie = (!set.contains("Max-Age=0")).then_some(pair);
+            }
+        }
+    }
+    counts
+}
+
+fn users(fleet: &[Instance]) -> Vec<User> {
+    let mut users: Vec<User> = (0..30).map(|_| User { cookie: None, n: 0 }).collect();
+    assert_eq!(load(fleet, &mut users, 3).refused, 0);
+    users
+}
+
+/// Key rollout over three instances that get the new key file one after
+/// the other, with load between each step: with an activation time after
+/// the last step, no cookie is refused during or after; the control (the
+/// new key made primary at once, as before key times) refuses cookies.
+/// The instances share a test clock, so the activation comes exactly
+/// after the staggered steps.
+#[test]
+#[ignore = "needs redis-server for the fleet file; run by `cargo xtask ci`"]
+fn key_rollout_with_and_without_an_activation_time() {
+    const K1: &str = "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+    const K2: &str = "2 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHiA";
+    let t0 = 1_796_659_200;
+    let mut results = Vec::new();
+    for (name, new_file) in [
+        (
+            "with activation",
+            format!("{K2} activates=2026-12-07T16:01:40Z\n{K1}\n"),
+        ),
+        ("control: primary at once", format!("{K2}\n{K1}\n")),
+    ] {
+        let clock = Arc::new(sealed_session::ManualClock::new(t0));
+        let fleet = fleet(
+            &name.replace([' ', ':'], "-"),
+            &format!("{K1}\n"),
+            &clock,
+            None,
+        );
+        let mut users = users(&fleet);
+        let mut during = Counts::default();
+        for instance in &fleet {
+            let before = instance.codecs.status().reloads;
+            write_key_file(&instance.path, &new_file);
+            assert!(wait_for(|| instance.codecs.status().reloads > before));
+            clock.advance(10);
+            let counts = load(&fleet, &mut users, 10);
+            during.requests += counts.requests;
+            during.refused += counts.refused;
+        }
+        // Past the activation (t0 + 100) and on.
+        clock.set(t0 + 100);
+        let after = load(&fleet, &mut users, 10);
+        println!(
+            "rollout, {name}: during {} requests, {} refused; after {} requests, {} refused",
+            during.requests, during.refused, after.requests, after.refused
+        );
+        results.push((during.refused, after.refused));
+    }
+    assert_eq!(
+        results[0],
+        (0, 0),
+        "with an activation time nothing is refused"
+    );
+    assert!(
+        results[1].0 > 0,
+        "the control refuses cookies: {:?}",
+        results[1]
+    );
+}
+
+/// Redis killed under load: requests keep succeeding inside the outage
+/// window, then returning sessions are refused, then after the restart all
+/// succeed again; the counts of each phase are printed and checked.
+#[test]
+#[ignore = "needs redis-server; run by `cargo xtask ci`"]
+fn outage_phases_under_load() {
+    let mut server = Server::start("phases");
+    let list = instance(&server, Duration::from_secs(2));
+    let clock = Arc::new(sealed_session::ManualClock::new(now()));
+    let keys = "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+    let fleet = fleet("phases", keys, &clock, Some(&list));
+    let mut users = users(&fleet);
+    let healthy = load(&fleet, &mut users, 5);
+    server.kill();
+    assert!(wait_for(|| !list.health().connected));
+    let inside = load(&fleet, &mut users, 5);
+    assert!(wait_for(|| list.health().failing_closed));
+    let closed = load(&fleet, &mut users, 5);
+    server.restart();
+    assert!(wait_for(|| !list.health().failing_closed));
+    // The users logged out by the closed phase start new sessions.
+    let mut users = self::users(&fleet);
+    let recovered = load(&fleet, &mut users, 5);
+    println!(
+        "outage phases (requests/refused): healthy {}/{}, inside the window {}/{}, \
+         failing closed {}/{}, after recovery {}/{}",
+        healthy.requests,
+        healthy.refused,
+        inside.requests,
+        inside.refused,
+        closed.requests,
+        closed.refused,
+        recovered.requests,
+        recovered.refused
+    );
+    assert_eq!(
+        (healthy.refused, inside.refused, recovered.refused),
+        (0, 0, 0)
+    );
+    // Failing closed: every returning session is refused (each request
+    // brings a cookie with an id: the fresh session the previous refusal
+    // handed out is refused in its turn).
+    assert_eq!(closed.refused, closed.requests);
 }
