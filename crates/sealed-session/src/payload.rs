@@ -219,7 +219,10 @@ mod tests {
         let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
             hex,
-            format!("0006000000006b16d800{}07757365722d34327b7d", "aa".repeat(16))
+            format!(
+                "0006000000006b16d800{}07757365722d34327b7d",
+                "aa".repeat(16)
+            )
         );
     }
 
