@@ -17,7 +17,7 @@
 //!   into its own classes.
 //!
 //! Build: `cargo build -p sealed-session-js --target wasm32-unknown-unknown
-//! --profile size`, then `wasm-bindgen --target web` (see
+//! --release`, then `wasm-bindgen --target web` (see
 //! `crates/xtask/src/js.rs`).
 
 // `deny`, not `forbid`: the `#[wasm_bindgen]` expansions are unsafe glue
@@ -60,7 +60,11 @@ fn kind_name(error: &SessionError) -> String {
 
 /// A `SessionError` for JavaScript.
 fn session_error(error: &SessionError) -> JsValue {
-    js_error("SessionError", error.as_str(), &[("kind", &kind_name(error))])
+    js_error(
+        "SessionError",
+        error.as_str(),
+        &[("kind", &kind_name(error))],
+    )
 }
 
 /// A `ConfigError` for JavaScript.
@@ -76,7 +80,8 @@ fn config_error(refused: &Refused) -> JsValue {
 /// A whole number of seconds from JavaScript, or a `RangeError`.
 fn whole_seconds(name: &str, value: f64) -> Result<u64, JsValue> {
     // 2^53: the largest integer a double holds exactly.
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0 {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 9_007_199_254_740_992.0
+    {
         #[expect(
             clippy::cast_possible_truncation,
             clippy::cast_sign_loss,
@@ -216,7 +221,8 @@ impl RawSession {
     /// A `SessionError`: `InvalidJson`, `TooDeep`, `InvalidBytes`,
     /// `ReservedKey`.
     pub fn set(&mut self, key: &str, json: String) -> Result<(), JsValue> {
-        let raw = RawValue::from_string(json).map_err(|_| session_error(&SessionError::InvalidJson))?;
+        let raw =
+            RawValue::from_string(json).map_err(|_| session_error(&SessionError::InvalidJson))?;
         self.inner
             .insert_raw(key, raw)
             .map(drop)
@@ -399,8 +405,12 @@ impl OpenedEnvelope {
 
 /// A core codec over keyring text, with the default options but these.
 fn core_codec(keyring_text: &str, max_plaintext_len: Option<u32>) -> Result<CoreCodec, JsValue> {
-    let keyring = Keyring::from_text(keyring_text)
-        .map_err(|e| config_error(&Refused { setting: "keyring".into(), reason: e.to_string() }))?;
+    let keyring = Keyring::from_text(keyring_text).map_err(|e| {
+        config_error(&Refused {
+            setting: "keyring".into(),
+            reason: e.to_string(),
+        })
+    })?;
     let mut options = Options::new().with_max_age(None);
     if let Some(len) = max_plaintext_len {
         options = options.with_max_plaintext_len(len as usize);
@@ -454,7 +464,12 @@ pub fn seal_envelope_with_nonce(
         .try_into()
         .map_err(|_| js_error("RangeError", "nonce: expected 16 bytes", &[]))?;
     codec
-        .seal_to_string(plaintext, context, whole_seconds("issuedAt", issued_at)?, &mut FixedNonce(nonce))
+        .seal_to_string(
+            plaintext,
+            context,
+            whole_seconds("issuedAt", issued_at)?,
+            &mut FixedNonce(nonce),
+        )
         .map_err(|e| session_error(&SessionError::from(e)))
 }
 

@@ -74,7 +74,11 @@ pub(crate) fn build(
 }
 
 /// One option, given to its setter.
-fn apply(builder: SessionCodecBuilder, name: &str, value: &Value) -> Result<SessionCodecBuilder, Refused> {
+fn apply(
+    builder: SessionCodecBuilder,
+    name: &str,
+    value: &Value,
+) -> Result<SessionCodecBuilder, Refused> {
     Ok(match name {
         "cookieName" => builder.cookie_name(string(name, value)?),
         "context" => builder.context(string(name, value)?.as_bytes()),
@@ -87,7 +91,12 @@ fn apply(builder: SessionCodecBuilder, name: &str, value: &Value) -> Result<Sess
             Some("Strict") => SameSite::Strict,
             Some("Lax") => SameSite::Lax,
             Some("None") => SameSite::None,
-            _ => return Err(Refused::new(name, "expected \"Strict\", \"Lax\" or \"None\"")),
+            _ => {
+                return Err(Refused::new(
+                    name,
+                    "expected \"Strict\", \"Lax\" or \"None\"",
+                ));
+            }
         }),
         "idleTimeout" => builder.idle_timeout(seconds(name, value)?),
         "absoluteTimeout" => builder.absolute_timeout(seconds(name, value)?),
@@ -136,16 +145,27 @@ fn apply(builder: SessionCodecBuilder, name: &str, value: &Value) -> Result<Sess
 fn legacy(source: &Value) -> Result<Legacy, Refused> {
     const SETTING: &str = "acceptLegacy";
     let Value::Object(fields) = source else {
-        return Err(Refused::new(SETTING, "expected an object per legacy source"));
+        return Err(Refused::new(
+            SETTING,
+            "expected an object per legacy source",
+        ));
     };
     let field = |key: &str| fields.get(key);
     match field("format").and_then(Value::as_str) {
         Some("encryptedSession") => {}
-        _ => return Err(Refused::new(SETTING, "format: expected \"encryptedSession\"")),
+        _ => {
+            return Err(Refused::new(
+                SETTING,
+                "format: expected \"encryptedSession\"",
+            ));
+        }
     }
-    let key_text = field("key")
-        .and_then(Value::as_str)
-        .ok_or_else(|| Refused::new(SETTING, "key: expected 64 hex digits or 43 base64url characters"))?;
+    let key_text = field("key").and_then(Value::as_str).ok_or_else(|| {
+        Refused::new(
+            SETTING,
+            "key: expected 64 hex digits or 43 base64url characters",
+        )
+    })?;
     let key = Key::parse(key_text).map_err(|e| Refused::new(SETTING, format!("key: {e}")))?;
     let mut legacy = Legacy::encrypted_session(&key);
     for (name, value) in fields {
@@ -237,7 +257,11 @@ mod tests {
     fn the_builder_checks_and_names_the_option() {
         let error = refused(r#"{"domain":"example.com"}"#);
         assert_eq!(error.setting, "domain");
-        assert!(error.reason.contains("must not have a Domain"), "{}", error.reason);
+        assert!(
+            error.reason.contains("must not have a Domain"),
+            "{}",
+            error.reason
+        );
         let error = refused(r#"{"idleTimeout":7200,"absoluteTimeout":3600}"#);
         assert_eq!(error.setting, "idleTimeout");
         assert_eq!(refused(r#"{"secure":false}"#).setting, "secure");
@@ -247,7 +271,10 @@ mod tests {
     fn wrong_types_and_unknown_options_are_refused() {
         assert_eq!(
             refused(r#"{"idleTimeout":1.5}"#),
-            Refused::new("idleTimeout", "expected a whole number of seconds (0 or more)")
+            Refused::new(
+                "idleTimeout",
+                "expected a whole number of seconds (0 or more)"
+            )
         );
         assert_eq!(
             refused(r#"{"cookiename":"x"}"#),
@@ -259,7 +286,8 @@ mod tests {
 
     #[test]
     fn bad_keyring_text_names_the_line_never_the_key() {
-        let error = build("1 00zz\n", "{}", FixedRandom::new([1]), ManualClock::new(0)).unwrap_err();
+        let error =
+            build("1 00zz\n", "{}", FixedRandom::new([1]), ManualClock::new(0)).unwrap_err();
         assert_eq!(error.setting, "keyring");
         assert!(error.reason.contains("line 1"), "{}", error.reason);
         assert!(!error.reason.contains("00zz"));

@@ -15,6 +15,7 @@ mod bench;
 mod browser;
 mod ci;
 mod fuzz;
+mod js;
 mod load;
 mod portability;
 mod python;
