@@ -4,10 +4,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import './node.js';
-import { type SealedSessionOptions, codecOf } from './hono.js';
 import { type Session, needsVary } from './api.js';
+import { type SealedSessionOptions, codecOf, loadSession } from './middleware.js';
 
-export type { SealedSessionOptions } from './hono.js';
+export type { IronMigration, SealedSessionOptions } from './middleware.js';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -32,7 +32,16 @@ export function sealedSession(
 ): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const codec = codecOf(options);
   return function sealedSession(req, res, next) {
-    const session = codec.load(req.headers.cookie);
+    loadSession(codec, req.headers.cookie, options.migrateFrom).then(
+      ({ session, deleteLegacy }) => {
+        attach(req, res, session, deleteLegacy);
+        next();
+      },
+      next,
+    );
+  };
+
+  function attach(req: IncomingMessage, res: ServerResponse, session: Session, deleteLegacy: string | undefined) {
     req.session = session;
     let suppressBody = false;
     const writeHead = res.writeHead;
@@ -59,6 +68,7 @@ export function sealedSession(
         }
       }
       for (const value of finished.setCookies) res.appendHeader('Set-Cookie', value);
+      if (deleteLegacy && !finished.saveError && status < 500) res.appendHeader('Set-Cookie', deleteLegacy);
       const vary = res.getHeader('Vary');
       if (needsVary(finished, Array.isArray(vary) ? vary.join(',') : vary?.toString())) {
         res.appendHeader('Vary', 'Cookie');
@@ -75,6 +85,5 @@ export function sealedSession(
       if (suppressBody) return (end as (...a: unknown[]) => ServerResponse).call(this);
       return (end as (...a: unknown[]) => ServerResponse).apply(this, args);
     } as typeof res.end;
-    next();
-  };
+  }
 }

@@ -4,20 +4,13 @@
 
 import type { MiddlewareHandler } from 'hono';
 
-import { type Session, SessionCodec, type SessionOptions, needsVary } from './api.js';
+import { type Session, needsVary } from './api.js';
+import { type SealedSessionOptions, codecOf, loadSession } from './middleware.js';
 
-/** The middleware's options: a codec, or the keyring text and the codec's options. */
-export type SealedSessionOptions = ({ keyring: string } & SessionOptions) | { codec: SessionCodec };
+export type { IronMigration, SealedSessionOptions } from './middleware.js';
 
 /** Declares `c.get('session')`: `new Hono<SessionEnv>()`. */
 export type SessionEnv = { Variables: { session: Session } };
-
-/** Builds the codec once, from a codec or the keyring and options. */
-export function codecOf(options: SealedSessionOptions): SessionCodec {
-  if ('codec' in options) return options.codec;
-  const { keyring, ...rest } = options;
-  return new SessionCodec(keyring, rest);
-}
 
 /**
  * Loads the session from the request's cookies into `c.var.session`, and
@@ -30,7 +23,7 @@ export function codecOf(options: SealedSessionOptions): SessionCodec {
 export function sealedSession(options: SealedSessionOptions): MiddlewareHandler<SessionEnv> {
   const codec = codecOf(options);
   return async function sealedSession(c, next) {
-    const session = codec.load(c.req.header('Cookie'));
+    const { session, deleteLegacy } = await loadSession(codec, c.req.header('Cookie'), options.migrateFrom);
     c.set('session', session);
     try {
       await next();
@@ -40,16 +33,18 @@ export function sealedSession(options: SealedSessionOptions): MiddlewareHandler<
         c.res = undefined;
         c.res = new Response(null, { status: 500 });
       }
+      const setCookies = [...finished.setCookies];
+      if (deleteLegacy && !finished.saveError && !c.error && c.res.status < 500) setCookies.push(deleteLegacy);
       let headers = c.res.headers;
       try {
-        for (const value of finished.setCookies) headers.append('Set-Cookie', value);
+        for (const value of setCookies) headers.append('Set-Cookie', value);
       } catch {
         // An immutable response (a fetch's): copy it, then add.
         const copy = new Response(c.res.body, c.res);
         c.res = undefined;
         c.res = copy;
         headers = c.res.headers;
-        for (const value of finished.setCookies) headers.append('Set-Cookie', value);
+        for (const value of setCookies) headers.append('Set-Cookie', value);
       }
       if (needsVary(finished, headers.get('Vary'))) headers.append('Vary', 'Cookie');
     } finally {

@@ -5,9 +5,9 @@ import express from 'express';
 import { sealedSession } from '../../dist/express.js';
 import { OPTIONS } from './hono-app.js';
 
-export function createExpressApp(keyring) {
+export function createExpressApp(keyring, extra = {}) {
   const app = express();
-  app.use(sealedSession({ keyring, ...OPTIONS }));
+  app.use(sealedSession({ keyring, ...OPTIONS, ...extra }));
   const bump = (req) => {
     const n = (req.session.get('n') ?? 0) + 1;
     req.session.set('n', n);
@@ -15,6 +15,7 @@ export function createExpressApp(keyring) {
   };
   app.get('/none', (_req, res) => res.type('text').send('none'));
   app.get('/read', (req, res) => res.type('text').send(String(req.session.get('n') ?? 0)));
+  app.get('/user', (req, res) => res.type('text').send(String(req.session.get('user') ?? '')));
   app.get('/write', (req, res) => res.type('text').send(String(bump(req))));
   app.get('/purge', (req, res) => {
     req.session.purge();

@@ -11,9 +11,9 @@ export const OPTIONS = {
   refresh: 60,
 };
 
-export function createApp(sealedSession, keyring) {
+export function createApp(sealedSession, keyring, extra = {}) {
   const app = new Hono();
-  app.use(sealedSession({ keyring, ...OPTIONS }));
+  app.use(sealedSession({ keyring, ...OPTIONS, ...extra }));
   const bump = (c) => {
     const session = c.get('session');
     const n = (session.get('n') ?? 0) + 1;
@@ -22,6 +22,7 @@ export function createApp(sealedSession, keyring) {
   };
   app.get('/none', (c) => c.text('none'));
   app.get('/read', (c) => c.text(String(c.get('session').get('n') ?? 0)));
+  app.get('/user', (c) => c.text(String(c.get('session').get('user') ?? '')));
   app.get('/write', (c) => c.text(String(bump(c))));
   app.get('/purge', (c) => {
     c.get('session').purge();
