@@ -48,8 +48,9 @@ fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     c.benchmark_group(name)
 }
 
-/// One 16-byte draw (a nonce, or a session id) from each source, and the
-/// `getpid` system call that `OsRandom` makes per draw to notice a fork.
+/// One 16-byte draw (a nonce, or a session id) from each source; the fork
+/// check `OsRandom` makes per draw (`fork_generation`), and the `getpid`
+/// system call it made before issue 22.
 fn nonces(c: &mut Criterion) {
     let mut g = group(c, "nonce");
     let mut out = [0u8; 16];
@@ -70,6 +71,9 @@ fn nonces(c: &mut Criterion) {
             ThreadChaCha.fill(black_box(&mut out));
             black_box(out)
         });
+    });
+    g.bench_function(BenchmarkId::new("fork_generation", 16), |b| {
+        b.iter(|| black_box(sealed_session_fork::generation()));
     });
     g.bench_function(BenchmarkId::new("getpid", 16), |b| {
         b.iter(|| black_box(std::process::id()));
@@ -188,7 +192,7 @@ fn std_session(c: &mut Criterion) {
     }
 }
 
-/// The std crate's typed session, `seal_typed` / `open_typed` of the same
+/// The std crate's typed session, `seal` / `open_as` of the same
 /// data as [`SessionData`] (postcard), defaults.
 fn std_typed(c: &mut Criterion) {
     let codec = std_codec(|b| b);
@@ -196,15 +200,21 @@ fn std_typed(c: &mut Criterion) {
     for size in SIZES {
         let mut fresh = TypedSession::new();
         fresh.set(session(size));
-        let Ok(value) = codec.seal_typed(&fresh) else {
+        let Ok(value) = codec.seal(&fresh) else {
             continue;
         };
-        let opened = codec.open_typed::<SessionData>(&value).unwrap();
+        let opened = codec.open_as::<TypedSession<SessionData>>(&value).unwrap();
         g.bench_function(BenchmarkId::new("seal", size), |b| {
-            b.iter(|| black_box(codec.seal_typed(black_box(&opened)).unwrap()));
+            b.iter(|| black_box(codec.seal(black_box(&opened)).unwrap()));
         });
         g.bench_function(BenchmarkId::new("open", size), |b| {
-            b.iter(|| black_box(codec.open_typed::<SessionData>(black_box(&value)).unwrap()));
+            b.iter(|| {
+                black_box(
+                    codec
+                        .open_as::<TypedSession<SessionData>>(black_box(&value))
+                        .unwrap(),
+                )
+            });
         });
     }
     g.finish();

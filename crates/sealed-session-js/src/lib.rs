@@ -9,7 +9,7 @@
 //! - options arrive as one JSON object with the builder's setting names in
 //!   camelCase, and go through the same `build()` checks;
 //! - the lifecycle's rule (what a response carries) lives in one function,
-//!   `lifecycle::finish`;
+//!   `lifecycle::finish`, which is the std crate's `SessionCodec::finish`;
 //! - errors are thrown as JavaScript `Error`s named `ConfigError` (with
 //!   `setting` and `reason`) or `SessionError` (with `kind`, the Rust
 //!   variant's name: `CookieTooLarge`, or the core `ErrorKind` for a cookie
@@ -173,11 +173,11 @@ impl Codec {
     /// handler's `status` (`undefined` when the handler threw).
     #[must_use]
     pub fn finish(&self, session: &RawSession, status: Option<u16>) -> Finished {
-        let decision = lifecycle::finish(&self.inner, &session.inner, status);
+        let finished = lifecycle::finish(&self.inner, &session.inner, status);
         Finished {
-            set_cookies: decision.set_cookies,
-            vary_cookie: decision.vary_cookie,
-            save_error: decision.save_error,
+            set_cookies: finished.set_cookies,
+            vary_cookie: finished.vary_cookie,
+            save_error: finished.save_error,
         }
     }
 

@@ -2,48 +2,26 @@
 //! the session, decided here and nowhere else in the package. The
 //! middleware only applies it.
 
-use sealed_session::{Session, SessionCodec, SessionError};
+use sealed_session::{Finished, Outcome, Session, SessionCodec};
 
-/// What the response carries for the session.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Decision {
-    /// `Set-Cookie` values to append, in order.
-    pub(crate) set_cookies: Vec<String>,
-    /// Add `Cookie` to `Vary`.
-    pub(crate) vary_cookie: bool,
-    /// The session could not be saved: answer with the save-error response
-    /// (an empty 500), no `Set-Cookie`.
-    pub(crate) save_error: Option<SessionError>,
-}
-
-/// The lifecycle's rule. `status` is the handler's HTTP status, or `None`
-/// when the handler threw and the framework produced no response:
+/// The lifecycle's rule, [`SessionCodec::finish`]. `status` is the
+/// handler's HTTP status, or `None` when the handler threw and the
+/// framework produced no response ([`Outcome::Failed`]):
 /// - 1xx-4xx: the codec's save decision;
 /// - 5xx and a throw: no `Set-Cookie` at all (a failed request commits
 ///   nothing, the browser keeps what it had);
 /// - `Vary: Cookie` whenever the session was accessed or a `Set-Cookie` is
 ///   sent, whatever the status;
 /// - a save error: no `Set-Cookie`, `save_error` set.
-pub(crate) fn finish(codec: &SessionCodec, session: &Session, status: Option<u16>) -> Decision {
-    let commits = matches!(status, Some(code) if code < 500);
-    let (set_cookies, save_error) = if commits {
-        match codec.save(session) {
-            Ok(saved) => (saved.headers().map(str::to_owned).collect(), None),
-            Err(error) => (Vec::new(), Some(error)),
-        }
-    } else {
-        (Vec::new(), None)
-    };
-    Decision {
-        vary_cookie: session.accessed() || !set_cookies.is_empty(),
-        set_cookies,
-        save_error,
-    }
+pub(crate) fn finish(codec: &SessionCodec, session: &Session, status: Option<u16>) -> Finished {
+    codec.finish(session, status.map_or(Outcome::Failed, Outcome::Status))
 }
 
 #[cfg(test)]
 mod tests {
     use sealed_session::{FixedRandom, ManualClock};
+
+    use sealed_session::SessionError;
 
     use super::*;
     use crate::options::build;
@@ -73,15 +51,9 @@ mod tests {
         }
         for status in [Some(500), Some(503), None] {
             let decision = finish(&codec, &session, status);
-            assert_eq!(
-                decision,
-                Decision {
-                    set_cookies: vec![],
-                    vary_cookie: true,
-                    save_error: None
-                },
-                "{status:?}"
-            );
+            assert!(decision.set_cookies.is_empty(), "{status:?}");
+            assert!(decision.vary_cookie, "{status:?}");
+            assert_eq!(decision.save_error, None, "{status:?}");
         }
     }
 
@@ -89,14 +61,10 @@ mod tests {
     fn untouched_sessions_send_nothing_and_no_vary() {
         let codec = codec();
         let session = codec.load(["a=b"]).session;
-        assert_eq!(
-            finish(&codec, &session, Some(200)),
-            Decision {
-                set_cookies: vec![],
-                vary_cookie: false,
-                save_error: None
-            }
-        );
+        let decision = finish(&codec, &session, Some(200));
+        assert!(decision.set_cookies.is_empty());
+        assert!(!decision.vary_cookie);
+        assert_eq!(decision.save_error, None);
     }
 
     #[test]

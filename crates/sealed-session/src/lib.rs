@@ -5,16 +5,14 @@
 
 extern crate alloc;
 
+mod body;
 mod codec;
 pub mod cookie;
 mod error;
-#[cfg(feature = "flask")]
-#[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
-pub mod flask;
-mod float_guard;
 mod handle;
 mod json;
 mod keys;
+mod legacy;
 mod payload;
 mod random;
 mod session;
@@ -22,8 +20,10 @@ mod time;
 mod token;
 mod typed;
 
+pub use body::SessionBody;
 pub use codec::{
-    CookieOutcome, Legacy, Loaded, Refresh, Saved, SealFormat, SessionCodec, SessionCodecBuilder,
+    CookieOutcome, Finished, Legacy, Loaded, Outcome, Refresh, Saved, SealFormat, SessionCodec,
+    SessionCodecBuilder,
 };
 pub use cookie::SameSite;
 pub use error::{ConfigError, SessionError};
@@ -35,6 +35,9 @@ pub use json::Bytes;
 pub use keys::{
     KEYS_ENV, KeyringError, keyring_from_env, keyring_from_file, keyring_from_file_any_permissions,
 };
+#[cfg(feature = "flask")]
+#[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
+pub use legacy::flask;
 pub use payload::SessionId;
 pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
 pub use sealed_session_core::{

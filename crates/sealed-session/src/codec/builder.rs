@@ -3,15 +3,17 @@
 
 use alloc::sync::Arc;
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 
 use sealed_session_core::{Codec, Compression, Keyring, Options};
 
-use super::legacy::{Legacy, LegacySource};
 use super::{Inner, SessionCodec};
-use crate::cookie::{Attributes, MAX_COOKIE_LEN, SameSite, check_domain, check_name, check_path};
+use crate::cookie::{Attributes, MAX_COOKIE_LEN, SameSite};
 use crate::error::ConfigError;
+use crate::legacy::{Legacy, LegacySource};
 use crate::random::{OsRandom, SecureRandom};
+use crate::session::Limit;
 use crate::time::{Clock, SystemClock};
 
 const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -24,9 +26,15 @@ const DEFAULT_REFRESH: Refresh = Refresh::After(Duration::from_secs(60));
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Refresh {
-    /// On every response that read the session (Flask's
-    /// `SESSION_REFRESH_EACH_REQUEST`).
+    /// On every response (that does not fail: see
+    /// [`SessionCodec::finish`]).
     EachRequest,
+    /// On every response for a permanent session (one whose cookie has a
+    /// `Max-Age`); any other session is sealed again only when it changes,
+    /// so its idle timeout counts from its last change. Flask's
+    /// `SESSION_REFRESH_EACH_REQUEST` (on by default), which refreshes
+    /// permanent sessions only: what the Flask interface uses.
+    EachRequestIfPermanent,
     /// When the cookie is at least this old: bounds the extra `Set-Cookie`
     /// headers of a busy session to one per interval. The idle timeout then
     /// counts from the last request, give or take the interval.
@@ -89,8 +97,33 @@ pub enum SealFormat {
 /// assert_eq!(codec.cookie_name(), "__Host-session");
 /// # Ok::<(), sealed_session::ConfigError>(())
 /// ```
+///
+/// # One builder for every integration
+///
+/// The builder is generic over what it builds: a [`SessionCodec`] by
+/// default, or anything made from one (`T: From<SessionCodec>`), so that
+/// the framework crates (the tower layer, the actix-web middleware…) hand
+/// out this same builder, with these same setting names, instead of
+/// copies of it.
+///
+/// ```
+/// use sealed_session::{Key, Keyring, SessionCodec, SessionCodecBuilder};
+///
+/// /// A framework's middleware, configured by the std builder.
+/// struct Middleware { codec: SessionCodec }
+///
+/// impl From<SessionCodec> for Middleware {
+///     fn from(codec: SessionCodec) -> Self { Self { codec } }
+/// }
+///
+/// let middleware: Middleware = SessionCodecBuilder::new(Keyring::new(1, &Key::from_bytes([1; 32])))
+///     .cookie_name("__Host-app")
+///     .build()?;
+/// assert_eq!(middleware.codec.cookie_name(), "__Host-app");
+/// # Ok::<(), sealed_session::ConfigError>(())
+/// ```
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct SessionCodecBuilder {
+pub struct SessionCodecBuilder<T = SessionCodec> {
     keyring: Keyring,
     attributes: Attributes,
     context: Option<Vec<u8>>,
@@ -105,9 +138,10 @@ pub struct SessionCodecBuilder {
     seal_format: SealFormat,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    output: PhantomData<fn() -> T>,
 }
 
-impl fmt::Debug for SessionCodecBuilder {
+impl<T> fmt::Debug for SessionCodecBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionCodecBuilder")
             .field("keyring", &self.keyring)
@@ -127,8 +161,13 @@ impl SessionCodecBuilder {
     /// The default [`Refresh`]: an unchanged session is sealed again once
     /// its cookie is a minute old.
     pub const DEFAULT_REFRESH: Refresh = DEFAULT_REFRESH;
+}
 
-    pub(crate) fn new(keyring: Keyring) -> Self {
+impl<T: From<SessionCodec>> SessionCodecBuilder<T> {
+    /// A builder with the defaults above, for a codec sealing with
+    /// `keyring`'s primary key; [`SessionCodec::builder`] is the same for
+    /// `T` = [`SessionCodec`].
+    pub fn new(keyring: Keyring) -> Self {
         Self {
             keyring,
             attributes: Attributes::new(),
@@ -144,6 +183,7 @@ impl SessionCodecBuilder {
             seal_format: SealFormat::V1,
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
+            output: PhantomData,
         }
     }
 
@@ -334,7 +374,13 @@ impl SessionCodecBuilder {
     ///   the start, a bad cookie name, two sources under one name…);
     /// - `seal_format`: [`SealFormat::Legacy`] without an EncryptedSession
     ///   key.
-    pub fn build(self) -> Result<SessionCodec, ConfigError> {
+    pub fn build(self) -> Result<T, ConfigError> {
+        self.build_codec().map(T::from)
+    }
+}
+
+impl<T> SessionCodecBuilder<T> {
+    fn build_codec(self) -> Result<SessionCodec, ConfigError> {
         self.attributes
             .check()
             .map_err(|(setting, reason)| ConfigError::new(setting, reason))?;
@@ -390,7 +436,7 @@ impl SessionCodecBuilder {
         }
         let mut sources = Vec::with_capacity(self.legacy.len());
         for legacy in self.legacy {
-            let source = legacy.check(self.attributes.secure)?;
+            let source = legacy.check(self.attributes.secure, self.compression)?;
             if sources
                 .iter()
                 .any(|other: &LegacySource| other.cookie_name == source.cookie_name)
@@ -422,6 +468,11 @@ impl SessionCodecBuilder {
             .with_max_text_len(max_text_len)
             .with_max_age(Some(idle))
             .with_clock_skew(self.clock_skew.as_secs());
+        // The largest payload whose cookie (name and value) fits.
+        let mut max_payload = self.max_plaintext_len.min(max_text_len);
+        while max_payload > 0 && Codec::seal_len(max_payload) > max_text_len {
+            max_payload -= 1;
+        }
         let context = self
             .context
             .unwrap_or_else(|| self.attributes.name.as_bytes().to_vec());
@@ -434,6 +485,10 @@ impl SessionCodecBuilder {
                 absolute,
                 refresh,
                 padding: self.padding,
+                limit: Limit {
+                    max_payload,
+                    padding: self.padding,
+                },
                 seal_format: self.seal_format,
                 legacy: sources,
                 clock: self.clock,
@@ -441,19 +496,4 @@ impl SessionCodecBuilder {
             }),
         })
     }
-}
-
-/// Checks a cookie name, path and domain given to a [`Legacy`] source.
-pub(super) fn check_legacy_attributes(
-    name: &str,
-    path: &str,
-    domain: Option<&str>,
-) -> Result<(), ConfigError> {
-    let bad = |why: String| ConfigError::new("accept_legacy", why);
-    check_name(name).map_err(|why| bad(format!("cookie name: {why}")))?;
-    check_path(path).map_err(|why| bad(format!("path: {why}")))?;
-    if let Some(domain) = domain {
-        check_domain(domain).map_err(|why| bad(format!("domain: {why}")))?;
-    }
-    Ok(())
 }
