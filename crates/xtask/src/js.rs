@@ -3,9 +3,10 @@
 //! wasm-bindgen CLI, installs the package's npm dependencies from its
 //! lockfile, compiles the TypeScript (`tsc` checks the types, the glue's
 //! generated `.d.ts` included) and runs the package's tests with Node's
-//! test runner: the API, the FORMAT.md vectors, and the conformance
-//! scenarios over HTTP in workerd, Node, Deno, Bun and Express (the runtimes
-//! come from npm packages, see `js/package.json`).
+//! test runner: the API, the FORMAT.md vectors, the conformance scenarios
+//! over HTTP in workerd, Node, Deno, Bun and Express (the runtimes come from
+//! npm packages, see `js/package.json`), the iron-session migration, and
+//! one session shared with the Rust command line.
 //!
 //! Installs what is missing: Debian's `nodejs` and `npm`, the rustup target
 //! `wasm32-unknown-unknown`, and `wasm-bindgen-cli` at exactly the version
@@ -68,9 +69,13 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
     ws.run(npm(&package).args(["run", "build"]))?;
     let compiled = started.elapsed();
 
+    // The Rust side of the shared-session test (test/node/rust.test.js).
+    ws.run_cargo(&["build", "-p", "sealed-session-cli"])?;
+    let cli = target_dir(ws)?.join("debug/sealed-session");
     let mut test = Command::new("node");
     test.args(["--test", "--test-concurrency=1", "test/node/"])
-        .current_dir(&package);
+        .current_dir(&package)
+        .env("SEALED_SESSION_CLI", cli);
     let result = ws.run(&mut test);
     let mut size = Command::new("node");
     size.arg("bench/size.mjs").current_dir(&package);
