@@ -190,3 +190,39 @@ test('finish: the lifecycle by status, and Vary', () => {
   assert.equal(needsVary(vary, '*'), false);
   assert.equal(needsVary({ setCookies: [], varyCookie: false }, null), false);
 });
+
+test('no input makes load throw, or open throw anything but a SessionError', () => {
+  const codec = new SessionCodec(KEYS);
+  const alphabet = 'AQBCz09_-=;, \t"\\%\u0000\u00e9\u{1F600}';
+  let state = 0x2545f491;
+  const random = () => {
+    // xorshift32: the same inputs on every run.
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 2 ** 32;
+  };
+  const seed = codec.load('');
+  seed.set('n', 1);
+  const valid = codec.save(seed)[0].split(';')[0].split('=')[1];
+  for (let i = 0; i < 2000; i++) {
+    const len = Math.floor(random() * 200);
+    let text = '';
+    for (let j = 0; j < len; j++) text += alphabet[Math.floor(random() * alphabet.length)];
+    // Random text, and a valid cookie with one character changed.
+    const at = Math.floor(random() * valid.length);
+    const mutated = valid.slice(0, at) + alphabet[Math.floor(random() * alphabet.length)] + valid.slice(at + 1);
+    for (const value of [text, mutated]) {
+      const session = codec.load(`__Host-session=${value}; ${value}`);
+      assert.ok(session.keys().length === 0 || value === valid);
+      session.free();
+      try {
+        codec.open(value).free();
+      } catch (error) {
+        assert.ok(error instanceof SessionError, String(error));
+      }
+    }
+  }
+  // The module still works afterwards.
+  assert.equal(codec.open(valid).get('n'), 1);
+});
