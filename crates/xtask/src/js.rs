@@ -6,7 +6,8 @@
 //! test runner: the API, the FORMAT.md vectors, the conformance scenarios
 //! over HTTP in workerd, Node, Deno, Bun and Express (the runtimes come from
 //! npm packages, see `js/package.json`), the iron-session migration, and
-//! one session shared with the Rust command line.
+//! one session shared with the Rust command line and with the axum example
+//! `axum_flask_shared`.
 //!
 //! Installs what is missing: Debian's `nodejs` and `npm`, the rustup target
 //! `wasm32-unknown-unknown`, and `wasm-bindgen-cli` at exactly the version
@@ -69,13 +70,25 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
     ws.run(npm(&package).args(["run", "build"]))?;
     let compiled = started.elapsed();
 
-    // The Rust side of the shared-session test (test/node/rust.test.js).
+    // The Rust sides of the shared-session tests (test/node/rust.test.js,
+    // test/node/axum.test.js).
     ws.run_cargo(&["build", "-p", "sealed-session-cli"])?;
-    let cli = target_dir(ws)?.join("debug/sealed-session");
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-tower",
+        "--example",
+        "axum_flask_shared",
+    ])?;
+    let target = target_dir(ws)?;
     let mut test = Command::new("node");
     test.args(["--test", "--test-concurrency=1", "test/node/"])
         .current_dir(&package)
-        .env("SEALED_SESSION_CLI", cli);
+        .env("SEALED_SESSION_CLI", target.join("debug/sealed-session"))
+        .env(
+            "SEALED_SESSION_AXUM",
+            target.join("debug/examples/axum_flask_shared"),
+        );
     let result = ws.run(&mut test);
     let mut size = Command::new("node");
     size.arg("bench/size.mjs").current_dir(&package);
