@@ -3,9 +3,10 @@
 //! wasm-bindgen CLI, installs the package's npm dependencies from its
 //! lockfile, compiles the TypeScript (`tsc` checks the types, the glue's
 //! generated `.d.ts` included) and runs the package's tests with Node's
-//! test runner: the API, the FORMAT.md vectors, the conformance scenarios
-//! over HTTP in workerd, Node, Deno, Bun and Express (the runtimes come from
-//! npm packages, see `js/package.json`), the iron-session migration, and
+//! test runner: the API, the FORMAT.md vectors, the scenarios and the
+//! project's conformance table (`tests/conformance`) over HTTP in workerd,
+//! Node, Deno, Bun and Express (the runtimes come from npm packages, see
+//! `js/package.json`), the iron-session migration, and
 //! one session shared with the Rust command line and with the axum example
 //! `axum_flask_shared`.
 //!
@@ -73,6 +74,14 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
     // The Rust sides of the shared-session tests (test/node/rust.test.js,
     // test/node/axum.test.js).
     ws.run_cargo(&["build", "-p", "sealed-session-cli"])?;
+    // The conformance runner, run against every runtime's app.
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-conformance",
+        "--bin",
+        "conformance",
+    ])?;
     ws.run_cargo(&[
         "build",
         "-p",
@@ -85,6 +94,10 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
     test.args(["--test", "--test-concurrency=1", "test/node/"])
         .current_dir(&package)
         .env("SEALED_SESSION_CLI", target.join("debug/sealed-session"))
+        .env(
+            "SEALED_SESSION_CONFORMANCE",
+            target.join("debug/conformance"),
+        )
         .env(
             "SEALED_SESSION_AXUM",
             target.join("debug/examples/axum_flask_shared"),

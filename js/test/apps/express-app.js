@@ -3,11 +3,11 @@
 import express from 'express';
 
 import { sealedSession } from '../../dist/express.js';
-import { OPTIONS } from './hono-app.js';
+import { OPTIONS, legacy } from './hono-app.js';
 
-export function createExpressApp(keyring, extra = {}) {
+export function createExpressApp(keyring, extra = {}, legacyKey = undefined) {
   const app = express();
-  app.use(sealedSession({ keyring, ...OPTIONS, ...extra }));
+  app.use(sealedSession({ keyring, ...OPTIONS, ...legacy(legacyKey), ...extra }));
   const bump = (req) => {
     const n = (req.session.get('n') ?? 0) + 1;
     req.session.set('n', n);

@@ -3,7 +3,7 @@
 
 import { Hono } from 'hono';
 
-/** The codec options every runtime's app uses (the conformance contract). */
+/** The codec options every runtime's app uses (the conformance contract, tests/conformance/README.md). */
 export const OPTIONS = {
   cookieName: '__Host-session',
   idleTimeout: 3600,
@@ -11,9 +11,25 @@ export const OPTIONS = {
   refresh: 60,
 };
 
-export function createApp(sealedSession, keyring, extra = {}) {
+/** The contract's legacy migration: EncryptedSession cookies under `legacy_session`, from the app's start. */
+export function legacy(legacyKey) {
+  if (!legacyKey) return {};
+  return {
+    acceptLegacy: [
+      {
+        format: 'encryptedSession',
+        key: legacyKey.trim(),
+        cookieName: 'legacy_session',
+        since: new Date(),
+        until: new Date('2036-01-01T00:00:00Z'),
+      },
+    ],
+  };
+}
+
+export function createApp(sealedSession, keyring, extra = {}, legacyKey = undefined) {
   const app = new Hono();
-  app.use(sealedSession({ keyring, ...OPTIONS, ...extra }));
+  app.use(sealedSession({ keyring, ...OPTIONS, ...legacy(legacyKey), ...extra }));
   const bump = (c) => {
     const session = c.get('session');
     const n = (session.get('n') ?? 0) + 1;

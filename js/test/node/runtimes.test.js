@@ -1,14 +1,16 @@
 // The Hono conformance app (test/apps/hono-app.js) served by workerd
 // (Miniflare), Node (@hono/node-server), Deno and Bun, and the Express app
-// under Node: every scenario over real HTTP on 127.0.0.1, with one client.
+// under Node: every scenario over real HTTP on 127.0.0.1, with one client,
+// then the project's conformance table (tests/conformance) against each.
 // Deno, Bun and workerd come from their npm packages (node_modules/.bin).
 //
-// Run by `cargo xtask ci` after the package is built (`npm run build`):
-//   node --test test/node/
+// Needs SEALED_SESSION_CONFORMANCE, the conformance runner's binary:
+// `cargo xtask ci` builds it (cargo build -p sealed-session-conformance)
+// and sets it, after building the package (`npm run build`).
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { readFileSync } from 'node:fs';
@@ -21,8 +23,14 @@ import { SessionCodec, sealEnvelopeWithNonce } from '../../dist/node.js';
 import { createExpressApp } from '../apps/express-app.js';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
-const KEYS_FILE = here('../data/keys.txt');
+// The conformance table's keyring and legacy key (public test keys).
+const KEYS_FILE = here('../../../tests/conformance/keys.txt');
+const LEGACY_KEY_FILE = here('../../../tests/conformance/legacy-key.txt');
 const KEYS = readFileSync(KEYS_FILE, 'utf8');
+const CONFORMANCE = process.env.SEALED_SESSION_CONFORMANCE;
+if (!CONFORMANCE) {
+  throw new Error('SEALED_SESSION_CONFORMANCE is not set: run `cargo xtask ci`, or see the header of this file');
+}
 // The same ring with the older key (id 1) primary: cookies a service that
 // has not rotated yet writes.
 const OLD_KEYS = KEYS.split('\n').filter((line) => /^[12] /.test(line)).reverse().join('\n');
@@ -77,7 +85,7 @@ async function workerd() {
     scriptPath: `${outdir}worker.js`,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-01-01',
-    bindings: { KEYRING: KEYS },
+    bindings: { KEYRING: KEYS, LEGACY_KEY: readFileSync(LEGACY_KEY_FILE, 'utf8') },
     host: '127.0.0.1',
     port: 0,
   });
@@ -86,7 +94,7 @@ async function workerd() {
 }
 
 async function express() {
-  const server = createExpressApp(KEYS).listen(0, '127.0.0.1');
+  const server = createExpressApp(KEYS, {}, readFileSync(LEGACY_KEY_FILE, 'utf8')).listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${server.address().port}`,
@@ -96,10 +104,10 @@ async function express() {
 
 const SERVERS = {
   'hono on workerd': workerd,
-  'hono on node': () => child(process.execPath, ['test/servers/node.js', KEYS_FILE]),
+  'hono on node': () => child(process.execPath, ['test/servers/node.js', KEYS_FILE, LEGACY_KEY_FILE]),
   'hono on deno': () =>
-    child(`${BIN}deno`, ['run', '--allow-read', '--allow-net', '--allow-env', 'test/servers/deno.js', KEYS_FILE]),
-  'hono on bun': () => child(`${BIN}bun`, ['test/servers/bun.js', KEYS_FILE]),
+    child(`${BIN}deno`, ['run', '--allow-read', '--allow-net', 'test/servers/deno.js', KEYS_FILE, LEGACY_KEY_FILE]),
+  'hono on bun': () => child(`${BIN}bun`, ['test/servers/bun.js', KEYS_FILE, LEGACY_KEY_FILE]),
   'express on node': express,
 };
 
@@ -263,6 +271,20 @@ for (const [name, start] of Object.entries(SERVERS)) {
       // A rejected cookie is not deleted by a failed request either.
       const response = await get(server.url, '/status/500', `${NAME}=AQACAAAAAGVT8QAJCQkJ`);
       assert.deepEqual(response.setCookies, []);
+    });
+
+    test('the conformance table (tests/conformance)', async () => {
+      // Asynchronously: the Express app is served by this very process.
+      const run = await new Promise((resolve) => {
+        execFile(CONFORMANCE, [server.url], { timeout: 120_000 }, (error, stdout, stderr) => {
+          resolve({ status: error ? (error.code ?? 'killed') : 0, stdout, stderr });
+        });
+      });
+      assert.equal(run.status, 0, `the conformance runner failed:\n${run.stdout}${run.stderr}`);
+      const rows = run.stdout.split('\n').filter((line) => line.startsWith('| `'));
+      assert.equal(rows.length, 34, run.stdout);
+      assert.ok(rows.every((row) => row.endsWith('| pass |')), run.stdout);
+      assert.match(run.stdout, /\n34 of 34 rows passed\.\n/);
     });
   });
 }

@@ -2,7 +2,7 @@
 import { sealedSession } from '../../dist/hono.node.js';
 import { createApp } from '../apps/hono-app.js';
 
-const app = createApp(sealedSession, Deno.readTextFileSync(Deno.args[0]));
+const app = createApp(sealedSession, Deno.readTextFileSync(Deno.args[0]), {}, Deno.readTextFileSync(Deno.args[1]));
 Deno.serve({
   hostname: '127.0.0.1',
   port: 0,
