@@ -6,20 +6,23 @@
 //! test runner: the API, the FORMAT.md vectors, the scenarios and the
 //! project's conformance table (`tests/conformance`) over HTTP in workerd,
 //! Node, Deno, Bun and Express (the runtimes come from npm packages, see
-//! `js/package.json`), the iron-session migration, and
-//! one session shared with the Rust command line and with the axum example
-//! `axum_flask_shared`.
+//! `js/package.json`), the iron-session migration, one session shared
+//! with the Rust command line and with the axum example
+//! `axum_flask_shared`; then the Python package's cross-service test with
+//! Flask against the Hono app.
 //!
 //! Installs what is missing: Debian's `nodejs` and `npm`, the rustup target
 //! `wasm32-unknown-unknown`, and `wasm-bindgen-cli` at exactly the version
 //! `crates/sealed-session-js/Cargo.toml` pins (`cargo install --locked`,
 //! about four CPU minutes, once per machine).
 
+use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crate::portability::{apt_install, target_dir};
+use crate::python::ensure_python_venv;
 use crate::workspace::{Workspace, succeeds};
 
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -102,7 +105,9 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
             "SEALED_SESSION_AXUM",
             target.join("debug/examples/axum_flask_shared"),
         );
-    let result = ws.run(&mut test);
+    let result = ws
+        .run(&mut test)
+        .and_then(|()| flask_cross_service(ws, &package));
     let mut size = Command::new("node");
     size.arg("bench/size.mjs").current_dir(&package);
     let sized = ws.run(&mut size);
@@ -114,6 +119,59 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
         (started.elapsed() - compiled).as_secs_f64()
     );
     result.and(sized)
+}
+
+/// The Python package's cross-service test (Flask's side: its
+/// `test_cross_service.py`, written for the axum example) against the Hono
+/// app of the same contract (`js/test/servers/shared.js`), sharing one
+/// keyring file: Flask logs in and Hono reads and changes the session, and
+/// the reverse. Builds and installs the Python package's wheel when the
+/// Python step has not (`crates/sealed-session-py/ci.sh`).
+fn flask_cross_service(ws: &Workspace, package: &Path) -> Result<(), String> {
+    let python = ensure_python_venv(ws)?;
+    let keys = target_dir(ws)?.join("js-cross-service-keys.txt");
+    let text = std::fs::read_to_string(package.join("test/data/keys.txt"))
+        .map_err(|e| format!("cannot read the test keys: {e}"))?;
+    let _ = std::fs::remove_file(&keys);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&keys)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", keys.display()))?;
+    let mut server = Command::new("node")
+        .arg("test/servers/shared.js")
+        .arg(&keys)
+        .current_dir(package)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the Hono app: {e}"))?;
+    let result = (|| {
+        let stdout = server.stdout.take().ok_or("the Hono app has no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the Hono app's address: {e}"))?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("the Hono app printed {line:?}, not its address"))?
+            .to_owned();
+        let mut tests = Command::new("bash");
+        tests
+            .arg(ws.root.join("crates/sealed-session-py/ci.sh"))
+            .args(["--", "-m", "cross_service"])
+            .env("SEALED_SESSION_PYTHON", &python)
+            .env("SEALED_SESSION_RUST_URL", &url)
+            .env("SEALED_SESSION_KEYS_FILE", &keys)
+            .current_dir(&ws.root);
+        ws.run(&mut tests)
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
 }
 
 /// `npm` in the package's directory.
