@@ -19,7 +19,9 @@ mod app;
 use alloc::sync::Arc;
 use core::net::Ipv4Addr;
 
-use actix_web::dev::ServerHandle;
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServerHandle, ServiceRequest};
+use actix_web::middleware::{self, Next};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, error, web};
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE, VARY};
@@ -150,10 +152,7 @@ async fn tampered_cookie_gets_a_fresh_session_and_a_deletion() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = Server::start(sessions(Keyring::new(1, &key(3)), &clock));
     let value = login_value(&server, 7).await;
-    let mut bytes = value.into_bytes();
-    let middle = bytes.len() / 2;
-    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
-    let tampered = format!("__Host-session={}", String::from_utf8(bytes).unwrap());
+    let tampered = format!("__Host-session={}", tamper(&value));
 
     let peek = get_with_cookie(&server, "/peek", &tampered).await;
     assert_eq!((peek.status, peek.body.as_str()), (StatusCode::OK, "{}"));
@@ -475,6 +474,50 @@ async fn vary_cookie_iff_the_session_was_read() {
     server.stop().await;
 }
 
+/// An `Err` from a middleware inside the session middleware (an
+/// authentication middleware's 401, a panic-catching middleware's 500):
+/// rendered as actix-web renders it, with the session's headers added when
+/// there are any (here the deletion of a tampered cookie, as on any 4xx,
+/// and `Vary: Cookie`), and passed through untouched when there are none.
+#[actix_web::test]
+async fn an_inner_middlewares_error_gets_the_sessions_headers() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let sessions = sessions(Keyring::new(1, &key(18)), &clock);
+    let server = serve!(move || {
+        App::new()
+            .wrap(middleware::from_fn(
+                |request: ServiceRequest, next: Next<BoxBody>| async move {
+                    if request.path() == "/guarded" {
+                        return Err(error::ErrorUnauthorized("no entry"));
+                    }
+                    next.call(request).await
+                },
+            ))
+            .wrap(sessions.clone())
+            .configure(app::routes)
+    });
+    let res = get(&plain_client(), &server, "/guarded").await;
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (StatusCode::UNAUTHORIZED, "no entry")
+    );
+    assert_eq!((res.set_cookies.len(), res.vary.len()), (0, 0));
+
+    let value = login_value(&server, 5).await;
+    let tampered = format!("__Host-session={}", tamper(&value));
+    let res = get_with_cookie(&server, "/guarded", &tampered).await;
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (StatusCode::UNAUTHORIZED, "no entry")
+    );
+    assert_eq!(res.set_cookies, [DELETE]);
+    assert_eq!(res.vary, ["Cookie"]);
+    // A valid cookie the inner middleware did not read: nothing to add.
+    let res = get_with_cookie(&server, "/guarded", &format!("__Host-session={value}")).await;
+    assert_eq!((res.set_cookies.len(), res.vary.len()), (0, 0));
+    server.stop().await;
+}
+
 /// Bytes that are not ASCII (not even UTF-8) in other cookies, and the
 /// session cookie in a second `Cookie` header, do not hide the session.
 #[actix_web::test]
@@ -783,6 +826,14 @@ async fn own_vary(session: Session) -> HttpResponse {
 }
 
 // ------------------------------------------------------------- helpers
+
+/// `value` with its middle character changed.
+fn tamper(value: &str) -> String {
+    let mut bytes = value.as_bytes().to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
 
 fn key(byte: u8) -> Key {
     Key::from_bytes([byte; 32])
