@@ -725,12 +725,14 @@ async fn example_serves_a_page_and_error_bodies() {
         (counter.status, counter.body.as_str()),
         (StatusCode::FORBIDDEN, app::FORBIDDEN)
     );
+    assert_eq!(me.content_type, "text/plain; charset=utf-8");
     for path in ["/nope", "/login/"] {
         let missing = get(&client, &server, path).await;
         assert_eq!(
             (missing.status, missing.body.as_str()),
             (StatusCode::NOT_FOUND, app::NOT_FOUND)
         );
+        assert_eq!(missing.content_type, "text/plain; charset=utf-8");
         assert!(missing.set_cookies.is_empty() && missing.vary.is_empty());
     }
 

@@ -189,10 +189,14 @@ async fn login(session: Session, form: web::Form<Login>) -> Result<HttpResponse>
 async fn me(session: Session) -> Result<HttpResponse> {
     Ok(match session.get::<u64>("user_id")? {
         Some(user_id) => HttpResponse::Ok().json(json!({ "user_id": user_id })),
-        None => HttpResponse::Unauthorized().body(UNAUTHORIZED),
+        None => HttpResponse::Unauthorized()
+            .content_type(TEXT)
+            .body(UNAUTHORIZED),
     })
 }
 
+/// The content type of the error bodies.
+const TEXT: &str = "text/plain; charset=utf-8";
 /// The body of a 401.
 pub(crate) const UNAUTHORIZED: &str = "401 Unauthorized: not logged in; log in at /\n";
 /// The body of a 403.
@@ -203,13 +207,13 @@ pub(crate) const NOT_FOUND: &str = "404 Not Found: the app is at /\n";
 
 /// Any other path or method: 404, with a body a browser shows.
 async fn not_found() -> HttpResponse {
-    HttpResponse::NotFound().body(NOT_FOUND)
+    HttpResponse::NotFound().content_type(TEXT).body(NOT_FOUND)
 }
 
 /// `POST /counter`: counts this session's calls, `{"count":1}`…
 async fn counter(session: Session, request: HttpRequest) -> Result<HttpResponse> {
     if !csrf_ok(&session, &request)? {
-        return Ok(HttpResponse::Forbidden().body(FORBIDDEN));
+        return Ok(HttpResponse::Forbidden().content_type(TEXT).body(FORBIDDEN));
     }
     let count = session.get::<u64>("count")?.unwrap_or(0) + 1;
     session.insert("count", count)?;
@@ -219,7 +223,7 @@ async fn counter(session: Session, request: HttpRequest) -> Result<HttpResponse>
 /// `POST /logout`: ends the session; the response deletes the cookie.
 async fn logout(session: Session, request: HttpRequest) -> Result<HttpResponse> {
     if !csrf_ok(&session, &request)? {
-        return Ok(HttpResponse::Forbidden().body(FORBIDDEN));
+        return Ok(HttpResponse::Forbidden().content_type(TEXT).body(FORBIDDEN));
     }
     session.purge();
     Ok(HttpResponse::NoContent().finish())
