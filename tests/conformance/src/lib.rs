@@ -173,6 +173,13 @@ mod tests {
         assert_eq!(saved.legacy_cookie.as_deref(), Some(table::DELETE_LEGACY));
     }
 
+    /// Callers spawn it on multi-threaded runtimes.
+    #[test]
+    fn run_is_send() {
+        fn send<T: Send>(_: &T) {}
+        send(&run("http://127.0.0.1:1"));
+    }
+
     #[test]
     fn readme_shows_the_table() {
         let readme = include_str!("../README.md");
