@@ -37,7 +37,7 @@ type ErrorHandler = Arc<dyn Fn(SessionError, &HttpRequest) -> HttpResponse + Sen
 /// |---|---|
 /// | 1xx to 4xx, and the session changed, was opened under an older key, or its refresh is due | `Set-Cookie` with the session sealed anew |
 /// | 1xx to 4xx, and the session was cleared ([`Session::purge`]), or the cookie that came in did not open (tampered, expired, another key) and the session stayed empty | a `Set-Cookie` that deletes the cookie, with the same attributes |
-/// | 5xx (a handler's `Err` that renders as one too), or an error from an inner middleware | **no `Set-Cookie`**: a failed request commits nothing, the browser keeps what it had |
+/// | 5xx, including a handler's or an inner middleware's `Err` that renders as one | **no `Set-Cookie`**: a failed request commits nothing, the browser keeps what it had |
 /// | the session was read or written, or a `Set-Cookie` goes out | `Vary: Cookie`, whatever the status |
 /// | the session no longer fits one cookie (name and value over 4096 bytes, measured after encryption) | the response is **replaced** by an empty 500, or by what [`error_handler`](SessionMiddleware::error_handler) returns; no cookie; `Vary: Cookie` |
 /// | the handler panicked | actix-web drops the connection, nothing is written; with a panic-catching middleware wrapped *inside* this one (actix-web-lab's `CatchPanic`), an empty 500 with `Vary: Cookie` and no cookie |
