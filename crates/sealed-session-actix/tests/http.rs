@@ -694,6 +694,18 @@ fn example_refuses_to_start_without_keys_unless_demo() {
         _ => None,
     };
     assert_eq!(app::startup(args(&[]), port).unwrap().port, 9090);
+    // A key file others can read: refused, `--demo` or not.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let error = app::startup(args(&["--demo"]), env).err().unwrap();
+    assert!(
+        error
+            .to_string()
+            .contains("(mode 0644); make it private with `chmod 600"),
+        "{error}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
