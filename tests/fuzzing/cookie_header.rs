@@ -8,17 +8,22 @@
 //! `__host-session`), then the rest split into `n` headers at `0xff` bytes
 //! (or evenly).
 //!
-//! Invariants: `load` never panics and never works past its input (it is
-//! linear: every value under the name is tried once); when a genuine cookie
-//! is spliced under the session's name, the session opens with its data
-//! (the newest, when several are), nothing is deleted, and `rejected` is
-//! only ever a public reason; when none is, the session is empty, and it is
-//! deleted on save exactly when a value under the name was presented.
+//! Invariants: `load` never panics and never works past its input (at most
+//! `SessionCodec::MAX_CANDIDATES` values under the name are tried); with
+//! more values than that under the name, the session is empty, nothing is
+//! deleted and `rejected` is `AmbiguousSession`. Otherwise, when a genuine
+//! cookie is spliced under the session's name, the session opens with its
+//! data (the newest, when several copies of the one session are), nothing
+//! is deleted, and `rejected` is only ever a public reason; when none is,
+//! the session is empty, and it is deleted on save exactly when a value
+//! under the name was presented.
 
 use alloc::sync::Arc;
 use core::time::Duration;
 
-use sealed_session::{CookieOutcome, FixedRandom, ManualClock, Session, SessionCodec};
+use sealed_session::{
+    CookieOutcome, FixedRandom, ManualClock, Session, SessionCodec, SessionError,
+};
 
 use super::{Input, NOW, Violation, ensure, keyring};
 
@@ -46,7 +51,9 @@ pub fn cookie_header(data: &[u8]) -> Result<(), Violation> {
         .build()
         .map_err(|_| Violation("cookie_header: the codec does not build"))?;
 
-    // Genuine cookies, sealed a second apart: the last is the newest.
+    // Genuine cookies, sealed a second apart: the last is the newest. The
+    // fixed randomness gives every one the same session id: copies of one
+    // session, as a browser holds under two paths.
     let mut genuine = Vec::new();
     for i in 0..genuine_count {
         clock.set(NOW - 10 + i as u64);
@@ -77,7 +84,21 @@ pub fn cookie_header(data: &[u8]) -> Result<(), Violation> {
     if let Some(reason) = loaded.rejected {
         ensure(!reason.as_str().is_empty(), "cookie_header: empty reason")?;
     }
-    if under_name && genuine_count > 0 {
+    let presented = headers
+        .iter()
+        .map(|header| sealed_session::cookie::cookie_values([header.as_slice()], NAME).count())
+        .sum::<usize>();
+    if presented > SessionCodec::MAX_CANDIDATES {
+        ensure(session.is_empty(), "cookie_header: a session past the cap")?;
+        ensure(
+            loaded.rejected == Some(SessionError::AmbiguousSession),
+            "cookie_header: past the cap without AmbiguousSession",
+        )?;
+        ensure(
+            saved.session_cookie == CookieOutcome::Unchanged,
+            "cookie_header: past the cap, something is set or deleted",
+        )?;
+    } else if under_name && genuine_count > 0 {
         // The fuzz bytes may hold other genuine-looking values, but none
         // authentic under this key: the newest spliced cookie wins.
         ensure(
@@ -90,13 +111,8 @@ pub fn cookie_header(data: &[u8]) -> Result<(), Violation> {
         )?;
     } else {
         ensure(session.is_empty(), "cookie_header: a session from nowhere")?;
-        let presented = headers.iter().any(|header| {
-            sealed_session::cookie::cookie_values([header.as_slice()], NAME)
-                .next()
-                .is_some()
-        });
         ensure(
-            matches!(saved.session_cookie, CookieOutcome::Delete(_)) == presented,
+            matches!(saved.session_cookie, CookieOutcome::Delete(_)) == (presented > 0),
             "cookie_header: deletion does not follow a presented cookie",
         )?;
     }

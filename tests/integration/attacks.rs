@@ -18,8 +18,8 @@ use base64ct::{Base64UrlUnpadded, Encoding as _};
 use sealed_session::cookie::MAX_ATTRIBUTE_LEN;
 use sealed_session::{
     Compression, CookieOutcome, ErrorKind, FixedRandom, Key, Keyring, Legacy, Loaded, ManualClock,
-    OsRandom, RawValue, SealFormat, SecureRandom, Session, SessionCodec, SessionCodecBuilder,
-    SessionError, SessionHandle, TypedHandle, TypedSession,
+    OsRandom, Outcome, RawValue, SealFormat, SecureRandom, Session, SessionCodec,
+    SessionCodecBuilder, SessionError, SessionHandle, TypedHandle, TypedSession,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -804,53 +804,133 @@ fn logged_in(codec: &SessionCodec, clock: &ManualClock, user: &str, issued: u64)
     format!("__Host-session={}", codec.seal(&session).unwrap())
 }
 
-/// Finding 4 closed: with the attacker's genuine cookie (an older login of
-/// their own) beside the victim's, in either order, in one header or two,
-/// the victim's session is read, and nothing is deleted.
+/// Issue 18, finding 2 (session swapping, login CSRF): an attacker who can
+/// plant a cookie under the session's name (a sibling subdomain with
+/// `Domain=`, a longer `Path`; only possible without the `__Host-` prefix)
+/// puts their own *authentic* session beside the victim's. The old rule,
+/// "the newest authentic cookie wins", logged the victim into the
+/// attacker's account whenever the attacker's was newer (and on a
+/// same-second tie, whenever it came first). Now, when authentic
+/// same-name cookies disagree on the session id, neither identity is
+/// used: the request gets a new, empty session, nothing is deleted, and
+/// the reason is `AmbiguousSession`; in every order, in one header or two,
+/// older or newer, and on a tie.
 #[test]
-fn cookie_tossing_the_newest_authentic_cookie_wins_in_any_order() {
+fn cookie_tossing_authentic_cookies_of_two_sessions_give_neither_identity() {
     let clock = clock_at(T0);
     let codec = defaults(&clock).build().unwrap();
-    let attacker = logged_in(&codec, &clock, "mallory", T0);
+    let older_attacker = logged_in(&codec, &clock, "mallory", T0);
     let victim = logged_in(&codec, &clock, "alice", T0 + 100);
-    clock.set(T0 + 110);
+    let newer_attacker = logged_in(&codec, &clock, "mallory", T0 + 200);
+    let tie_attacker = logged_in(&codec, &clock, "mallory", T0 + 100);
+    clock.set(T0 + 210);
     let one_header = |a: &str, b: &str| vec![format!("{a}; {b}")];
     let two_headers = |a: &str, b: &str| vec![a.to_owned(), b.to_owned()];
-    for (order, headers) in [
-        ("attacker first", one_header(&attacker, &victim)),
-        ("victim first", one_header(&victim, &attacker)),
-        (
-            "attacker first, two headers",
-            two_headers(&attacker, &victim),
-        ),
-        ("victim first, two headers", two_headers(&victim, &attacker)),
-    ] {
-        let loaded = codec.load(headers.iter().map(String::as_str));
-        assert_eq!(loaded.rejected, None, "{order}");
+    for attacker in [&older_attacker, &newer_attacker, &tie_attacker] {
+        for (order, headers) in [
+            ("attacker first", one_header(attacker, &victim)),
+            ("victim first", one_header(&victim, attacker)),
+            (
+                "attacker first, two headers",
+                two_headers(attacker, &victim),
+            ),
+            ("victim first, two headers", two_headers(&victim, attacker)),
+        ] {
+            let loaded = codec.load(headers.iter().map(String::as_str));
+            assert_eq!(
+                loaded.rejected,
+                Some(SessionError::AmbiguousSession),
+                "{order}"
+            );
+            assert_eq!(
+                loaded.session.get::<String>("user").unwrap(),
+                None,
+                "{order}"
+            );
+            assert_eq!(loaded.session.id(), None, "{order}");
+            // Nothing is deleted (the victim's cookie is one of the two),
+            // nothing is set unless the handler writes.
+            let finished = codec.finish(&loaded.session, Outcome::Status(200));
+            assert_eq!(finished.set_cookies, Vec::<String>::new(), "{order}");
+            assert!(finished.vary_cookie, "{order}");
+        }
+    }
+    // The typed session follows the same code.
+    let typed_cookie = |user: u8| {
+        let mut session = TypedSession::new();
+        session.set(user);
+        format!("__Host-session={}", codec.seal(&session).unwrap())
+    };
+    let header = format!("{}; {}", typed_cookie(1), typed_cookie(2));
+    let typed = codec.load_as::<TypedSession<u8>, _, _>([header.as_str()]);
+    assert_eq!(typed.rejected, Some(SessionError::AmbiguousSession));
+    assert_eq!(typed.session.get(), None);
+}
+
+/// Two copies of the *same* session (one under a longer path, left from an
+/// earlier response) are no attack: the most recently sealed wins, in
+/// either order, and nothing is deleted.
+#[test]
+fn cookie_tossing_copies_of_one_session_the_newest_wins() {
+    let clock = clock_at(T0);
+    let codec = defaults(&clock).build().unwrap();
+    let first = logged_in(&codec, &clock, "alice", T0);
+    let value = first.split_once('=').unwrap().1.to_owned();
+    let mut session = codec.open(&value).unwrap();
+    session.insert("cart", [1, 2]).unwrap();
+    clock.set(T0 + 100);
+    let newer = format!("__Host-session={}", codec.seal(&session).unwrap());
+    clock.set(T0 + 110);
+    for header in [format!("{first}; {newer}"), format!("{newer}; {first}")] {
+        let loaded = codec.load([header.as_str()]);
+        assert_eq!(loaded.rejected, None);
+        assert_eq!(loaded.session.issued_at(), Some(T0 + 100));
         assert_eq!(
-            loaded.session.get::<String>("user").unwrap().as_deref(),
-            Some("alice"),
-            "{order}"
+            loaded.session.get::<Vec<u8>>("cart").unwrap(),
+            Some(vec![1, 2])
         );
-        assert_eq!(loaded.session.issued_at(), Some(T0 + 100), "{order}");
-        // Unchanged, fresh: no Set-Cookie at all, certainly no deletion.
-        assert_eq!(
-            codec.save(&loaded.session).unwrap().session_cookie,
-            CookieOutcome::Unchanged,
-            "{order}"
+        assert!(
+            codec
+                .finish(&loaded.session, Outcome::Status(200))
+                .set_cookies
+                .is_empty()
         );
     }
-    // The rule is "newest wins", not "first" or "last": a genuine cookie
-    // sealed after the victim's wins in both orders too. That is why the
-    // default name has the `__Host-` prefix: a sibling subdomain cannot
-    // set such a cookie at all (see the next tests).
-    let later = logged_in(&codec, &clock, "mallory", T0 + 200);
-    clock.set(T0 + 210);
-    for headers in [one_header(&later, &victim), one_header(&victim, &later)] {
-        let loaded = codec.load(headers.iter().map(String::as_str));
-        assert_eq!(
-            loaded.session.get::<String>("user").unwrap().as_deref(),
-            Some("mallory")
+}
+
+/// Issue 18, finding 2, the bound: at most `SessionCodec::MAX_CANDIDATES`
+/// (4) values under the name are tried, so 100 planted 4 KiB values cost
+/// nothing to decrypt. A valid cookie among four values is found; among
+/// five or more, none is tried, the session is new and nothing is deleted
+/// (planting junk must not log the user out).
+#[test]
+fn cookie_tossing_only_the_first_four_values_are_tried() {
+    assert_eq!(SessionCodec::MAX_CANDIDATES, 4);
+    let clock = clock_at(T0);
+    let codec = defaults(&clock).build().unwrap();
+    let victim = logged_in(&codec, &clock, "alice", T0);
+    clock.set(T0 + 10);
+    let junk = "__Host-session=AQAB";
+    let behind = |n: usize| {
+        let mut parts = vec![junk; n];
+        parts.push(&victim);
+        parts.join("; ")
+    };
+    let three = codec.load([behind(3).as_str()]);
+    assert_eq!(
+        three.session.get::<String>("user").unwrap().as_deref(),
+        Some("alice")
+    );
+    assert_eq!(three.rejected, Some(ErrorKind::Malformed.into()));
+    for n in [4, 100] {
+        let loaded = codec.load([behind(n).as_str()]);
+        assert_eq!(loaded.session.get::<String>("user").unwrap(), None);
+        assert_eq!(loaded.rejected, Some(SessionError::AmbiguousSession));
+        assert!(
+            codec
+                .finish(&loaded.session, Outcome::Status(200))
+                .set_cookies
+                .is_empty()
         );
     }
 }
@@ -1173,8 +1253,8 @@ fn plaintext_in_debug_no_value_is_printed() {
         Some(SECRET)
     );
     check("Loaded", format!("{loaded:?}"));
-    let typed_cookie = format!("__Host-session={}", codec.seal_typed(&typed).unwrap());
-    let loaded_typed = codec.load_typed::<Login, _, _>([typed_cookie.as_str()]);
+    let typed_cookie = format!("__Host-session={}", codec.seal(&typed).unwrap());
+    let loaded_typed = codec.load_as::<TypedSession<Login>, _, _>([typed_cookie.as_str()]);
     assert!(loaded_typed.session.get().is_some());
     check("Loaded<TypedSession>", format!("{loaded_typed:?}"));
     // Nor the keys: neither the v1 key nor the Python app's.

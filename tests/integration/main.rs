@@ -13,6 +13,7 @@ mod bomb;
 mod flask_signed;
 mod golden;
 mod interop;
+mod lifecycle;
 mod properties;
 mod regressions;
 mod session;

@@ -1067,13 +1067,13 @@ fn typed_sessions_round_trip_and_refuse_json_cookies() {
         items: Vec<u32>,
     }
     let codec = new_codec();
-    let mut session = codec.load_typed::<Cart, _, str>([]).session;
+    let mut session = codec.load_as::<TypedSession<Cart>, _, str>([]).session;
     session.set(Cart {
         user: 7,
         items: vec![1, 300],
     });
-    let header = set_cookie(codec.save_typed(&session).unwrap().session_cookie);
-    let loaded = codec.load_typed::<Cart, _, _>([cookie_header(&header)]);
+    let header = set_cookie(codec.save(&session).unwrap().session_cookie);
+    let loaded = codec.load_as::<TypedSession<Cart>, _, _>([cookie_header(&header)]);
     assert_eq!(loaded.rejected, None);
     assert_eq!(
         loaded.session.get(),
@@ -1091,21 +1091,22 @@ fn typed_sessions_round_trip_and_refuse_json_cookies() {
     // A JSON session's cookie is not a typed session, and the reverse.
     let json = codec.seal(&session_with(&[("user", "7")])).unwrap();
     assert_eq!(
-        codec.open_typed::<Cart>(&json).unwrap_err(),
+        codec.open_as::<TypedSession<Cart>>(&json).unwrap_err(),
         SessionError::InvalidSession
     );
     assert_eq!(
         codec.open(value_of(&header)).unwrap_err(),
         SessionError::InvalidJson
     );
-    let typed_from_json = codec.load_typed::<Cart, _, _>([format!("{NAME}={json}").as_str()]);
+    let typed_from_json =
+        codec.load_as::<TypedSession<Cart>, _, _>([format!("{NAME}={json}").as_str()]);
     assert!(typed_from_json.session.get().is_none());
     assert_eq!(typed_from_json.rejected, Some(SessionError::InvalidSession));
     // Cleared: deleted.
     let mut cleared = loaded.session;
     cleared.clear();
     assert_eq!(
-        codec.save_typed(&cleared).unwrap().session_cookie,
+        codec.save(&cleared).unwrap().session_cookie,
         CookieOutcome::Delete(codec.delete_cookie_header())
     );
     let _: TypedSession<Cart> = cleared;

@@ -129,7 +129,7 @@ fn cookie_lengths(size: usize) -> Result<Value, String> {
         });
         let is_typed = format.starts_with("typed");
         let sealed = if is_typed {
-            codec.seal_typed(&typed)
+            codec.seal(&typed)
         } else {
             codec.seal(&std_session)
         };

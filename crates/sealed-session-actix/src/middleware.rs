@@ -586,7 +586,7 @@ fn finish<B>(
         if res.status().is_server_error() {
             (accessed, None)
         } else {
-            (accessed, Some(config.codec.save(&session)))
+            (accessed, Some(config.codec.save(&*session)))
         }
     };
     let mut res = match saved {

@@ -13,22 +13,21 @@ use core::fmt;
 use core::time::Duration;
 
 use sealed_session_core::{Codec, ErrorKind, FixedNonce, Keyring};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 pub use builder::{Refresh, SealFormat, SessionCodecBuilder};
 pub use legacy::Legacy;
 use legacy::LegacySource;
-pub use response::{CookieOutcome, Saved};
+pub use response::{CookieOutcome, Finished, Outcome, Saved};
 
+use crate::body::SessionBody;
 use crate::cookie::{self, Attributes};
 use crate::error::SessionError;
-use crate::json;
 use crate::payload::{self, META_WITH_ID_LEN, Meta, SessionId};
 use crate::random::SecureRandom;
-use crate::session::{Session, State, body_entries};
+use crate::session::{Session, State};
 use crate::time::Clock;
+#[cfg(doc)]
 use crate::typed::TypedSession;
 
 /// Turns sessions into cookies and back, for a whole request: reads the
@@ -115,6 +114,14 @@ pub struct Loaded<S = Session> {
 }
 
 impl SessionCodec {
+    /// How many values under the session cookie's name (and under each
+    /// legacy source's name) one request may present to
+    /// [`SessionCodec::load`]; with more, none is tried and none deleted.
+    /// Same-name cookies come from different paths and domains, rarely
+    /// more than two; the cap bounds what a request can make the server
+    /// decrypt (100 values of 4 KiB cost 3.6 ms, 4 cost 0.15 ms).
+    pub const MAX_CANDIDATES: usize = 4;
+
     /// A builder for a codec sealing with `keyring`'s primary key, with
     /// the secure defaults listed on [`SessionCodecBuilder`].
     ///
@@ -156,14 +163,30 @@ impl SessionCodec {
     }
 
     /// Reads the session from a request's `Cookie` headers (HTTP/2 may send
-    /// several; pass them all), never failing: see [`Loaded`].
+    /// several; pass them all), never failing: see [`Loaded`]. For a
+    /// [`TypedSession`], use [`SessionCodec::load_as`].
     ///
-    /// Every value under the session cookie's name is tried (browsers send
-    /// several when cookies with different paths or domains share a name,
-    /// for example one planted by a sibling subdomain); the one that
-    /// opens wins, the most recently sealed if several do. A value that
-    /// fails never leads to a deletion while another one opened. Then, if
-    /// none opened, the legacy sources ([`Legacy`]) under their own names.
+    /// The rule for several values under the session cookie's name
+    /// (browsers send several when cookies with different paths or domains
+    /// share a name, for example one planted by a sibling subdomain):
+    /// - at most [`SessionCodec::MAX_CANDIDATES`] values are tried, which
+    ///   bounds the work of a request; a request with more gets a new,
+    ///   empty session, and nothing is deleted (one of them may be the
+    ///   user's own), with `rejected` [`SessionError::AmbiguousSession`];
+    /// - a value that fails never leads to a deletion while another one
+    ///   opened;
+    /// - when the values that open all carry the same session id, the most
+    ///   recently sealed wins (a stale copy under another path);
+    /// - when they carry **different** session ids, none wins: the request
+    ///   gets a new, empty session, nothing is deleted, and `rejected` is
+    ///   [`SessionError::AmbiguousSession`]. Otherwise an attacker who can
+    ///   plant a cookie of their own beside the victim's (a sibling
+    ///   subdomain, `Domain=`, a longer `Path`; impossible under the
+    ///   default `__Host-` name) would log the victim into the attacker's
+    ///   account.
+    ///
+    /// Then, if none opened, the legacy sources ([`Legacy`]) under their
+    /// own names.
     ///
     /// ```
     /// use sealed_session::{ErrorKind, Key, Keyring, SessionCodec, SessionError};
@@ -181,110 +204,112 @@ impl SessionCodec {
         I: IntoIterator<Item = &'h H>,
         H: AsRef<[u8]> + ?Sized + 'h,
     {
-        let headers: Vec<&[u8]> = cookie_headers.into_iter().map(AsRef::as_ref).collect();
-        let now = self.inner.clock.now();
-        let mut rejected = None;
-        // One pass over the headers for the session's own name.
-        let values: Vec<&str> =
-            cookie::cookie_values(headers.iter().copied(), self.cookie_name()).collect();
-        let mut best = self.best_v1(&values, now, &mut rejected, |value, now| {
-            self.open_v1(value, now)
-                .map(|(entries, state)| Session::from_parts(entries, state))
-        });
-        let presented = !values.is_empty();
-        let migrating = self.inner.seal_format == SealFormat::V1;
-        let mut legacy_cookie = None;
-        for (index, source) in self.inner.legacy.iter().enumerate() {
-            let shares_name = source.cookie_name == self.inner.attributes.name;
-            for value in cookie::cookie_values(headers.iter().copied(), &source.cookie_name) {
-                if !shares_name {
-                    legacy_cookie = Some(index);
-                }
-                // v1 values were tried above; legacy values have dots.
-                if best.is_some() || (shares_name && !value.contains('.')) {
-                    continue;
-                }
-                match source.open(value, now, migrating, self.inner.absolute) {
-                    Ok((entries, state)) => best = Some(Session::from_parts(entries, state)),
-                    Err(error) => rejected = Some(error),
-                }
-            }
-        }
-        let mut session = best.unwrap_or_else(|| {
-            let mut session = Session::new();
-            session.state.replaces_rejected = presented;
-            session
-        });
-        if migrating {
-            session.state.legacy_cookie = legacy_cookie;
-        }
-        Loaded { session, rejected }
+        self.load_as(cookie_headers)
     }
 
-    /// [`SessionCodec::load`] for a typed session (see [`TypedSession`]):
-    /// the same rules, without legacy formats (which carry JSON).
+    /// [`SessionCodec::load`] for any kind of session ([`Session`] or
+    /// [`TypedSession`]): the same rules, the same code. Legacy formats
+    /// carry JSON, so a typed session never comes from one.
     ///
     /// ```
-    /// use sealed_session::{Key, Keyring, SessionCodec};
+    /// use sealed_session::{Key, Keyring, SessionCodec, TypedSession};
     ///
     /// #[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
     /// struct Cart { items: Vec<u32> }
     ///
     /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([2; 32]))).build()?;
-    /// let mut session = codec.load_typed::<Cart, _, str>([]).session;
+    /// let mut session = codec.load_as::<TypedSession<Cart>, _, str>([]).session;
     /// session.set(Cart { items: vec![7] });
-    /// let value = codec.seal_typed(&session)?;
+    /// let value = codec.seal(&session)?;
     /// let cookie = format!("__Host-session={value}");
-    /// let again = codec.load_typed::<Cart, _, _>([cookie.as_str()]).session;
+    /// let again = codec.load_as::<TypedSession<Cart>, _, _>([cookie.as_str()]).session;
     /// assert_eq!(again.get(), Some(&Cart { items: vec![7] }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn load_typed<'h, T, I, H>(&self, cookie_headers: I) -> Loaded<TypedSession<T>>
+    pub fn load_as<'h, S, I, H>(&self, cookie_headers: I) -> Loaded<S>
     where
-        T: DeserializeOwned,
+        S: SessionBody,
         I: IntoIterator<Item = &'h H>,
         H: AsRef<[u8]> + ?Sized + 'h,
     {
         let headers: Vec<&[u8]> = cookie_headers.into_iter().map(AsRef::as_ref).collect();
         let now = self.inner.clock.now();
         let mut rejected = None;
-        let values: Vec<&str> =
-            cookie::cookie_values(headers.iter().copied(), self.cookie_name()).collect();
-        let best = self.best_v1(&values, now, &mut rejected, |value, now| {
-            self.open_typed_at(value, now)
-        });
-        let session = best.unwrap_or_else(|| {
-            let mut session = TypedSession::new();
-            session.state.replaces_rejected = rejected.is_some();
-            session
-        });
-        Loaded { session, rejected }
-    }
-
-    /// Tries every v1 value under the cookie's name; the one that opens,
-    /// the most recently issued if several do.
-    fn best_v1<S: HasState>(
-        &self,
-        values: &[&str],
-        now: u64,
-        rejected: &mut Option<SessionError>,
-        open: impl Fn(&str, u64) -> Result<S, SessionError>,
-    ) -> Option<S> {
+        // One pass over the headers for the session's own name.
+        let mut values: Vec<&str> =
+            cookie::cookie_values(headers.iter().copied(), self.cookie_name())
+                .take(Self::MAX_CANDIDATES + 1)
+                .collect();
+        // Values past the cap are neither tried nor deleted: one of them
+        // may be the user's own.
+        let mut ambiguous = values.len() > Self::MAX_CANDIDATES;
+        values.truncate(Self::MAX_CANDIDATES);
+        // A value under the session's own name was presented and failed.
+        let mut own_rejected = false;
         let mut best: Option<S> = None;
-        for &value in values {
-            match open(value, now) {
-                Ok(session) => {
-                    let newer = best
-                        .as_ref()
-                        .is_none_or(|b| session.state().issued_at > b.state().issued_at);
-                    if newer {
-                        best = Some(session);
+        for &value in &values {
+            match self.open_v1::<S>(value, now) {
+                Ok(session) => match &best {
+                    None => best = Some(session),
+                    Some(held) if held.state().meta.id != session.state().meta.id => {
+                        ambiguous = true;
                     }
+                    Some(held) => {
+                        if session.state().issued_at > held.state().issued_at {
+                            best = Some(session);
+                        }
+                    }
+                },
+                Err(error) => {
+                    own_rejected = true;
+                    rejected = Some(error);
                 }
-                Err(error) => *rejected = Some(error),
             }
         }
-        best
+        if ambiguous {
+            best = None;
+            rejected = Some(SessionError::AmbiguousSession);
+        }
+        let migrating = self.inner.seal_format == SealFormat::V1;
+        let mut legacy_cookie = None;
+        for (index, source) in self.inner.legacy.iter().enumerate() {
+            let shares_name = source.cookie_name == self.inner.attributes.name;
+            for value in cookie::cookie_values(headers.iter().copied(), &source.cookie_name)
+                .take(Self::MAX_CANDIDATES)
+            {
+                if !shares_name {
+                    legacy_cookie = Some(index);
+                }
+                // v1 values were tried above; legacy values have dots.
+                if ambiguous || best.is_some() || (shares_name && !value.contains('.')) {
+                    continue;
+                }
+                let opened = source
+                    .open(value, now, migrating, self.inner.absolute)
+                    .map(|(entries, state)| S::from_legacy(Session::from_parts(entries, state)));
+                match opened {
+                    Ok(Some(session)) => best = Some(session),
+                    // A kind that legacy formats cannot carry.
+                    Ok(None) => {}
+                    Err(error) => {
+                        own_rejected |= shares_name;
+                        rejected = Some(error);
+                    }
+                }
+            }
+        }
+        let mut session = best.unwrap_or_else(|| {
+            let mut state = State::default();
+            // A fresh session that stands in for a rejected cookie deletes
+            // it when saved empty; one that stands in for two authentic
+            // sessions deletes neither (the victim's is one of them).
+            state.replaces_rejected = !ambiguous && own_rejected;
+            S::empty(state)
+        });
+        if migrating {
+            session.state_mut().legacy_cookie = legacy_cookie;
+        }
+        Loaded { session, rejected }
     }
 
     /// Opens one cookie value strictly: envelope v1, then (for a value with
@@ -327,9 +352,32 @@ impl SessionCodec {
     ///   [`SessionError::TooDeep`], [`SessionError::InvalidBytes`]: an
     ///   authentic plaintext that is not a session.
     pub fn open(&self, value: &str) -> Result<Session, SessionError> {
+        self.open_as(value)
+    }
+
+    /// [`SessionCodec::open`] for any kind of session. A typed session
+    /// must be exactly one postcard value of type `T` after the metadata,
+    /// else [`SessionError::InvalidSession`]; legacy formats carry JSON
+    /// only.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, SessionCodec, SessionError, TypedSession};
+    ///
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([4; 32]))).build()?;
+    /// let mut session = TypedSession::new();
+    /// session.set(7u64);
+    /// let value = codec.seal(&session)?;
+    /// assert_eq!(codec.open_as::<TypedSession<u64>>(&value)?.get(), Some(&7));
+    /// // The same bytes are no JSON session.
+    /// assert_eq!(codec.open(&value).unwrap_err(), SessionError::InvalidJson);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SessionCodec::open`].
+    pub fn open_as<S: SessionBody>(&self, value: &str) -> Result<S, SessionError> {
         let now = self.inner.clock.now();
-        match self.open_v1(value, now) {
-            Ok((entries, state)) => Ok(Session::from_parts(entries, state)),
+        match self.open_v1::<S>(value, now) {
             Err(error)
                 if error.cookie_kind() == Some(ErrorKind::Malformed) && value.contains('.') =>
             {
@@ -339,11 +387,12 @@ impl SessionCodec {
                     .iter()
                     .find(|source| source.cookie_name == self.inner.attributes.name);
                 match source {
-                    Some(source) => self.open_with(source, value, now),
+                    Some(source) => S::from_legacy(self.open_with(source, value, now)?)
+                        .ok_or(SessionError::InvalidSession),
                     None => Err(error),
                 }
             }
-            Err(error) => Err(error),
+            opened => opened,
         }
     }
 
@@ -437,24 +486,51 @@ impl SessionCodec {
     /// would exceed [`MAX_COOKIE_LEN`](crate::cookie::MAX_COOKIE_LEN) bytes; a
     /// [`SessionError::Cookie`] of kind `TooLarge` when the plaintext
     /// exceeds the builder's `max_plaintext_len`; [`SessionError::Random`].
-    pub fn seal(&self, session: &Session) -> Result<String, SessionError> {
+    pub fn seal<S: SessionBody>(&self, session: &S) -> Result<String, SessionError> {
         let now = self.inner.clock.now();
         self.seal_at(session, now)
     }
 
-    fn seal_at(&self, session: &Session, now: u64) -> Result<String, SessionError> {
-        match self.inner.seal_format {
-            SealFormat::V1 => self.seal_v1(session, now),
-            SealFormat::Legacy => self.seal_legacy(session),
+    fn seal_at<S: SessionBody>(&self, session: &S, now: u64) -> Result<String, SessionError> {
+        match (self.inner.seal_format, session.as_json()) {
+            (SealFormat::Legacy, Some(json)) => self.seal_legacy(json),
+            _ => self.seal_v1(session, now),
         }
     }
 
-    fn seal_v1(&self, session: &Session, now: u64) -> Result<String, SessionError> {
-        let bound = META_WITH_ID_LEN + session.json_len_bound() + self.inner.padding;
-        self.seal_payload(&session.state, now, bound, true, |out| {
-            session.write_json(out);
-            Ok(())
-        })
+    /// Seals `session`'s metadata and body as envelope v1 at `now`.
+    fn seal_v1<S: SessionBody>(&self, session: &S, now: u64) -> Result<String, SessionError> {
+        let state = session.state();
+        let body = session.encode()?;
+        let mut meta = state.meta;
+        if meta.id.is_none() {
+            let mut id = [0u8; SessionId::LEN];
+            self.inner.random.fill(&mut id)?;
+            meta.id = Some(SessionId::from_bytes(id));
+        }
+        let created_at = meta.created_at.unwrap_or(now);
+        let padding = if body.paddable() {
+            self.inner.padding
+        } else {
+            0
+        };
+        // Sized once: a vector that grows frees its old buffer unwiped.
+        let bound = META_WITH_ID_LEN + body.len_bound() + padding;
+        let mut payload = Zeroizing::new(Vec::with_capacity(bound));
+        meta.write(created_at, &mut payload);
+        body.write(&mut payload);
+        payload::pad(&mut payload, padding);
+        // The plaintext bound first, so that a `TooLarge` from the core
+        // seal can only mean a cookie too long.
+        if payload.len() > self.inner.codec.options().max_plaintext_len() {
+            return Err(ErrorKind::TooLarge.into());
+        }
+        let mut nonce = [0u8; 16];
+        self.inner.random.fill(&mut nonce)?;
+        self.inner
+            .codec
+            .seal_to_string(&payload, &self.inner.context, now, &mut FixedNonce(nonce))
+            .map_err(too_large)
     }
 
     #[cfg(not(feature = "legacy"))]
@@ -487,43 +563,6 @@ impl SessionCodec {
         Ok(value)
     }
 
-    /// Seals `state`'s metadata and the body `write_body` appends (within
-    /// `bound` bytes in all) at `now`.
-    fn seal_payload(
-        &self,
-        state: &State,
-        now: u64,
-        bound: usize,
-        paddable: bool,
-        write_body: impl FnOnce(&mut Vec<u8>) -> Result<(), SessionError>,
-    ) -> Result<String, SessionError> {
-        let mut meta = state.meta;
-        if meta.id.is_none() {
-            let mut id = [0u8; SessionId::LEN];
-            self.inner.random.fill(&mut id)?;
-            meta.id = Some(SessionId::from_bytes(id));
-        }
-        let created_at = meta.created_at.unwrap_or(now);
-        // Sized once: a vector that grows frees its old buffer unwiped.
-        let mut payload = Zeroizing::new(Vec::with_capacity(bound));
-        meta.write(created_at, &mut payload);
-        write_body(&mut payload)?;
-        if paddable {
-            payload::pad(&mut payload, self.inner.padding);
-        }
-        // The plaintext bound first, so that a `TooLarge` from the core
-        // seal can only mean a cookie too long.
-        if payload.len() > self.inner.codec.options().max_plaintext_len() {
-            return Err(ErrorKind::TooLarge.into());
-        }
-        let mut nonce = [0u8; 16];
-        self.inner.random.fill(&mut nonce)?;
-        self.inner
-            .codec
-            .seal_to_string(&payload, &self.inner.context, now, &mut FixedNonce(nonce))
-            .map_err(too_large)
-    }
-
     /// Opens an envelope v1 value into its authenticated plaintext and the
     /// state it says, checking both timeouts.
     fn open_payload(
@@ -552,11 +591,9 @@ impl SessionCodec {
         Ok((plaintext, offset, state))
     }
 
-    fn open_v1(&self, value: &str, now: u64) -> Result<(json::Entries, State), SessionError> {
-        let (plaintext, offset, mut state) = self.open_payload(value, now)?;
-        let (entries, permanent) = body_entries(offset == 0, &plaintext[offset..])?;
-        state.meta.permanent |= permanent;
-        Ok((entries, state))
+    fn open_v1<S: SessionBody>(&self, value: &str, now: u64) -> Result<S, SessionError> {
+        let (plaintext, offset, state) = self.open_payload(value, now)?;
+        S::from_body(offset == 0, &plaintext[offset..], state)
     }
 
     /// Decides what the response does with the session cookie, and seals
@@ -591,104 +628,86 @@ impl SessionCodec {
     ///
     /// # Errors
     /// As [`SessionCodec::seal`].
-    pub fn save(&self, session: &Session) -> Result<Saved, SessionError> {
+    pub fn save<S: SessionBody>(&self, session: &S) -> Result<Saved, SessionError> {
         let now = self.inner.clock.now();
-        let empty = session.entries().is_empty();
-        let session_cookie = match self.decide(&session.state, empty, now) {
+        let state = session.state();
+        let session_cookie = match self.decide(state, session.holds_nothing(), now) {
             Decision::Unchanged => CookieOutcome::Unchanged,
             Decision::Delete => CookieOutcome::Delete(self.delete_cookie_header()),
             Decision::Set => {
                 let value = self.seal_at(session, now)?;
-                CookieOutcome::Set(self.set_cookie_header(&value, &session.state, now)?)
+                CookieOutcome::Set(self.set_cookie_header(&value, state, now)?)
             }
         };
-        Ok(self.saved(session_cookie, &session.state))
+        Ok(self.saved(session_cookie, state))
     }
 
-    /// Opens one typed cookie value strictly; see [`TypedSession`].
+    /// **The request lifecycle**: what the response carries for the
+    /// session, given how the handler ended. Every integration of this
+    /// crate (the tower layer, the tower-sessions adapter, the actix-web
+    /// middleware, the Flask interface) calls this and only translates
+    /// types, so a cookie shared between them is treated alike everywhere.
     ///
-    /// # Errors
-    /// As [`SessionCodec::open`], with [`SessionError::InvalidSession`] for
-    /// an authentic plaintext that is not exactly one postcard value of
-    /// type `T`.
-    pub fn open_typed<T: DeserializeOwned>(
-        &self,
-        value: &str,
-    ) -> Result<TypedSession<T>, SessionError> {
-        let now = self.inner.clock.now();
-        self.open_typed_at(value, now)
-    }
-
-    fn open_typed_at<T: DeserializeOwned>(
-        &self,
-        value: &str,
-        now: u64,
-    ) -> Result<TypedSession<T>, SessionError> {
-        let (plaintext, offset, state) = self.open_payload(value, now)?;
-        if offset == 0 {
-            // A bare JSON object is not a typed session.
-            return Err(SessionError::InvalidSession);
+    /// | handler ended with | `Set-Cookie` | `Vary: Cookie` |
+    /// |---|---|---|
+    /// | 1xx, 2xx, 3xx, 4xx | as [`SessionCodec::save`] decides: set when modified, re-sealed under an older key or a legacy format, or its [`Refresh`] is due; deleted when emptied, or when the request's cookie was rejected and the session stayed empty; a migrated legacy cookie deleted | when the session was read or written, or a cookie is set |
+    /// | 5xx, or [`Outcome::Failed`] (a panic, an exception) | none: no set, no refresh, no deletion | when the session was read or written |
+    /// | the session cannot be saved (too large) | none, and [`Finished::save_error`] is set: answer with the save-error response (an empty 500 by default) | yes |
+    ///
+    /// Why:
+    /// - a 4xx still saves: a login form answered 400 keeps its flash
+    ///   message, a 401 after a logout still deletes the cookie;
+    /// - a failed request commits nothing, as a database transaction
+    ///   rolls back: a handler that failed halfway must not leave half a
+    ///   change in the cookie, and the browser keeps what it had (a
+    ///   rejected cookie is deleted by the next response that succeeds).
+    ///   Flask's own interface saves on a 5xx; the Flask interface of this
+    ///   project deliberately does not, so that Flask and Rust services
+    ///   sharing the cookie agree;
+    /// - a `Set-Cookie` always comes with `Vary: Cookie`, a refresh of a
+    ///   session the handler never read included, so that no shared cache
+    ///   stores one user's cookie for others.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, Outcome, Session, SessionCodec};
+    ///
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([6; 32]))).build()?;
+    /// let mut session = Session::new();
+    /// session.insert("user_id", 42)?;
+    ///
+    /// let ok = codec.finish(&session, Outcome::Status(200));
+    /// assert_eq!(ok.set_cookies.len(), 1);
+    /// assert!(ok.vary_cookie && ok.save_error.is_none());
+    ///
+    /// let failed = codec.finish(&session, Outcome::Status(500));
+    /// assert!(failed.set_cookies.is_empty());
+    /// assert!(failed.vary_cookie);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn finish<S: SessionBody>(&self, session: &S, outcome: Outcome) -> Finished {
+        let accessed = session.state().accessed();
+        if outcome.failed() {
+            return Finished {
+                set_cookies: Vec::new(),
+                vary_cookie: accessed,
+                save_error: None,
+            };
         }
-        let body = &plaintext[offset..];
-        let value = match postcard::take_from_bytes::<T>(body) {
-            Ok((value, [])) => value,
-            _ => return Err(SessionError::InvalidSession),
-        };
-        Ok(TypedSession::from_parts(Some(value), state))
-    }
-
-    /// Seals a typed session: its metadata and the value as postcard,
-    /// always as envelope v1.
-    ///
-    /// # Errors
-    /// As [`SessionCodec::seal`], plus [`SessionError::Unserializable`]
-    /// when postcard cannot serialize the value.
-    pub fn seal_typed<T: Serialize>(
-        &self,
-        session: &TypedSession<T>,
-    ) -> Result<String, SessionError> {
-        let now = self.inner.clock.now();
-        self.seal_typed_at(session, now)
-    }
-
-    fn seal_typed_at<T: Serialize>(
-        &self,
-        session: &TypedSession<T>,
-        now: u64,
-    ) -> Result<String, SessionError> {
-        let body = Zeroizing::new(match session.value() {
-            Some(value) => {
-                postcard::to_allocvec(value).map_err(|_| SessionError::Unserializable)?
+        match self.save(session) {
+            Ok(saved) => {
+                let set_cookies: Vec<String> = saved.headers().map(str::to_owned).collect();
+                Finished {
+                    vary_cookie: accessed || !set_cookies.is_empty(),
+                    set_cookies,
+                    save_error: None,
+                }
             }
-            None => Vec::new(),
-        });
-        let bound = META_WITH_ID_LEN + body.len();
-        self.seal_payload(&session.state, now, bound, false, |out| {
-            out.extend_from_slice(&body);
-            Ok(())
-        })
-    }
-
-    /// [`SessionCodec::save`] for a typed session: an empty one (no value)
-    /// is deleted when it was cleared.
-    ///
-    /// # Errors
-    /// As [`SessionCodec::seal_typed`].
-    pub fn save_typed<T: Serialize>(
-        &self,
-        session: &TypedSession<T>,
-    ) -> Result<Saved, SessionError> {
-        let now = self.inner.clock.now();
-        let empty = session.value().is_none();
-        let session_cookie = match self.decide(&session.state, empty, now) {
-            Decision::Unchanged => CookieOutcome::Unchanged,
-            Decision::Delete => CookieOutcome::Delete(self.delete_cookie_header()),
-            Decision::Set => {
-                let value = self.seal_typed_at(session, now)?;
-                CookieOutcome::Set(self.set_cookie_header(&value, &session.state, now)?)
-            }
-        };
-        Ok(self.saved(session_cookie, &session.state))
+            Err(error) => Finished {
+                set_cookies: Vec::new(),
+                vary_cookie: true,
+                save_error: Some(error),
+            },
+        }
     }
 
     /// The `Set-Cookie` header value that deletes the session cookie: empty
@@ -765,23 +784,6 @@ enum Decision {
     Unchanged,
     Set,
     Delete,
-}
-
-/// Sessions and typed sessions alike.
-trait HasState {
-    fn state(&self) -> &State;
-}
-
-impl HasState for Session {
-    fn state(&self) -> &State {
-        &self.state
-    }
-}
-
-impl<T> HasState for TypedSession<T> {
-    fn state(&self) -> &State {
-        &self.state
-    }
 }
 
 /// After the plaintext bound is checked, a `TooLarge` seal means the cookie

@@ -53,6 +53,14 @@ pub enum SessionError {
     CookieTooLarge,
     /// The operating system's random number generator failed.
     Random,
+    /// Several session cookies of the same name opened, with different
+    /// session ids, or more than
+    /// [`SessionCodec::MAX_CANDIDATES`](crate::SessionCodec::MAX_CANDIDATES)
+    /// came: one of them may have been planted (by a sibling subdomain, or
+    /// under a longer `Path`) to log the user into another account or out
+    /// of their own. None is used and none is deleted; see
+    /// [`SessionCodec::load`](crate::SessionCodec::load).
+    AmbiguousSession,
 }
 
 impl SessionError {
@@ -95,6 +103,7 @@ impl SessionError {
             Self::ReservedKey => "reserved session key",
             Self::CookieTooLarge => "cookie too large",
             Self::Random => "OS random number generator failed",
+            Self::AmbiguousSession => "several authentic session cookies disagree",
         }
     }
 }

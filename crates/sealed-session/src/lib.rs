@@ -5,6 +5,7 @@
 
 extern crate alloc;
 
+mod body;
 mod codec;
 pub mod cookie;
 mod error;
@@ -22,8 +23,10 @@ mod time;
 mod token;
 mod typed;
 
+pub use body::SessionBody;
 pub use codec::{
-    CookieOutcome, Legacy, Loaded, Refresh, Saved, SealFormat, SessionCodec, SessionCodecBuilder,
+    CookieOutcome, Finished, Legacy, Loaded, Outcome, Refresh, Saved, SealFormat, SessionCodec,
+    SessionCodecBuilder,
 };
 pub use cookie::SameSite;
 pub use error::{ConfigError, SessionError};

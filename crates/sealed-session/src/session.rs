@@ -84,6 +84,44 @@ impl State {
         self.meta.created_at = None;
         self.change();
     }
+
+    /// The permanent flag, read by the application.
+    pub(crate) fn permanent(&self) -> bool {
+        self.touch();
+        self.meta.permanent
+    }
+
+    /// Sets the permanent flag; a change is a modification.
+    pub(crate) fn set_permanent(&mut self, permanent: bool) {
+        self.touch();
+        if self.meta.permanent != permanent {
+            self.meta.permanent = permanent;
+            self.change();
+        }
+    }
+
+    /// The session id, read by the application.
+    pub(crate) fn id(&self) -> Option<SessionId> {
+        self.touch();
+        self.meta.id
+    }
+
+    /// The bookkeeping of `clear`: forgets the identity when the session
+    /// held anything (`has_data`, or a cookie it came from) and says
+    /// whether it did, so the caller drops the data; clearing a new, empty
+    /// session changes nothing.
+    pub(crate) fn clear(&mut self, has_data: bool) -> bool {
+        self.touch();
+        let held = has_data
+            || self.meta.permanent
+            || self.issued_at.is_some()
+            || self.meta.created_at.is_some();
+        if held {
+            self.meta.permanent = false;
+            self.renew();
+        }
+        held
+    }
 }
 
 /// A session: a JSON object whose members keep their order and their exact
@@ -701,15 +739,8 @@ impl Session {
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     pub fn clear(&mut self) {
-        self.state.touch();
-        let held = !self.entries.is_empty()
-            || self.state.meta.permanent
-            || self.state.issued_at.is_some()
-            || self.state.meta.created_at.is_some();
-        if held {
+        if self.state.clear(!self.entries.is_empty()) {
             wipe(&mut self.entries);
-            self.state.meta.permanent = false;
-            self.state.renew();
         }
     }
 
@@ -753,8 +784,7 @@ impl Session {
     /// ```
     #[must_use]
     pub fn permanent(&self) -> bool {
-        self.state.touch();
-        self.state.meta.permanent
+        self.state.permanent()
     }
 
     /// Sets [`Session::permanent`]; marks the session modified when it
@@ -768,11 +798,7 @@ impl Session {
     /// assert!(session.modified());
     /// ```
     pub fn set_permanent(&mut self, permanent: bool) {
-        self.state.touch();
-        if self.state.meta.permanent != permanent {
-            self.state.meta.permanent = permanent;
-            self.state.change();
-        }
+        self.state.set_permanent(permanent);
     }
 
     /// The session's id: `None` for a session not sealed yet, or after
@@ -784,8 +810,7 @@ impl Session {
     /// ```
     #[must_use]
     pub fn id(&self) -> Option<SessionId> {
-        self.state.touch();
-        self.state.meta.id
+        self.state.id()
     }
 
     /// Gives the session a new identity, keeping its data: the next seal

@@ -12,10 +12,11 @@ use crate::session::State;
 /// (a compact binary) instead of JSON: smaller cookies and no JSON parsing,
 /// for services that do not share the session with Python.
 ///
-/// Read and write it through
-/// [`SessionCodec::load_typed`](crate::SessionCodec::load_typed) and
-/// [`SessionCodec::save_typed`](crate::SessionCodec::save_typed) (or
-/// `open_typed`/`seal_typed`). Its metadata (id, creation time, permanent
+/// Read and write it through the same codec calls as a JSON session:
+/// [`SessionCodec::load_as`](crate::SessionCodec::load_as),
+/// [`SessionCodec::save`](crate::SessionCodec::save) and
+/// [`SessionCodec::finish`](crate::SessionCodec::finish) (or
+/// `open_as`/`seal`). Its metadata (id, creation time, permanent
 /// flag) and its bookkeeping are those of a JSON
 /// [`Session`](crate::Session). Changing the type's fields changes what
 /// old cookies decode to: an old cookie that no longer decodes is rejected
@@ -100,15 +101,7 @@ impl<T> TypedSession<T> {
     /// [`Session::clear`](crate::Session::clear): saving then deletes the
     /// cookie. For logout.
     pub fn clear(&mut self) -> Option<T> {
-        self.state.touch();
-        let held = self.value.is_some()
-            || self.state.meta.permanent
-            || self.state.issued_at.is_some()
-            || self.state.meta.created_at.is_some();
-        if held {
-            self.state.meta.permanent = false;
-            self.state.renew();
-        }
+        self.state.clear(self.value.is_some());
         self.value.take()
     }
 
@@ -132,24 +125,18 @@ impl<T> TypedSession<T> {
     /// See [`Session::permanent`](crate::Session::permanent).
     #[must_use]
     pub fn permanent(&self) -> bool {
-        self.state.touch();
-        self.state.meta.permanent
+        self.state.permanent()
     }
 
     /// See [`Session::set_permanent`](crate::Session::set_permanent).
     pub fn set_permanent(&mut self, permanent: bool) {
-        self.state.touch();
-        if self.state.meta.permanent != permanent {
-            self.state.meta.permanent = permanent;
-            self.state.change();
-        }
+        self.state.set_permanent(permanent);
     }
 
     /// See [`Session::id`](crate::Session::id).
     #[must_use]
     pub fn id(&self) -> Option<SessionId> {
-        self.state.touch();
-        self.state.meta.id
+        self.state.id()
     }
 
     /// See [`Session::issued_at`](crate::Session::issued_at).

@@ -69,7 +69,7 @@ impl sealed::Kind for Json {
 
     fn save(codec: &SessionCodec, handle: &SessionHandle) -> (bool, Result<Saved, SessionError>) {
         let session = handle.lock();
-        (session.accessed(), codec.save(&session))
+        (session.accessed(), codec.save(&*session))
     }
 }
 
@@ -80,12 +80,13 @@ where
     type Handle = TypedHandle<T>;
 
     fn load(codec: &SessionCodec, headers: &HeaderMap) -> (TypedHandle<T>, Option<SessionError>) {
-        let loaded = codec.load_typed::<T, _, _>(headers.get_all(COOKIE).iter());
+        let loaded =
+            codec.load_as::<sealed_session::TypedSession<T>, _, _>(headers.get_all(COOKIE).iter());
         (TypedHandle::new(loaded.session), loaded.rejected)
     }
 
     fn save(codec: &SessionCodec, handle: &TypedHandle<T>) -> (bool, Result<Saved, SessionError>) {
         let session = handle.lock();
-        (session.accessed(), codec.save_typed(&session))
+        (session.accessed(), codec.save(&*session))
     }
 }

@@ -3,6 +3,7 @@
 
 use alloc::sync::Arc;
 use core::fmt;
+use core::marker::PhantomData;
 use core::time::Duration;
 
 use sealed_session_core::{Codec, Compression, Keyring, Options};
@@ -89,8 +90,33 @@ pub enum SealFormat {
 /// assert_eq!(codec.cookie_name(), "__Host-session");
 /// # Ok::<(), sealed_session::ConfigError>(())
 /// ```
+///
+/// # One builder for every integration
+///
+/// The builder is generic over what it builds: a [`SessionCodec`] by
+/// default, or anything made from one (`T: From<SessionCodec>`), so that
+/// the framework crates (the tower layer, the actix-web middleware…) hand
+/// out this same builder, with these same setting names, instead of
+/// copies of it.
+///
+/// ```
+/// use sealed_session::{Key, Keyring, SessionCodec, SessionCodecBuilder};
+///
+/// /// A framework's middleware, configured by the std builder.
+/// struct Middleware { codec: SessionCodec }
+///
+/// impl From<SessionCodec> for Middleware {
+///     fn from(codec: SessionCodec) -> Self { Self { codec } }
+/// }
+///
+/// let middleware: Middleware = SessionCodecBuilder::new(Keyring::new(1, &Key::from_bytes([1; 32])))
+///     .cookie_name("__Host-app")
+///     .build()?;
+/// assert_eq!(middleware.codec.cookie_name(), "__Host-app");
+/// # Ok::<(), sealed_session::ConfigError>(())
+/// ```
 #[must_use = "a builder does nothing until `build` is called"]
-pub struct SessionCodecBuilder {
+pub struct SessionCodecBuilder<T = SessionCodec> {
     keyring: Keyring,
     attributes: Attributes,
     context: Option<Vec<u8>>,
@@ -105,9 +131,10 @@ pub struct SessionCodecBuilder {
     seal_format: SealFormat,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    output: PhantomData<fn() -> T>,
 }
 
-impl fmt::Debug for SessionCodecBuilder {
+impl<T> fmt::Debug for SessionCodecBuilder<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionCodecBuilder")
             .field("keyring", &self.keyring)
@@ -127,8 +154,13 @@ impl SessionCodecBuilder {
     /// The default [`Refresh`]: an unchanged session is sealed again once
     /// its cookie is a minute old.
     pub const DEFAULT_REFRESH: Refresh = DEFAULT_REFRESH;
+}
 
-    pub(crate) fn new(keyring: Keyring) -> Self {
+impl<T: From<SessionCodec>> SessionCodecBuilder<T> {
+    /// A builder with the defaults above, for a codec sealing with
+    /// `keyring`'s primary key; [`SessionCodec::builder`] is the same for
+    /// `T` = [`SessionCodec`].
+    pub fn new(keyring: Keyring) -> Self {
         Self {
             keyring,
             attributes: Attributes::new(),
@@ -144,6 +176,7 @@ impl SessionCodecBuilder {
             seal_format: SealFormat::V1,
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
+            output: PhantomData,
         }
     }
 
@@ -334,7 +367,13 @@ impl SessionCodecBuilder {
     ///   the start, a bad cookie name, two sources under one name…);
     /// - `seal_format`: [`SealFormat::Legacy`] without an EncryptedSession
     ///   key.
-    pub fn build(self) -> Result<SessionCodec, ConfigError> {
+    pub fn build(self) -> Result<T, ConfigError> {
+        self.build_codec().map(T::from)
+    }
+}
+
+impl<T> SessionCodecBuilder<T> {
+    fn build_codec(self) -> Result<SessionCodec, ConfigError> {
         self.attributes
             .check()
             .map_err(|(setting, reason)| ConfigError::new(setting, reason))?;
