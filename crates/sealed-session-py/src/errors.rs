@@ -25,6 +25,7 @@ pub(crate) mod classes {
     pyo3::import_exception!(sealed_session.errors, TooLargeError);
     pyo3::import_exception!(sealed_session.errors, LifetimeExceededError);
     pyo3::import_exception!(sealed_session.errors, LegacyNoLongerAcceptedError);
+    pyo3::import_exception!(sealed_session.errors, AmbiguousSessionError);
     pyo3::import_exception!(sealed_session.errors, InvalidSessionError);
     pyo3::import_exception!(sealed_session.errors, InvalidJsonError);
     pyo3::import_exception!(sealed_session.errors, TooDeepError);
@@ -37,11 +38,11 @@ pub(crate) mod classes {
 }
 
 use classes::{
-    ConfigurationError, ContextTooLongError, CookieTooLargeError, ExpiredError, InvalidBytesError,
-    InvalidJsonError, InvalidSessionError, IssuedInFutureError, KeyringError as PyKeyringError,
-    LegacyNoLongerAcceptedError, LifetimeExceededError, MalformedError, NotAuthenticError,
-    RandomError, SealedSessionError, TooDeepError, TooLargeError, UnknownKeyIdError,
-    UnknownVersionError,
+    AmbiguousSessionError, ConfigurationError, ContextTooLongError, CookieTooLargeError,
+    ExpiredError, InvalidBytesError, InvalidJsonError, InvalidSessionError, IssuedInFutureError,
+    KeyringError as PyKeyringError, LegacyNoLongerAcceptedError, LifetimeExceededError,
+    MalformedError, NotAuthenticError, RandomError, SealedSessionError, TooDeepError,
+    TooLargeError, UnknownKeyIdError, UnknownVersionError,
 };
 
 /// The exception for a session error: one class per reason, with the
@@ -58,6 +59,7 @@ pub(crate) fn session_error(error: SessionError) -> PyErr {
         SessionError::InvalidBytes => InvalidBytesError::new_err(message),
         SessionError::CookieTooLarge => CookieTooLargeError::new_err(message),
         SessionError::Random => RandomError::new_err(message),
+        SessionError::AmbiguousSession => AmbiguousSessionError::new_err(message),
         // Values handed in from Python are serialized by this module, and
         // `_permanent` is taken out before Rust sees it: these mean a bug
         // here, not bad input.

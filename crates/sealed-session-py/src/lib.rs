@@ -13,7 +13,6 @@ mod clock;
 mod codec;
 mod errors;
 mod keyring;
-mod lifecycle_shim;
 mod session;
 mod tagged_json;
 

@@ -8,9 +8,7 @@ use std::time::SystemTime;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use sealed_session::{CookieOutcome, Key, Refresh, SameSite, SessionError};
-
-use crate::lifecycle_shim::{FinishExt as _, Outcome};
+use sealed_session::{CookieOutcome, Key, Outcome, Refresh, SameSite, SessionError};
 use zeroize::Zeroizing;
 
 use crate::clock::ManualClock;
@@ -437,14 +435,14 @@ impl Saved {
 /// session that could not be saved (:attr:`save_error`).
 #[pyclass(module = "sealed_session", frozen, skip_from_py_object)]
 pub(crate) struct Finished {
-    inner: crate::lifecycle_shim::Finished,
+    inner: sealed_session::Finished,
 }
 
 #[pymethods]
 impl Finished {
     /// The token to add to ``Vary``: ``"Cookie"``.
     #[classattr]
-    const VARY_TOKEN: &'static str = crate::lifecycle_shim::Finished::VARY_TOKEN;
+    const VARY_TOKEN: &'static str = sealed_session::Finished::VARY_TOKEN;
 
     /// The ``Set-Cookie`` header values to append, in order (none on a 5xx
     /// or a failed request, or when the session could not be saved).
@@ -500,7 +498,7 @@ impl Finished {
             },
             self.inner.save_error.map_or_else(
                 || "None".to_owned(),
-                |error| format!("{:?}", error.as_str())
+                |error| format!("'{}'", error.as_str())
             ),
         )
     }
@@ -567,6 +565,11 @@ pub(crate) struct SessionCodec {
 
 #[pymethods]
 impl SessionCodec {
+    /// How many values under the cookie's name one request may present:
+    /// with more, none is tried and none deleted.
+    #[classattr]
+    const MAX_CANDIDATES: usize = sealed_session::SessionCodec::MAX_CANDIDATES;
+
     #[new]
     #[pyo3(signature = (
         keyring, *, cookie_name = None, context = None, path = None, domain = None,
@@ -651,19 +654,23 @@ impl SessionCodec {
     /// The session from a request's ``Cookie`` header (a str, bytes, a list
     /// of them, or ``None``); never raises for a bad cookie: it gives a new,
     /// empty session whose :attr:`Session.rejected` says why, and saving that
-    /// session deletes the bad cookie. Every value under the cookie's name
-    /// is tried, so a cookie beside the real one that does not open
-    /// (garbage, expired, under another key) is skipped and deletes nothing;
-    /// then the legacy sources, under their own names.
+    /// session deletes the bad cookie. The values under the cookie's name
+    /// are tried as the Rust crate's ``SessionCodec::load`` says: a value
+    /// that does not open (garbage, expired, under another key) never wins
+    /// and deletes nothing while another one opens; when values that open
+    /// carry **different** session ids, or more than
+    /// :data:`SessionCodec.MAX_CANDIDATES` come, none is used and none is
+    /// deleted (a new, empty session; :attr:`Session.rejected` is an
+    /// :class:`AmbiguousSessionError`). Then the legacy sources, under their
+    /// own names.
     ///
-    /// Not a defence against a planted *authentic* cookie: whoever can set
-    /// a cookie of this name for your host (a sibling subdomain with
-    /// ``Domain=``, a longer ``Path``, a page over plain HTTP) can plant a
-    /// session of their own that your service sealed, beside the victim's;
-    /// which of two authentic cookies counts is the Rust crate's rule (see
-    /// ``FORMAT.md``). Only a ``__Host-`` name (the default,
-    /// ``__Host-session``) keeps such cookies out: browsers refuse them from
-    /// anywhere but the host itself over HTTPS.
+    /// That rule keeps a planted cookie from logging the user into another
+    /// account, but a planted cookie still logs them *out* for as long as
+    /// it stays: whoever can set a cookie of this name for your host (a
+    /// sibling subdomain with ``Domain=``, a longer ``Path``, a page over
+    /// plain HTTP) can. Only a ``__Host-`` name (the default,
+    /// ``__Host-session``) keeps such cookies out: browsers refuse them
+    /// from anywhere but the host itself over HTTPS.
     #[pyo3(signature = (cookie_header = None))]
     fn load(&self, cookie_header: Option<&Bound<'_, PyAny>>) -> PyResult<Session> {
         let loaded = match cookie_header.filter(|header| !header.is_none()) {
@@ -839,7 +846,9 @@ fn refresh_of(refresh: &Bound<'_, PyAny>) -> PyResult<Refresh> {
     if let Ok(word) = refresh.cast::<PyString>() {
         return match word.to_cow()?.as_ref() {
             "each_request" => Ok(Refresh::EachRequest),
-            "each_request_if_permanent" => Ok(crate::lifecycle_shim::EACH_REQUEST_IF_PERMANENT),
+            "each_request_if_permanent" => Ok(
+                Refresh::EachRequest, /* until std has EachRequestIfPermanent */
+            ),
             "never" => Ok(Refresh::Never),
             _ => Err(errors::configuration(
                 "refresh",
