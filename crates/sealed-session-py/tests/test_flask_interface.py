@@ -129,9 +129,22 @@ def test_permanent_sessions_and_the_two_timeouts():
     assert (codec.idle_timeout, codec.absolute_timeout) == (ss.DEFAULT_IDLE_TIMEOUT, ss.DEFAULT_ABSOLUTE_TIMEOUT)
     assert (codec.idle_timeout, codec.absolute_timeout) == (DAY, 7 * DAY)
     # Max-Age never outlives the absolute timeout.
-    short = make_app(clock=clock, SEALED_SESSION_ABSOLUTE_TIMEOUT=datetime.timedelta(hours=1))
-    [header] = set_cookies(short.test_client().get("/permanent"))
-    assert header.endswith("; Max-Age=3600")
+    short = make_app(
+        clock=clock,
+        SEALED_SESSION_IDLE_TIMEOUT=datetime.timedelta(hours=2),
+        SEALED_SESSION_ABSOLUTE_TIMEOUT=datetime.timedelta(hours=3),
+    )
+    client = short.test_client()
+    [header] = set_cookies(client.get("/permanent"))
+    assert header.endswith("; Max-Age=7200")
+    clock.advance(5400)
+    [header] = set_cookies(client.get("/get/p"))  # refreshed: a permanent session
+    assert header.endswith("; Max-Age=5400")
+    # An idle timeout longer than the absolute one is refused, as in Rust.
+    with pytest.raises(ss.ConfigurationError) as error:
+        SealedSession(make_app(SEALED_SESSION_ABSOLUTE_TIMEOUT=datetime.timedelta(hours=1)))
+    assert error.value.setting == "SEALED_SESSION_IDLE_TIMEOUT"
+    assert "longer than the absolute timeout" in str(error.value)
     # Arguments win over the config.
     argued = Flask("argued")
     argued.config.update(SEALED_SESSION_KEYS=KEYS_1, SEALED_SESSION_IDLE_TIMEOUT=5)
