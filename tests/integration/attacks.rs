@@ -284,23 +284,37 @@ fn length_oracle_padding_hides_length_differences_within_a_block() {
     assert_eq!(error.setting(), "pad_to_multiple_of");
 }
 
-/// The Python EncryptedSession format compresses above 1024 bytes, always:
-/// its cookies leak the same way, whether Python wrote them or this crate
-/// (`SealFormat::Legacy`, which follows Python's `u`/`z` rule). Documents
-/// the risk stated on `SealFormat::Legacy`.
+/// Issue 18, finding 1 (the legacy writer compressed): with
+/// `SealFormat::Legacy` and compression left at its default (off), the
+/// writer hard-coded Python's `Above(1024)`, so its cookies leaked a
+/// secret through their length (5 of 10 secrets, 191 of 240 characters in
+/// the red team's run). Now it follows the builder: by default every
+/// legacy cookie is `u` and every guess gives the same length; Python's
+/// rule is the explicit `.compression(Compression::Above(1024))`, which
+/// leaks as the Python package itself does (the risk its docs state).
 #[test]
 fn length_oracle_the_legacy_format_leaks_as_the_python_package_does() {
-    let writer = defaults(&clock_at(T0))
-        .cookie_name("session")
-        .accept_legacy(
-            Legacy::encrypted_session(&Key::parse(PYTHON_KEY).unwrap())
-                .since(at(T0 - DAY))
-                .until(at(T0 + DAY)),
-        )
-        .seal_format(SealFormat::Legacy)
-        .random(FixedRandom::new([3]))
-        .build()
-        .unwrap();
+    let legacy_writer = |compression: Compression| {
+        defaults(&clock_at(T0))
+            .cookie_name("session")
+            .accept_legacy(
+                Legacy::encrypted_session(&Key::parse(PYTHON_KEY).unwrap())
+                    .since(at(T0 - DAY))
+                    .until(at(T0 + DAY)),
+            )
+            .seal_format(SealFormat::Legacy)
+            .compression(compression)
+            .random(FixedRandom::new([3]))
+            .build()
+            .unwrap()
+    };
+    // The default: never compressed, nothing recovered.
+    let safe = legacy_writer(Compression::Never);
+    assert!(safe.seal(&victim_session("x")).unwrap().starts_with("u."));
+    let nothing = recovered(|_, searches| seal_lengths(&safe, searches));
+    assert_eq!(nothing, Vec::<usize>::new());
+    // Python's rule, opted into: recovered as from Python.
+    let writer = legacy_writer(Compression::Above(1024));
     assert!(writer.seal(&victim_session("x")).unwrap().starts_with("z."));
     let rust = recovered(|_, searches| seal_lengths(&writer, searches));
     assert!(

@@ -140,7 +140,15 @@ fn codec_with(random: impl SecureRandom, format: SealFormat) -> SessionCodec {
 }
 
 fn codec_builder(random: impl SecureRandom, format: SealFormat) -> SessionCodecBuilder {
+    // Writing Python's format, this codec opts into Python's own
+    // compression rule (zlib above 1024 bytes), so that its cookies can be
+    // compared with Python's byte for byte; the default is never.
+    let compression = match format {
+        SealFormat::Legacy => Compression::Above(1024),
+        _ => Compression::Never,
+    };
     SessionCodec::builder(Keyring::new(1, &Key::from_bytes([0x55; 32])))
+        .compression(compression)
         .cookie_name("session")
         .accept_legacy(
             Legacy::encrypted_session(&Key::parse(KEY_HEX).unwrap())

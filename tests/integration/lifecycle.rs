@@ -195,3 +195,49 @@ fn a_typed_session_answers_every_row_as_a_json_session() {
         (vec!["delete"], true, None)
     );
 }
+
+/// Issue 18, item 14: a session near 4096 bytes used to turn every later
+/// write into an empty 500. `remaining_bytes` is exact: filled to 0, the
+/// cookie still fits (name and value within 4096 bytes); one byte more
+/// does not, and `insert_within_limit` refuses it with a typed error,
+/// leaving the session as it was.
+#[test]
+fn remaining_bytes_is_exact_at_the_cookie_limit() {
+    let clock = Arc::new(ManualClock::new(T0));
+    for padding in [0, 64] {
+        let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([9; 32])))
+            .clock(Arc::clone(&clock))
+            .pad_to_multiple_of(padding)
+            .build()
+            .unwrap();
+        let mut session = codec.load(["theme=dark"]).session;
+        session.insert("user", 7).unwrap();
+        let room = session.remaining_bytes().unwrap();
+        // `,"fill":""` is 10 bytes before the string's own characters.
+        let fill = "x".repeat(room - 10);
+        session.insert_within_limit("fill", &fill).unwrap();
+        assert_eq!(session.remaining_bytes(), Some(0), "padding {padding}");
+        let value = codec.seal(&session).unwrap();
+        assert!(
+            value.len() + codec.cookie_name().len() <= 4096,
+            "padding {padding}"
+        );
+        // One more byte: refused, and the session is unchanged.
+        let before = session.to_json_string();
+        let over = format!("{fill}x");
+        assert_eq!(
+            session.insert_within_limit("fill", &over).unwrap_err(),
+            SessionError::CookieTooLarge
+        );
+        assert_eq!(session.to_json_string(), before);
+        // The plain insert takes it, and the save fails as before.
+        session.insert("fill", &over).unwrap();
+        if padding == 0 {
+            assert_eq!(session.remaining_bytes(), Some(0));
+            assert_eq!(
+                codec.seal(&session).unwrap_err(),
+                SessionError::CookieTooLarge
+            );
+        }
+    }
+}

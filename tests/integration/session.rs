@@ -896,6 +896,7 @@ fn legacy_acceptance_needs_both_dates() {
 fn legacy_flag_flips_are_clean_errors() {
     let writer = legacy_builder(&clock())
         .seal_format(SealFormat::Legacy)
+        .compression(Compression::Above(1024))
         .build()
         .unwrap();
     let small = writer.seal(&session_with(&[("a", "1")])).unwrap();

@@ -51,6 +51,25 @@ impl LegacyCodec {
         }
     }
 
+    /// The same codec with other `options` (compression, bounds); the key
+    /// stays.
+    ///
+    /// ```
+    /// use sealed_session_core::legacy::LegacyCodec;
+    /// use sealed_session_core::{Compression, FixedNonce, Key, Options};
+    ///
+    /// let codec = LegacyCodec::new(&Key::from_bytes([1; 32]), Options::new());
+    /// let json = format!(r#"{{"a": "{}"}}"#, "x".repeat(2000));
+    /// assert!(codec.seal_to_string(json.as_bytes(), &mut FixedNonce([0; 16]))?.starts_with("u."));
+    /// let python = codec.with_options(Options::new().with_compression(Compression::Above(1024)));
+    /// assert!(python.seal_to_string(json.as_bytes(), &mut FixedNonce([0; 16]))?.starts_with("z."));
+    /// # Ok::<(), sealed_session_core::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_options(self, options: Options) -> Self {
+        Self { options, ..self }
+    }
+
     /// Seals `json` (the session, already serialized) as the Python package
     /// would.
     ///

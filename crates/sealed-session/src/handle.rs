@@ -103,6 +103,29 @@ impl SessionHandle {
         self.lock().insert_raw(key, value)
     }
 
+    /// See [`Session::remaining_bytes`]: the headroom before a write.
+    #[must_use]
+    pub fn remaining_bytes(&self) -> Option<usize> {
+        self.lock().remaining_bytes()
+    }
+
+    /// See [`Session::insert_within_limit`]: an insert refused with
+    /// [`SessionError::CookieTooLarge`] when the session would no longer
+    /// fit in one cookie.
+    ///
+    /// # Errors
+    /// As [`Session::insert_within_limit`].
+    pub fn insert_within_limit<T: Serialize>(
+        &self,
+        key: &str,
+        value: T,
+    ) -> Result<Option<Box<RawValue>>, SessionError> {
+        // Serialize before locking: user code runs outside the lock.
+        let value =
+            serde_json::value::to_raw_value(&value).map_err(|_| SessionError::Unserializable)?;
+        self.lock().insert_within_limit(key, value)
+    }
+
     /// See [`Session::insert_bytes`].
     ///
     /// # Errors

@@ -9,13 +9,10 @@ mod body;
 mod codec;
 pub mod cookie;
 mod error;
-#[cfg(feature = "flask")]
-#[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
-pub mod flask;
-mod float_guard;
 mod handle;
 mod json;
 mod keys;
+mod legacy;
 mod payload;
 mod random;
 mod session;
@@ -38,6 +35,9 @@ pub use json::Bytes;
 pub use keys::{
     KEYS_ENV, KeyringError, keyring_from_env, keyring_from_file, keyring_from_file_any_permissions,
 };
+#[cfg(feature = "flask")]
+#[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
+pub use legacy::flask;
 pub use payload::SessionId;
 pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
 pub use sealed_session_core::{

@@ -10,8 +10,7 @@ use serde_json::value::RawValue;
 use zeroize::Zeroize;
 
 use crate::error::SessionError;
-use crate::float_guard;
-use crate::json::{self, Entries, Style};
+use crate::json::{self, Entries, Style, float_guard};
 use crate::payload::{Meta, SessionId};
 
 /// See [`Session::PERMANENT_KEY`].
@@ -32,6 +31,10 @@ pub(crate) struct State {
     /// A legacy cookie under another name came with the request (opened or
     /// not): saving deletes it.
     pub(crate) legacy_cookie: Option<usize>,
+    /// The largest payload the codec that loaded the session can seal
+    /// into one cookie, and its padding block; `None` for a session that
+    /// no codec loaded.
+    pub(crate) limit: Option<Limit>,
     modified: AtomicBool,
     accessed: AtomicBool,
 }
@@ -44,10 +47,20 @@ impl Clone for State {
             reseal_advised: self.reseal_advised,
             replaces_rejected: self.replaces_rejected,
             legacy_cookie: self.legacy_cookie,
+            limit: self.limit,
             modified: AtomicBool::new(self.modified()),
             accessed: AtomicBool::new(self.accessed()),
         }
     }
+}
+
+/// What fits in one cookie, for [`Session::remaining_bytes`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Limit {
+    /// The largest payload (metadata, body, padding) whose cookie fits.
+    pub(crate) max_payload: usize,
+    /// The padding block (0 or 1: none).
+    pub(crate) padding: usize,
 }
 
 impl State {
@@ -595,6 +608,84 @@ impl Session {
         Ok(self.insert_checked(key, value))
     }
 
+    /// How many more bytes of JSON (keys, values and punctuation) the
+    /// session can take and still fit in one cookie when it is saved: what
+    /// a handler checks before a write that may not fit, instead of
+    /// meeting [`SessionError::CookieTooLarge`] when the response is
+    /// saved (an empty 500 by default). `None` for a session that no
+    /// [`SessionCodec::load`](crate::SessionCodec::load) produced. With
+    /// compression on, a lower bound. Does not mark the session accessed.
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, SessionCodec};
+    ///
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([1; 32]))).build()?;
+    /// let mut session = codec.load(["theme=dark"]).session;
+    /// let room = session.remaining_bytes().unwrap();
+    /// assert_eq!(room, 2990); // of 4096: the name, the envelope, base64, the metadata
+    /// session.insert("user", "ann")?; // `{"user":"ann"}`: 12 more bytes
+    /// assert_eq!(session.remaining_bytes(), Some(room - 12));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn remaining_bytes(&self) -> Option<usize> {
+        let limit = self.state.limit?;
+        Some(remaining(limit, self.json_len()))
+    }
+
+    /// [`Session::insert`], but only if the session still fits in one
+    /// cookie afterwards: else [`SessionError::CookieTooLarge`] and the
+    /// session is unchanged, so a handler can answer the user (a cart too
+    /// full, say) instead of the response failing when it is saved. For a
+    /// session no codec loaded it is [`Session::insert`].
+    ///
+    /// ```
+    /// use sealed_session::{Key, Keyring, SessionCodec, SessionError};
+    ///
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([1; 32]))).build()?;
+    /// let mut session = codec.load(["theme=dark"]).session;
+    /// session.insert_within_limit("note", "x".repeat(2000))?;
+    /// let too_much = session.insert_within_limit("more", "x".repeat(2000));
+    /// assert_eq!(too_much.unwrap_err(), SessionError::CookieTooLarge);
+    /// assert_eq!(session.len(), 1);
+    /// assert!(codec.save(&session).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SessionError::CookieTooLarge`]; otherwise as [`Session::insert`].
+    pub fn insert_within_limit<T: Serialize>(
+        &mut self,
+        key: &str,
+        value: T,
+    ) -> Result<Option<Box<RawValue>>, SessionError> {
+        let value =
+            serde_json::value::to_raw_value(&value).map_err(|_| SessionError::Unserializable)?;
+        if let Some(limit) = self.state.limit {
+            let old = self
+                .entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(k, v)| member_len(k, v));
+            let new = member_len(key, &value);
+            let len = match old {
+                Some(old) => self.json_len() - old + new,
+                None if self.entries.is_empty() => self.json_len() + new,
+                None => self.json_len() + 1 + new,
+            };
+            if padded(limit, len) > limit.max_payload {
+                return Err(SessionError::CookieTooLarge);
+            }
+        }
+        self.insert_raw(key, value)
+    }
+
+    /// The exact length of [`Session::write_json`]'s output.
+    pub(crate) fn json_len(&self) -> usize {
+        let members: usize = self.entries.iter().map(|(k, v)| member_len(k, v)).sum();
+        2 + members + self.entries.len().saturating_sub(1)
+    }
+
     /// Stores `bytes` under `key`, tagged as Flask does (`{" b": …}`), and
     /// returns the previous value. Marks the session modified and accessed.
     ///
@@ -875,6 +966,46 @@ impl Session {
         self.entries.push((key.to_owned(), value));
         None
     }
+}
+
+/// The length of `"key":value` as [`Session::write_json`] writes it.
+fn member_len(key: &str, value: &RawValue) -> usize {
+    /// Counts what is written to it.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing a `&str` cannot fail.
+    let _ = serde_json::to_writer(&mut count, key);
+    count.0 + 1 + value.get().len()
+}
+
+/// The payload length of a session whose JSON is `json_len` bytes, padded.
+fn padded(limit: Limit, json_len: usize) -> usize {
+    let payload = crate::payload::META_WITH_ID_LEN + json_len;
+    match limit.padding {
+        0 | 1 => payload,
+        block => payload.div_ceil(block) * block,
+    }
+}
+
+/// How many more JSON bytes fit under `limit`: up to the longest JSON
+/// whose padded payload still fits.
+fn remaining(limit: Limit, json_len: usize) -> usize {
+    let payload = match limit.padding {
+        0 | 1 => limit.max_payload,
+        block => limit.max_payload / block * block,
+    };
+    payload
+        .saturating_sub(crate::payload::META_WITH_ID_LEN)
+        .saturating_sub(json_len)
 }
 
 /// The members of a payload's body; a bare JSON object (no metadata) is a

@@ -8,11 +8,12 @@ use core::time::Duration;
 
 use sealed_session_core::{Codec, Compression, Keyring, Options};
 
-use super::legacy::{Legacy, LegacySource};
 use super::{Inner, SessionCodec};
-use crate::cookie::{Attributes, MAX_COOKIE_LEN, SameSite, check_domain, check_name, check_path};
+use crate::cookie::{Attributes, MAX_COOKIE_LEN, SameSite};
 use crate::error::ConfigError;
+use crate::legacy::{Legacy, LegacySource};
 use crate::random::{OsRandom, SecureRandom};
+use crate::session::Limit;
 use crate::time::{Clock, SystemClock};
 
 const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(24 * 60 * 60);
@@ -429,7 +430,7 @@ impl<T> SessionCodecBuilder<T> {
         }
         let mut sources = Vec::with_capacity(self.legacy.len());
         for legacy in self.legacy {
-            let source = legacy.check(self.attributes.secure)?;
+            let source = legacy.check(self.attributes.secure, self.compression)?;
             if sources
                 .iter()
                 .any(|other: &LegacySource| other.cookie_name == source.cookie_name)
@@ -461,6 +462,11 @@ impl<T> SessionCodecBuilder<T> {
             .with_max_text_len(max_text_len)
             .with_max_age(Some(idle))
             .with_clock_skew(self.clock_skew.as_secs());
+        // The largest payload whose cookie (name and value) fits.
+        let mut max_payload = self.max_plaintext_len.min(max_text_len);
+        while max_payload > 0 && Codec::seal_len(max_payload) > max_text_len {
+            max_payload -= 1;
+        }
         let context = self
             .context
             .unwrap_or_else(|| self.attributes.name.as_bytes().to_vec());
@@ -473,6 +479,10 @@ impl<T> SessionCodecBuilder<T> {
                 absolute,
                 refresh,
                 padding: self.padding,
+                limit: Limit {
+                    max_payload,
+                    padding: self.padding,
+                },
                 seal_format: self.seal_format,
                 legacy: sources,
                 clock: self.clock,
@@ -480,19 +490,4 @@ impl<T> SessionCodecBuilder<T> {
             }),
         })
     }
-}
-
-/// Checks a cookie name, path and domain given to a [`Legacy`] source.
-pub(super) fn check_legacy_attributes(
-    name: &str,
-    path: &str,
-    domain: Option<&str>,
-) -> Result<(), ConfigError> {
-    let bad = |why: String| ConfigError::new("accept_legacy", why);
-    check_name(name).map_err(|why| bad(format!("cookie name: {why}")))?;
-    check_path(path).map_err(|why| bad(format!("path: {why}")))?;
-    if let Some(domain) = domain {
-        check_domain(domain).map_err(|why| bad(format!("domain: {why}")))?;
-    }
-    Ok(())
 }

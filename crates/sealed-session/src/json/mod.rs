@@ -14,6 +14,8 @@
 //! format has its own convention for bytes, `{"__type__": "bytes", "b":
 //! "<base64>"}`, converted at that format's boundary.
 
+pub(crate) mod float_guard;
+
 use core::fmt;
 use std::collections::HashMap;
 

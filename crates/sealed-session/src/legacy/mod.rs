@@ -3,6 +3,9 @@
 //! an end date, migrating them to envelope v1, and writing the
 //! EncryptedSession format for a Flask app that still needs it.
 
+#[cfg(feature = "flask")]
+pub mod flask;
+
 use core::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -12,7 +15,7 @@ use sealed_session_core::legacy::LegacyCodec;
 use sealed_session_core::{Key, Options};
 use zeroize::Zeroizing;
 
-use super::builder::check_legacy_attributes;
+use crate::cookie::{check_domain, check_name, check_path};
 use crate::error::{ConfigError, SessionError};
 use crate::json;
 use crate::session::{State, take_permanent};
@@ -107,14 +110,23 @@ impl Legacy {
     ///
     /// Set [`cookie_name`](Self::cookie_name), [`since`](Self::since) and
     /// [`until`](Self::until).
+    ///
+    /// With [`SealFormat::Legacy`](crate::SealFormat::Legacy), this format
+    /// is also written, compressed only as the builder's
+    /// [`compression`](crate::SessionCodecBuilder::compression) says:
+    /// never by default. The Python package itself compresses JSON over
+    /// 1024 bytes; `.compression(Compression::Above(1024))` does the same,
+    /// and the package reads both. **Risk** of that opt-in: the cookie's
+    /// length then depends on how well the session compresses, and an
+    /// attacker who can put chosen text into the session beside a secret
+    /// and watch the cookie's length recovers the secret a character at a
+    /// time (the test `length_oracle_the_legacy_format_leaks_as_the_python_package_does`
+    /// does it).
     #[cfg(feature = "legacy")]
     pub fn encrypted_session(key: &Key) -> Self {
-        // The Python package compresses above 1024 bytes, so writing its
-        // format (SealFormat::Legacy) must too: the flag is what it reads.
-        let options =
-            Options::new().with_compression(sealed_session_core::Compression::Above(1024));
         Self::new(Kind::EncryptedSession(Box::new(LegacyCodec::new(
-            key, options,
+            key,
+            Options::new(),
         ))))
     }
 
@@ -235,9 +247,14 @@ impl Legacy {
     // its match is reachable, and no `Legacy` can exist.
     #[cfg_attr(
         not(any(feature = "legacy", feature = "flask")),
-        allow(unreachable_code, unused_variables, clippy::needless_pass_by_value)
+        allow(unreachable_code, clippy::needless_pass_by_value)
     )]
-    pub(super) fn check(self, secure: bool) -> Result<LegacySource, ConfigError> {
+    #[cfg_attr(not(feature = "legacy"), allow(unused_variables))]
+    pub(crate) fn check(
+        self,
+        secure: bool,
+        compression: sealed_session_core::Compression,
+    ) -> Result<LegacySource, ConfigError> {
         let bad = |why: &str| ConfigError::new("accept_legacy", why);
         if self.misused_fallback {
             return Err(bad("`fallback` keys are for `Legacy::flask_signed` only"));
@@ -255,8 +272,12 @@ impl Legacy {
                 })?),
                 max_age,
             },
+            // The writer (SealFormat::Legacy) compresses as the builder
+            // says; the reader accepts both flags whatever it says.
             #[cfg(feature = "legacy")]
-            kind @ Kind::EncryptedSession(_) => kind,
+            Kind::EncryptedSession(codec) => Kind::EncryptedSession(Box::new(
+                codec.with_options(Options::new().with_compression(compression)),
+            )),
         };
         check_legacy_attributes(&self.cookie_name, &self.path, self.domain.as_deref())?;
         let since = self.since.ok_or_else(|| {
@@ -394,4 +415,19 @@ impl LegacySource {
         header.push_str(crate::cookie::EXPIRED);
         header
     }
+}
+
+/// Checks a cookie name, path and domain given to a [`Legacy`] source.
+fn check_legacy_attributes(
+    name: &str,
+    path: &str,
+    domain: Option<&str>,
+) -> Result<(), ConfigError> {
+    let bad = |why: String| ConfigError::new("accept_legacy", why);
+    check_name(name).map_err(|why| bad(format!("cookie name: {why}")))?;
+    check_path(path).map_err(|why| bad(format!("path: {why}")))?;
+    if let Some(domain) = domain {
+        check_domain(domain).map_err(|why| bad(format!("domain: {why}")))?;
+    }
+    Ok(())
 }
