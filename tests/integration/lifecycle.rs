@@ -241,3 +241,28 @@ fn remaining_bytes_is_exact_at_the_cookie_limit() {
         }
     }
 }
+
+/// Flask's `SESSION_REFRESH_EACH_REQUEST`: a permanent session is sealed
+/// again on every response, any other only when it changes.
+#[test]
+fn each_request_if_permanent_refreshes_permanent_sessions_only() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([9; 32])))
+        .clock(Arc::clone(&clock))
+        .refresh(Refresh::EachRequestIfPermanent)
+        .build()
+        .unwrap();
+    for (permanent, expected) in [(true, vec!["set"]), (false, vec![])] {
+        let mut session = Session::new();
+        session.insert("n", 1).unwrap();
+        session.set_permanent(permanent);
+        let value = codec.seal(&session).unwrap();
+        let loaded = codec.load([format!("__Host-session={value}").as_str()]);
+        let vary = !expected.is_empty();
+        assert_eq!(
+            shape(&codec.finish(&loaded.session, Outcome::Status(200))),
+            (expected, vary, None),
+            "permanent {permanent}"
+        );
+    }
+}

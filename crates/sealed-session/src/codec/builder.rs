@@ -26,9 +26,15 @@ const DEFAULT_REFRESH: Refresh = Refresh::After(Duration::from_secs(60));
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Refresh {
-    /// On every response that read the session (Flask's
-    /// `SESSION_REFRESH_EACH_REQUEST`).
+    /// On every response (that does not fail: see
+    /// [`SessionCodec::finish`]).
     EachRequest,
+    /// On every response for a permanent session (one whose cookie has a
+    /// `Max-Age`); any other session is sealed again only when it changes,
+    /// so its idle timeout counts from its last change. Flask's
+    /// `SESSION_REFRESH_EACH_REQUEST` (on by default), which refreshes
+    /// permanent sessions only: what the Flask interface uses.
+    EachRequestIfPermanent,
     /// When the cookie is at least this old: bounds the extra `Set-Cookie`
     /// headers of a busy session to one per interval. The idle timeout then
     /// counts from the last request, give or take the interval.

@@ -292,6 +292,7 @@ impl SessionCodec {
         }
         let refresh = match self.inner.refresh {
             Refresh::EachRequest => true,
+            Refresh::EachRequestIfPermanent => state.meta.permanent,
             Refresh::After(interval) => state
                 .issued_at
                 .is_some_and(|issued| now.saturating_sub(issued) >= interval.as_secs()),
