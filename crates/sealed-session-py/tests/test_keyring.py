@@ -68,7 +68,8 @@ def test_generated_keys_are_fresh_keyring_text():
 
 # Issue 18, item 5: a key pasted where a path or a variable's name belongs
 # never reaches an error message, whatever surrounds it.
-KEY_WITH_PLUS_AND_SLASH = bytes([0xFB, 0xFF, 0xBF] * 10 + [0x01, 0x02])
+# A key whose standard base64 has "+" and "/" (which split it, in a path).
+KEY_WITH_PLUS_AND_SLASH = bytes.fromhex("e558fe426dffcd1f242f6a57c346937bb35bd5870777d51fe86a38b0988aa84d")
 KEY_TEXTS = {
     "hex": KEY1.hex(),
     "HEX": KEY1.hex().upper(),
