@@ -53,7 +53,8 @@ this package's):
 ``SESSION_REFRESH_EACH_REQUEST``          as in Flask: ``True`` seals a permanent
                                           session again on every request, ``False``
                                           only when changed; a browser-session one
-                                          only when changed
+                                          only when changed (its idle timeout then
+                                          counts from its last change)
 ``SEALED_SESSION_REFRESH_AFTER``          instead: any session is sealed again once
                                           its cookie is this old (timedelta or s),
                                           the Rust crate's ``Refresh::After``
