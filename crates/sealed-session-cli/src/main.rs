@@ -12,7 +12,8 @@
 //! - [`cli`]: the commands, options and `--help` texts (clap);
 //! - [`parse`]: clap's results and errors in this command's words;
 //! - [`commands`], [`demo`]: what the commands do;
-//! - [`keyfile`]: key files and `SEALED_SESSION_KEYS`;
+//! - [`keyfile`]: key files and `SEALED_SESSION_KEYS`; [`rotate`]: adding a
+//!   key that activates later;
 //! - [`withhold`]: keeping key text out of messages;
 //! - [`inspect`], [`flask`], [`json`]: what a cookie shows without a key;
 //! - [`failure`]: errors and exit codes.
@@ -28,6 +29,7 @@ mod inspect;
 mod json;
 mod keyfile;
 mod parse;
+mod rotate;
 mod withhold;
 
 use std::ffi::OsString;

@@ -15,6 +15,8 @@ mod keys;
 mod legacy;
 mod payload;
 mod random;
+pub mod reload;
+pub mod revocation;
 mod session;
 mod time;
 mod token;
@@ -40,6 +42,8 @@ pub use keys::{
 pub use legacy::flask;
 pub use payload::SessionId;
 pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
+pub use reload::{ReloadError, ReloadOptions, ReloadStatus, Reloading};
+pub use revocation::{MemoryRevocations, Revocations, Verdict};
 pub use sealed_session_core::{
     Compression, Error, ErrorKind, Key, KeyTextError, KeyTextReason, Keyring,
 };

@@ -89,6 +89,10 @@ pub(crate) const STEPS: &[Step] = &[
         run: test_workspace,
     },
     Step {
+        name: "redis: revocation across instances against a real redis-server",
+        run: crate::fleet::redis_tests,
+    },
+    Step {
         name: "browser: the tower example in headless Chromium",
         run: crate::browser::browser_tests,
     },

@@ -14,6 +14,7 @@
 mod bench;
 mod browser;
 mod ci;
+mod fleet;
 mod fuzz;
 mod load;
 mod portability;
