@@ -132,6 +132,10 @@ pub(crate) const STEPS: &[Step] = &[
         run: crate::portability::wasm_node_tests,
     },
     Step {
+        name: "js: the npm package in workerd, Node, Deno, Bun and Express",
+        run: crate::js::js_package,
+    },
+    Step {
         name: "bare metal: thumbv7em example under QEMU",
         run: crate::portability::embedded_example,
     },

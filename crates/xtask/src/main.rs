@@ -16,6 +16,7 @@ mod browser;
 mod ci;
 mod fleet;
 mod fuzz;
+mod js;
 mod load;
 mod portability;
 mod python;
