@@ -48,8 +48,9 @@ fn group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
     c.benchmark_group(name)
 }
 
-/// One 16-byte draw (a nonce, or a session id) from each source, and the
-/// `getpid` system call that `OsRandom` makes per draw to notice a fork.
+/// One 16-byte draw (a nonce, or a session id) from each source; the fork
+/// check `OsRandom` makes per draw (`fork_generation`), and the `getpid`
+/// system call it made before issue 22.
 fn nonces(c: &mut Criterion) {
     let mut g = group(c, "nonce");
     let mut out = [0u8; 16];
@@ -70,6 +71,9 @@ fn nonces(c: &mut Criterion) {
             ThreadChaCha.fill(black_box(&mut out));
             black_box(out)
         });
+    });
+    g.bench_function(BenchmarkId::new("fork_generation", 16), |b| {
+        b.iter(|| black_box(sealed_session_fork::generation()));
     });
     g.bench_function(BenchmarkId::new("getpid", 16), |b| {
         b.iter(|| black_box(std::process::id()));

@@ -460,6 +460,23 @@ fn fork_parent_and_child_never_draw_the_same_nonce_or_id() {
     assert_eq!(parent_set.intersection(&child_set).count(), 0);
 }
 
+/// Issue 22: the fork check is a `pthread_atfork` counter instead of a
+/// `getpid` per draw. The counter changes in the child, and only there.
+#[cfg(unix)]
+#[test]
+fn fork_the_generation_changes_in_the_child_only() {
+    let before = sealed_session_fork::generation().unwrap();
+    let child = fork::run_in_child(|out| {
+        let generation = sealed_session_fork::generation().unwrap();
+        out.write_all(&generation.to_le_bytes()).unwrap();
+    });
+    let child = fork::wait_for(child);
+    let in_child = u64::from_le_bytes(child.as_slice().try_into().unwrap());
+    assert_eq!(in_child, before + 1);
+    // Other tests fork too, concurrently: the parent's counter never moves.
+    assert_eq!(sealed_session_fork::generation(), Some(before));
+}
+
 /// The same test against the generator issue 10 found (ChaCha20 seeded
 /// once per thread, no process id check) reproduces the attack: every
 /// value of the child is the parent's. So the test above would catch the

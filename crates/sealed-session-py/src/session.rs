@@ -902,9 +902,7 @@ fn refresh_of(refresh: &Bound<'_, PyAny>) -> PyResult<Refresh> {
     if let Ok(word) = refresh.cast::<PyString>() {
         return match word.to_cow()?.as_ref() {
             "each_request" => Ok(Refresh::EachRequest),
-            "each_request_if_permanent" => Ok(
-                Refresh::EachRequest, /* until std has EachRequestIfPermanent */
-            ),
+            "each_request_if_permanent" => Ok(Refresh::EachRequestIfPermanent),
             "never" => Ok(Refresh::Never),
             _ => Err(errors::configuration(
                 "refresh",

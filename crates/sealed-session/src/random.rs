@@ -38,25 +38,33 @@ const RESEED_BYTES: usize = OsRandom::RESEED_BYTES;
 
 /// Fork-safe randomness from the operating system: a per-thread ChaCha20
 /// generator seeded from `getrandom`, reseeded after every
-/// [`OsRandom::RESEED_BYTES`] bytes and **whenever the process id has changed**.
+/// [`OsRandom::RESEED_BYTES`] bytes and **whenever the process has forked**.
 ///
 /// # Fork safety
 ///
 /// A child created by `fork()` (without `exec`) inherits its parent's
 /// memory, this generator's state included. Before every draw, `OsRandom`
-/// compares the process id with the one its state was seeded in, and
+/// compares the process's fork generation (a counter that a
+/// `pthread_atfork` child handler increments, from the
+/// `sealed-session-fork` crate) with the one its state was seeded in, and
 /// reseeds from the operating system when they differ; parent and child
 /// therefore never draw the same nonce or session id, and nobody has to
-/// call anything after a fork. (A process id is reused only after its
-/// process has exited, so a descendant can never carry state seeded under
-/// its own id.)
+/// call anything after a fork. Where no handler can be registered (no
+/// `pthread_atfork`), it compares the process id instead, as BoringSSL
+/// falls back to. A fork that bypasses the C library (a raw `clone`
+/// system call) runs no handler; the forks of Rust's standard library,
+/// `nix`, `libc` and Python's `os.fork()` all go through it.
+///
+/// The counter is the one piece of process-wide state of these crates: a
+/// handler registered once, on the first draw, that only counts forks.
 ///
 /// # Cost
 ///
-/// The process-id check is one `getpid` system call per draw, about 140 ns
-/// on the machine the benchmarks ran on, where a `getrandom` call per draw
-/// cost about 380 ns; the ChaCha20 draw itself takes about 10 ns. See
-/// `benches/RESULTS.md` for the figures of the latest run.
+/// The fork check is two atomic loads per draw. It used to be a `getpid`
+/// system call per draw, about 140 ns on the machine the benchmarks ran
+/// on, where a `getrandom` call per draw cost about 380 ns; the ChaCha20
+/// draw itself takes about 10 ns. See `benches/RESULTS.md` for the figures
+/// of the latest run.
 ///
 /// ```
 /// use sealed_session::{OsRandom, SecureRandom};
@@ -80,8 +88,25 @@ impl OsRandom {
 /// it may still produce before a reseed.
 struct Generator {
     rng: ChaCha20Rng,
-    pid: u32,
+    origin: Origin,
     budget: usize,
+}
+
+/// Which process a generator was seeded in: its fork generation, or its
+/// process id where generations are not counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Origin {
+    Generation(u64),
+    Pid(u32),
+}
+
+impl Origin {
+    fn now() -> Self {
+        match sealed_session_fork::generation() {
+            Some(generation) => Self::Generation(generation),
+            None => Self::Pid(std::process::id()),
+        }
+    }
 }
 
 thread_local! {
@@ -90,17 +115,17 @@ thread_local! {
 
 impl SecureRandom for OsRandom {
     fn fill(&self, dest: &mut [u8]) -> Result<(), SessionError> {
-        let pid = std::process::id();
+        let origin = Origin::now();
         let drawn = GENERATOR.try_with(|cell| -> Result<(), SessionError> {
             let mut slot = cell.try_borrow_mut().map_err(|_| SessionError::Random)?;
             let fresh = match slot.as_ref() {
-                Some(generator) => generator.pid != pid || generator.budget < dest.len(),
+                Some(generator) => generator.origin != origin || generator.budget < dest.len(),
                 None => true,
             };
             if fresh {
                 *slot = Some(Generator {
                     rng: seeded()?,
-                    pid,
+                    origin,
                     budget: RESEED_BYTES,
                 });
             }
@@ -185,8 +210,8 @@ pub fn generate_key() -> Result<Key, SessionError> {
 mod tests {
     use super::*;
 
-    fn state() -> Option<(u32, usize)> {
-        GENERATOR.with(|cell| cell.borrow().as_ref().map(|g| (g.pid, g.budget)))
+    fn state() -> Option<(Origin, usize)> {
+        GENERATOR.with(|cell| cell.borrow().as_ref().map(|g| (g.origin, g.budget)))
     }
 
     #[test]
@@ -196,7 +221,8 @@ mod tests {
         let after_first = state().unwrap();
         OsRandom.fill(&mut b).unwrap();
         assert_ne!(a, b);
-        assert_eq!(after_first.0, std::process::id());
+        assert!(after_first.0 == Origin::now());
+        assert!(matches!(after_first.0, Origin::Generation(_)));
         assert_eq!(state().unwrap().1, after_first.1 - 16);
     }
 
@@ -212,7 +238,7 @@ mod tests {
     }
 
     #[test]
-    fn reseeds_when_the_process_id_changes() {
+    fn reseeds_when_the_fork_generation_changes() {
         let mut nonce = [0u8; 16];
         OsRandom.fill(&mut nonce).unwrap();
         // Pretend the state was inherited from another process: the next
@@ -220,7 +246,10 @@ mod tests {
         let (seed, position) = GENERATOR.with(|cell| {
             let mut slot = cell.borrow_mut();
             let generator = slot.as_mut().unwrap();
-            generator.pid = generator.pid.wrapping_add(1);
+            generator.origin = match generator.origin {
+                Origin::Generation(generation) => Origin::Generation(generation.wrapping_add(1)),
+                Origin::Pid(pid) => Origin::Pid(pid.wrapping_add(1)),
+            };
             (generator.rng.get_seed(), generator.rng.get_word_pos())
         });
         OsRandom.fill(&mut nonce).unwrap();
@@ -229,7 +258,9 @@ mod tests {
         let mut would_have = [0u8; 16];
         copy.fill_bytes(&mut would_have);
         assert_ne!(nonce, would_have);
-        assert_eq!(state().unwrap(), (std::process::id(), RESEED_BYTES - 16));
+        let (origin, budget) = state().unwrap();
+        assert!(origin == Origin::now());
+        assert_eq!(budget, RESEED_BYTES - 16);
     }
 
     #[test]

@@ -367,7 +367,7 @@ class SealedSessionInterface(SessionInterface):
         raise ConfigurationError(
             "no keys: set SEALED_SESSION_KEYS_FILE (a key file, mode 0600) or SEALED_SESSION_KEYS "
             "(keyring text, for example Keyring.from_env()), or pass keyring=; "
-            "make a key with sealed_session.generate_keyring_text()",
+            "make a key file with `python -m sealed_session keygen --out FILE`",
             setting="SEALED_SESSION_KEYS",
         )
 
