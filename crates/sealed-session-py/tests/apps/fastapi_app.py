@@ -10,10 +10,12 @@ Authlib's Starlette client against a tiny provider on the same server.
 from __future__ import annotations
 
 import contextlib
+import datetime
 import socket
 import threading
 import time
 import urllib.parse
+from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
@@ -24,11 +26,13 @@ from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse,
 from sealed_session.starlette import SealedSessionMiddleware
 
 
-def create_app(base_url: str | None = None, **options: Any) -> FastAPI:
-    """The app, with ``SealedSessionMiddleware(**options)``; ``base_url``
-    (the server's own) turns on the OAuth login."""
+def create_app(base_url: str | None = None, *, session: bool = True, **options: Any) -> FastAPI:
+    """The app, with ``SealedSessionMiddleware(**options)`` (unless
+    ``session`` is false); ``base_url`` (the server's own) turns on the
+    OAuth login."""
     app = FastAPI()
-    app.add_middleware(SealedSessionMiddleware, **options)
+    if session:
+        app.add_middleware(SealedSessionMiddleware, **options)
 
     # --- The conformance contract ---------------------------------------------
 
@@ -109,6 +113,30 @@ def create_app(base_url: str | None = None, **options: Any) -> FastAPI:
     if base_url is not None:
         add_oauth(app, base_url)
     return app
+
+
+CONFORMANCE = Path(__file__).resolve().parents[4] / "tests" / "conformance"
+
+
+def create_conformance_app(base_url: str | None = None) -> Any:
+    """The app of the lifecycle's conformance table (tests/conformance), with
+    the contract's configuration, the middleware wrapped around the whole
+    app (outside Starlette's ``ServerErrorMiddleware``) so that the 500 of
+    a failing handler passes through it too and gets ``Vary: Cookie``."""
+    from sealed_session import Keyring, Legacy
+
+    legacy = Legacy.encrypted_session(
+        (CONFORMANCE / "legacy-key.txt").read_text().strip(),
+        since=time.time(),
+        until=datetime.datetime(2036, 1, 1, tzinfo=datetime.timezone.utc),
+        cookie_name="legacy_session",
+    )
+    # Public test keys in a file of mode 0644: read as text.
+    keyring = Keyring.from_text((CONFORMANCE / "keys.txt").read_text())
+    app = create_app(session=False)
+    return SealedSessionMiddleware(
+        app, keyring, idle_timeout=3600, absolute_timeout=86400, refresh=60, legacy=[legacy]
+    )
 
 
 def add_oauth(app: FastAPI, base_url: str) -> None:
