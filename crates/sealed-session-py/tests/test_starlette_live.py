@@ -351,3 +351,24 @@ def test_one_session_with_the_flask_interface():
             value = header.split(";", 1)[0].split("=", 1)[1]
         browser.cookies[NAME] = value
         assert browser.get("/me").json() == {"user": "ann", "counter": 2}
+
+
+def test_legacy_starlette_signed_binding():
+    now = int(time.time())
+    clock = ss.ManualClock(now)
+    with pytest.raises(TypeError, match="str"):
+        ss.Legacy.starlette_signed(b"bytes", since=now - 1, until=now + 1)
+    legacy = ss.Legacy.starlette_signed(OLD_SECRET, since=now - 10, until=now + 10)
+    assert repr(legacy) == 'Legacy.starlette_signed(cookie_name="session", ...)'
+    codec = ss.SessionCodec(keyring(), legacy=legacy, clock=clock)
+    session = codec.open_legacy(starlette_cookie({"a": [1, "b"], "c": None}, signed_at=now))
+    assert session.to_dict() == {"a": [1, "b"], "c": None}
+    assert session.created_at == now - 10 and session.reseal_advised
+    # max_age: Starlette's default (14 days) unless given.
+    old = starlette_cookie({"a": 1}, signed_at=now - 3601)
+    assert codec.open_legacy(old).to_dict() == {"a": 1}
+    short = ss.Legacy.starlette_signed(OLD_SECRET, since=now - 10, until=now + 10, max_age=3600)
+    with pytest.raises(ss.ExpiredError):
+        ss.SessionCodec(keyring(), legacy=short, clock=clock).open_legacy(old)
+    with pytest.raises(ss.ConfigurationError):
+        ss.SessionCodec(keyring(), legacy=ss.Legacy.starlette_signed("", since=now - 1, until=now + 1))
