@@ -18,5 +18,6 @@ mod properties;
 mod regressions;
 mod session;
 mod spec;
+mod starlette_signed;
 mod support;
 mod wycheproof;

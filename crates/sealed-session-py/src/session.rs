@@ -223,6 +223,10 @@ enum LegacyKind {
         fallbacks: Vec<Zeroizing<Vec<u8>>>,
         max_age: Duration,
     },
+    StarletteSigned {
+        secret_key: Zeroizing<Vec<u8>>,
+        max_age: Duration,
+    },
 }
 
 /// A legacy cookie format to accept, under one cookie name, from ``since``
@@ -231,7 +235,7 @@ enum LegacyKind {
 /// :class:`LegacyNoLongerAcceptedError`). Sessions migrated from it are
 /// answered with an envelope v1 cookie, and the legacy cookie is deleted
 /// when its name differs. Build one with :meth:`encrypted_session` or
-/// :meth:`flask_signed`; give it to a :class:`SessionCodec` (``legacy=``).
+/// :meth:`flask_signed` or :meth:`starlette_signed`; give it to a :class:`SessionCodec` (``legacy=``).
 #[pyclass(module = "sealed_session", frozen, skip_from_py_object)]
 pub(crate) struct Legacy {
     kind: LegacyKind,
@@ -322,6 +326,53 @@ impl Legacy {
         })
     }
 
+    /// The cookie of Starlette's (and FastAPI's) ``SessionMiddleware``,
+    /// verified as Starlette 1.x and itsdangerous 2.2 verify it
+    /// (``TimestampSigner(str(secret_key))``), at most ``max_age`` old (the
+    /// middleware's ``max_age``, default 14 days; a middleware that had
+    /// ``max_age=None`` checked no age, and its cookies are held to this
+    /// one). ``secret_key`` is a ``str``, as Starlette signs with
+    /// ``str(secret_key)``: pass ``str(secret)`` for a ``Secret``. Such
+    /// cookies are never written.
+    #[staticmethod]
+    #[pyo3(signature = (secret_key, *, since, until, max_age = None, cookie_name = "session".to_owned(), path = "/".to_owned(), domain = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn starlette_signed(
+        secret_key: &Bound<'_, PyAny>,
+        since: &Bound<'_, PyAny>,
+        until: &Bound<'_, PyAny>,
+        max_age: Option<&Bound<'_, PyAny>>,
+        cookie_name: String,
+        path: String,
+        domain: Option<String>,
+    ) -> PyResult<Self> {
+        let Ok(text) = secret_key.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "secret_key must be a str (Starlette signs with str(secret_key)), not {}",
+                args::type_name(secret_key)
+            )));
+        };
+        let text = text
+            .to_cow()
+            .map_err(|_| PyValueError::new_err("secret_key: not UTF-8"))?;
+        let max_age = max_age
+            .filter(|age| !age.is_none())
+            .map(|age| args::duration(age, "max_age"))
+            .transpose()?
+            .unwrap_or(Duration::from_secs(14 * 24 * 3600));
+        Ok(Self {
+            kind: LegacyKind::StarletteSigned {
+                secret_key: Zeroizing::new(text.as_bytes().to_vec()),
+                max_age,
+            },
+            cookie_name,
+            path,
+            domain,
+            since: args::instant(since, "since")?,
+            until: args::instant(until, "until")?,
+        })
+    }
+
     /// The cookie name legacy cookies are read from.
     #[getter]
     fn cookie_name(&self) -> &str {
@@ -332,6 +383,7 @@ impl Legacy {
         let format = match self.kind {
             LegacyKind::EncryptedSession(_) => "encrypted_session",
             LegacyKind::FlaskSigned { .. } => "flask_signed",
+            LegacyKind::StarletteSigned { .. } => "starlette_signed",
         };
         format!("Legacy.{format}(cookie_name={:?}, ...)", self.cookie_name)
     }
@@ -349,6 +401,10 @@ impl Legacy {
                 sealed_session::Legacy::flask_signed(secret_key, *max_age),
                 |legacy, key| legacy.fallback(key),
             ),
+            LegacyKind::StarletteSigned {
+                secret_key,
+                max_age,
+            } => sealed_session::Legacy::starlette_signed(secret_key, *max_age),
         };
         let legacy = legacy
             .cookie_name(self.cookie_name.clone())

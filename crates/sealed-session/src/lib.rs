@@ -40,6 +40,9 @@ pub use keys::{
 #[cfg(feature = "flask")]
 #[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
 pub use legacy::flask;
+#[cfg(feature = "starlette")]
+#[cfg_attr(docsrs, doc(cfg(feature = "starlette")))]
+pub use legacy::starlette;
 pub use payload::SessionId;
 pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
 pub use reload::{ReloadError, ReloadOptions, ReloadStatus, Reloading};

@@ -108,6 +108,17 @@ class Legacy:
         path: str = "/",
         domain: str | None = None,
     ) -> Legacy: ...
+    @staticmethod
+    def starlette_signed(
+        secret_key: str,
+        *,
+        since: _Instant,
+        until: _Instant,
+        max_age: _Duration | None = None,
+        cookie_name: str = "session",
+        path: str = "/",
+        domain: str | None = None,
+    ) -> Legacy: ...
     @property
     def cookie_name(self) -> str: ...
 
