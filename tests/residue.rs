@@ -244,6 +244,12 @@ mod linux {
         fn plaintext_hits(&mut self) -> usize {
             self.count(&[&PLAINTEXT_INV])[0]
         }
+
+        /// Hits of the key's text (64 lowercase hex digits) as a key file
+        /// holds it.
+        fn key_text_hits(&mut self) -> usize {
+            self.count(&[&key_hex_inv()])[0]
+        }
     }
 
     /// What each phase found against what it expected, reported together
@@ -257,6 +263,15 @@ mod linux {
             let mut expected = [states; 16];
             expected[..3].iter_mut().for_each(|n| *n += keys);
             self.0.push((what, scanner.key_hits(), expected));
+        }
+
+        /// `live` copies of the key's text alive.
+        fn key_text(&mut self, scanner: &mut Scanner, what: &'static str, live: usize) {
+            let mut found = [0; 16];
+            found[0] = scanner.key_text_hits();
+            let mut expected = [0; 16];
+            expected[0] = live;
+            self.0.push((what, found, expected));
         }
 
         fn plaintext(&mut self, scanner: &mut Scanner, what: &'static str, live: usize) {
@@ -286,6 +301,92 @@ mod linux {
         }
         text.push('\n');
         text
+    }
+
+    /// The key as 64 lowercase hex digits, inverted: a pattern that does
+    /// not find itself.
+    fn key_hex_inv() -> [u8; 64] {
+        let mut text = [0u8; 64];
+        for (pair, byte) in text.chunks_exact_mut(2).zip(KEY_INV) {
+            for (digit, nibble) in pair.iter_mut().zip([!byte >> 4, !byte & 0xf]) {
+                *digit = !b"0123456789abcdef"[usize::from(nibble)];
+            }
+        }
+        text
+    }
+
+    /// Reads keyring text longer than 4096 bytes (a comment, the key line,
+    /// then a long comment: up to 64 KiB is accepted) with
+    /// `keyring_from_file`, from a regular file and from a named pipe
+    /// (`--keys <(…)` in a shell; its length is not known in advance):
+    /// while the keyring lives, one expanded key and no copy of the key's
+    /// text is left in memory, and none of either once it is dropped. A
+    /// reader whose buffer grows (`read_to_end` from 4096 bytes) frees a
+    /// block that still holds the line.
+    #[inline(never)]
+    fn key_file_read(scanner: &mut Scanner, checks: &mut Checks) {
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!("residue-{}.keys", std::process::id()));
+        let fifo = dir.join(format!("residue-{}.fifo", std::process::id()));
+        {
+            // Sized once: a growing string would free copies of the key.
+            let mut text = Zeroizing::new(String::with_capacity(8200));
+            // A header comment first: a freed block's first bytes become
+            // the allocator's list pointers, which would cut the line.
+            text.push_str("# session keys for the residue test\n");
+            text.push_str(&keyring_text());
+            text.push_str("# ");
+            text.push_str(&"padding ".repeat(1000));
+            text.push('\n');
+            assert!(text.len() > 4096);
+            let mut options = std::fs::OpenOptions::new();
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.write(true).create_new(true).open(&path).unwrap();
+            std::io::Write::write_all(&mut file, text.as_bytes()).unwrap();
+            checks.key_text(scanner, "key file: its text, while written", 1);
+        }
+        checks.key_text(scanner, "key file: written", 0);
+
+        let ring = through(sealed_session::keyring_from_file(&path).unwrap());
+        checks.keys(scanner, "key file: read, its keyring alive", 1, 0);
+        checks.key_text(scanner, "key file: read, no copy of its text", 0);
+        drop(ring);
+        checks.keys(scanner, "key file: keyring dropped", 0, 0);
+        checks.key_text(scanner, "key file: keyring dropped, no copy of its text", 0);
+
+        // The same text through a named pipe, written by another process
+        // (`cp`), so that no copy of it passes through this one.
+        let made = std::process::Command::new("mkfifo")
+            .args(["-m", "600"])
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let mut writer = std::process::Command::new("cp")
+            .arg(&path)
+            .arg(&fifo)
+            .spawn()
+            .unwrap();
+        // Free 4 KiB blocks between live ones, as in a long-running
+        // process: a reader that starts with a 4 KiB buffer gets one, and
+        // growing it must move it (at the top of the heap it could grow in
+        // place, and the block it frees would be trimmed from the heap).
+        let mut blocks: Vec<(Vec<u8>, Vec<u8>)> = (0..8)
+            .map(|_| (Vec::with_capacity(4096), Vec::with_capacity(64)))
+            .collect();
+        for (hole, _) in &mut blocks {
+            *hole = Vec::new();
+        }
+        let ring = through(sealed_session::keyring_from_file(&fifo).unwrap());
+        assert!(writer.wait().unwrap().success());
+        checks.keys(scanner, "key pipe: read, its keyring alive", 1, 0);
+        checks.key_text(scanner, "key pipe: read, no copy of its text", 0);
+        drop(ring);
+        drop(blocks);
+        checks.keys(scanner, "key pipe: keyring dropped", 0, 0);
+        checks.key_text(scanner, "key pipe: keyring dropped, no copy of its text", 0);
+        std::fs::remove_file(&path).unwrap();
+        std::fs::remove_file(&fifo).unwrap();
     }
 
     /// Writes the key into `slot`, the one place it then lives. A `Key` is a
@@ -438,6 +539,7 @@ mod linux {
         checks.keys(&mut scanner, "key: before", 0, 0);
         keyrings_moved_around(&mut scanner, &mut checks);
         checks.keys(&mut scanner, "key: all dropped", 0, 0);
+        key_file_read(&mut scanner, &mut checks);
         plaintexts_rejected(&mut scanner, &mut checks);
 
         // [key, round keys 0 to 14] hits, or [plaintext hits, 0...].

@@ -6,7 +6,7 @@
 //! by a test: a mismatch means the format changed. FORMAT.md, "Test
 //! vectors", describes the file.
 
-use sealed_session_core::{Codec, Compression, FixedNonce, Key, Keyring, Options};
+use sealed_session_core::{Codec, Compression, ErrorKind, FixedNonce, Key, Keyring, Options};
 use serde_json::Value;
 
 use crate::support::{data_path, hex, python, python_script, read_json};
@@ -195,4 +195,52 @@ fn python_reference_verifies_the_vector_file() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(stdout.trim(), "13 passed, 0 failed");
+}
+
+/// tests/data/v1-whitespace-vectors.json (FORMAT.md §4): whitespace around
+/// or inside a cookie value is malformed to an opener, which never trims;
+/// the reference implementation agrees. Kept apart from v1-vectors.json,
+/// whose counts other packages' tests pin.
+#[test]
+fn whitespace_vectors_are_malformed_here_and_in_the_reference() {
+    let vectors = read_json("v1-whitespace-vectors.json");
+    let vectors = vectors.as_array().unwrap();
+    assert_eq!(vectors.len(), 2);
+    for v in vectors {
+        let codec = Codec::new(ring(v, None), Options::new());
+        let now = v["issued_at"].as_u64().unwrap();
+        let context = v["context"].as_str().unwrap().as_bytes();
+        let cookie = v["cookie"].as_str().unwrap();
+        assert_eq!(v["error"], "malformed");
+        assert_eq!(
+            codec.open_to_vec(cookie, context, now).unwrap_err().kind(),
+            ErrorKind::Malformed,
+            "{}",
+            v["name"]
+        );
+        // Trimmed, as a transport may, it is the golden cookie again.
+        let opened = codec
+            .open_to_vec(
+                &cookie.split_ascii_whitespace().collect::<String>(),
+                context,
+                now,
+            )
+            .unwrap();
+        assert_eq!(opened.plaintext, hex(v["plaintext_hex"].as_str().unwrap()));
+    }
+    let out = std::process::Command::new(python())
+        .arg(python_script("v1_reference.py"))
+        .arg("verify")
+        .arg(data_path("v1-whitespace-vectors.json"))
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "2 passed, 0 failed"
+    );
 }

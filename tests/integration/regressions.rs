@@ -34,7 +34,7 @@ const TARGETS: [(&str, Entry); 6] = [
 /// How many inputs each directory holds: bump it when adding one, so that a
 /// lost file fails the test.
 const EXPECTED: [(&str, usize); 6] = [
-    ("authentic_garbage", 1),
+    ("authentic_garbage", 2),
     ("eax_differential", 2),
     ("inflate", 2),
     ("open_legacy", 1),
@@ -79,6 +79,86 @@ fn every_regression_input_replays_cleanly() {
         .map(|(t, n)| ((*t).to_owned(), *n))
         .collect();
     assert_eq!(counts, expected);
+}
+
+/// The committed fuzz corpora (`fuzz/corpora/<target>`, minimized from
+/// one long run per target: `fuzz/README.md`) replay cleanly through their
+/// entry points in every `cargo test`, without nightly or libFuzzer.
+/// (`tower_request`'s corpus feeds the tower crate's entry point, which
+/// its own property test drives.)
+#[test]
+fn every_committed_fuzz_corpus_input_replays_cleanly() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpora");
+    let mut targets: Vec<(&str, Entry)> = TARGETS.to_vec();
+    targets.push(("cookie_header", entry::cookie_header));
+    let mut failures = Vec::new();
+    for (target, run) in targets {
+        let dir = root.join(target);
+        let files: Vec<_> = fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|f| f.unwrap().path())
+            .collect();
+        assert!(files.len() >= 10, "{target}: {} inputs", files.len());
+        for file in &files {
+            let data = fs::read(file).unwrap();
+            match std::panic::catch_unwind(|| run(&data)) {
+                Ok(Ok(())) => {}
+                Ok(Err(violation)) => failures.push(format!("{}: {violation}", file.display())),
+                Err(_) => failures.push(format!("{}: panicked", file.display())),
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Found by `authentic_garbage` (its long run, `fuzz/README.md`): a legacy
+/// cookie whose name and value exceed 4096 bytes was refused as too large
+/// by `SessionCodec::open` but decrypted and parsed by `open_legacy`. Both
+/// now refuse it before any work, as the browser's rule says.
+#[test]
+fn a_legacy_cookie_over_the_cookie_limit_is_too_large_to_either_opener() {
+    use core::time::Duration;
+    use std::time::UNIX_EPOCH;
+
+    use sealed_session::{Legacy, ManualClock, SessionCodec, SessionError};
+
+    let key = Key::from_bytes([7; 32]);
+    let started = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([8; 32])))
+        .clock(ManualClock::new(1_800_000_000))
+        .accept_legacy(
+            Legacy::encrypted_session(&key)
+                .cookie_name("__Host-session")
+                .since(started)
+                .until(started + Duration::from_secs(86_400)),
+        )
+        .build()
+        .unwrap();
+    let python = LegacyCodec::new(&key, Options::new());
+    // Values of 4080 and 4084 characters (standard base64 grows by 4):
+    // 4094 and 4098 bytes with the name.
+    for (pad, fits) in [(3_013, true), (3_014, false)] {
+        let json = format!(r#"{{"p":"{}"}}"#, "x".repeat(pad));
+        let value = python
+            .seal_to_string(json.as_bytes(), &mut FixedNonce([1; 16]))
+            .unwrap();
+        let length = value.len() + "__Host-session".len();
+        assert_eq!(length, if fits { 4094 } else { 4098 });
+        for opened in [codec.open(&value), codec.open_legacy(&value)] {
+            if fits {
+                assert_eq!(
+                    opened.unwrap().get::<String>("p").unwrap().unwrap().len(),
+                    pad
+                );
+            } else {
+                assert_eq!(
+                    opened.unwrap_err(),
+                    SessionError::from(ErrorKind::TooLarge),
+                    "{length}"
+                );
+            }
+        }
+    }
 }
 
 /// Found by `inflate` (the empty input) and `roundtrip`: an opener whose

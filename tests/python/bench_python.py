@@ -22,42 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import sys
-import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import Crypto  # noqa: E402
 import encrypted_session as es  # noqa: E402
-
-
-def median_us(call: Callable[[], Any], samples: int, sample_ms: float) -> tuple[float, float]:
-    """Median per-call wall-clock and CPU time in microseconds over `samples`
-    timed batches."""
-    # Calibrate the batch size so one batch lasts about sample_ms.
-    batch = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(batch):
-            call()
-        elapsed = time.perf_counter() - start
-        if elapsed * 1000 >= sample_ms / 4 or batch >= 1 << 20:
-            break
-        batch *= 2
-    batch = max(1, int(batch * (sample_ms / 1000) / max(elapsed, 1e-9)))
-    per_call = []
-    per_call_cpu = []
-    for _ in range(samples):
-        start = time.perf_counter()
-        start_cpu = time.process_time()
-        for _ in range(batch):
-            call()
-        per_call_cpu.append((time.process_time() - start_cpu) / batch * 1e6)
-        per_call.append((time.perf_counter() - start) / batch * 1e6)
-    return statistics.median(per_call), statistics.median(per_call_cpu)
+from bench_timing import median_us  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,9 @@ pub(crate) struct Cli {
 /// The text after the main help's list of commands and options.
 const MAIN_AFTER_HELP: &str = "\
 Keys come from `--keys FILE` or, without it, from the keyring text itself in
-the environment variable SEALED_SESSION_KEYS; never from the command line.
+the environment variable SEALED_SESSION_KEYS or, when that is unset or blank,
+from the key file that SEALED_SESSION_KEYS_FILE names; never from the command
+line.
 One key per line, `<kid> <key>`: the kid a decimal from 0 to 255, the key 43
 characters of unpadded base64url or 64 hex digits. The first key seals; the
 others (at most 4 keys in all) only open. Blank lines and lines starting with
@@ -45,9 +47,9 @@ others (at most 4 keys in all) only open. Blank lines and lines starting with
 
 Exit status: 0 success; 1 the cookie was rejected, and stderr gives only the
 public reason (malformed, unknown version, unknown key id, expired, issued in
-the future, too large, or not authentic); 2 a usage, input/output, JSON or
-key-file error, or an authentic cookie that holds no JSON session. On failure
-nothing is written to stdout.
+the future, too large, not authentic, or lifetime exceeded); 2 a usage,
+input/output, JSON or key-file error, or an authentic cookie that holds no
+JSON session. On failure nothing is written to stdout.
 
 Run `sealed-session <COMMAND> --help` for a command's options.";
 
@@ -71,11 +73,11 @@ pub(crate) enum Command {
         disable_help_flag = true,
     )]
     Seal(SealArgs),
-    /// `open [--keys FILE] [--context TEXT] [--max-age SECS] [--now UNIX] [--legacy]`.
+    /// `open [--keys FILE] [--context TEXT] [--max-age SECS] [--absolute-timeout SECS] [--now UNIX] [--legacy]`.
     #[command(
         about = "open a cookie value (stdin) and print its JSON object",
         long_about = OPEN_ABOUT,
-        override_usage = "sealed-session open [--keys FILE] [--context TEXT] [--max-age SECS]\n                           [--now UNIX] [--legacy] [--allow-insecure-key-file]",
+        override_usage = "sealed-session open [--keys FILE] [--context TEXT] [--max-age SECS]\n                           [--absolute-timeout SECS] [--now UNIX] [--legacy]\n                           [--allow-insecure-key-file]",
         after_help = OPEN_AFTER_HELP,
         disable_help_flag = true,
     )]
@@ -89,11 +91,11 @@ pub(crate) enum Command {
         disable_help_flag = true,
     )]
     Inspect(NoArgs),
-    /// `migrate --legacy-keys FILE [--keys FILE] [--context TEXT] [--now UNIX]`.
+    /// `migrate --legacy-keys FILE --since UNIX [--keys FILE] [--context TEXT] [--absolute-timeout SECS] [--now UNIX]`.
     #[command(
         about = "re-seal a Python EncryptedSession cookie as envelope v1",
         long_about = MIGRATE_ABOUT,
-        override_usage = "sealed-session migrate --legacy-keys FILE [--keys FILE] [--context TEXT]\n                              [--now UNIX] [--allow-insecure-key-file]",
+        override_usage = "sealed-session migrate --legacy-keys FILE --since UNIX [--keys FILE]\n                              [--context TEXT] [--absolute-timeout SECS] [--now UNIX]\n                              [--allow-insecure-key-file]",
         after_help = MIGRATE_AFTER_HELP,
         disable_help_flag = true,
     )]
@@ -149,15 +151,19 @@ Open a cookie value read on stdin (surrounding whitespace ignored) and print
 its JSON object, compact, on stdout. Byte values are shown as
 {\"__type__\":\"bytes\",\"b\":\"<base64>\"}. Cookies sealed by `seal` and by the
 library's SessionCodec both open (the library binds the cookie's name: pass
-it as the context, by default `--context __Host-session`); the library's
-session metadata and absolute timeout are not shown or checked.";
+it as the context, by default `--context __Host-session`). The session's
+absolute timeout is checked as the library checks it (FORMAT.md §12.1): a
+session created more than --absolute-timeout seconds ago is rejected; its
+creation time is the library's session metadata or, for a bare JSON object
+(as `seal` writes), the cookie's issue time. The metadata is not shown.";
 
 /// `open --help`: exit statuses and the public reasons.
 const OPEN_AFTER_HELP: &str = "\
 A rejected cookie exits with status 1, and stderr gives only the public
 reason: malformed, unknown version, unknown key id, expired, issued in the
-future, too large (a value over 4096 bytes), or not authentic. An authentic
-cookie that holds no JSON object exits with status 2.";
+future, too large (a value over 4096 bytes), not authentic, or lifetime
+exceeded (older than the absolute timeout). An authentic cookie that holds no
+JSON object exits with status 2.";
 
 /// `inspect --help`: what it does.
 const INSPECT_ABOUT: &str = "\
@@ -185,12 +191,17 @@ it is authentic.";
 /// `migrate --help`: what it does.
 const MIGRATE_ABOUT: &str = "\
 Re-seal a Python EncryptedSession cookie read on stdin as an envelope v1
-cookie with the same session, sealed with the primary key, printed on stdout.";
+cookie with the same session, sealed with the primary key, printed on stdout,
+exactly as the sealed-session library migrates one (FORMAT.md §12.3): the
+cookie holds the library's session payload, its `_permanent` member becomes
+the permanent flag, and the session counts as created at --since, the start
+of the migration, so that the absolute timeout retires it on time.";
 
 /// `migrate --help`: compression and exit status.
 const MIGRATE_AFTER_HELP: &str = "\
 The new cookie is never compressed (as `seal` by default). A Python cookie
-that does not open exits with status 1, as `open` does.";
+that does not open exits with status 1, as `open` does; so does one migrated
+more than --absolute-timeout seconds after --since (lifetime exceeded).";
 
 /// `demo --help`: what it shows.
 const DEMO_ABOUT: &str = "\
@@ -262,8 +273,14 @@ pub(crate) struct KeygenArgs {
 /// `seal` options.
 #[derive(Debug, Args)]
 pub(crate) struct SealArgs {
-    /// keyring text (default: $SEALED_SESSION_KEYS); the first key seals
-    #[arg(long = "keys", value_name = "FILE", allow_hyphen_values = true)]
+    /// keyring text (default: $SEALED_SESSION_KEYS, else the file
+    /// $SEALED_SESSION_KEYS_FILE); the first key seals
+    #[arg(
+        long = "keys",
+        value_name = "FILE",
+        allow_hyphen_values = true,
+        verbatim_doc_comment
+    )]
     pub(crate) keys: Option<PathBuf>,
     /// bound to the cookie, not stored in it: open needs the same text
     /// (default: empty). Pass the cookie's name
@@ -307,8 +324,14 @@ pub(crate) struct SealArgs {
 /// `open` options.
 #[derive(Debug, Args)]
 pub(crate) struct OpenArgs {
-    /// keyring text (default: $SEALED_SESSION_KEYS); any of its keys opens
-    #[arg(long = "keys", value_name = "FILE", allow_hyphen_values = true)]
+    /// keyring text (default: $SEALED_SESSION_KEYS, else the file
+    /// $SEALED_SESSION_KEYS_FILE); any of its keys opens
+    #[arg(
+        long = "keys",
+        value_name = "FILE",
+        allow_hyphen_values = true,
+        verbatim_doc_comment
+    )]
     pub(crate) keys: Option<PathBuf>,
     /// the context the cookie was sealed with (default: empty)
     #[arg(long = "context", value_name = "TEXT", allow_hyphen_values = true)]
@@ -323,6 +346,16 @@ pub(crate) struct OpenArgs {
         verbatim_doc_comment
     )]
     pub(crate) max_age: Option<u64>,
+    /// reject sessions created more than SECS seconds before now (default
+    /// 604800, 7 days: the library's default absolute timeout)
+    #[arg(
+        long = "absolute-timeout",
+        value_name = "SECS",
+        value_parser = decimal,
+        allow_hyphen_values = true,
+        verbatim_doc_comment
+    )]
+    pub(crate) absolute_timeout: Option<u64>,
     /// the current time in Unix seconds (default: the system clock); a
     /// cookie issued more than 60 s after it is rejected
     #[arg(
@@ -335,7 +368,7 @@ pub(crate) struct OpenArgs {
     pub(crate) now: Option<u64>,
     /// a Python EncryptedSession cookie, opened with the first key (its kid
     /// is ignored). It carries no context and no time, so --context,
-    /// --max-age and --now are usage errors with --legacy
+    /// --max-age, --absolute-timeout and --now are usage errors with --legacy
     #[arg(long = "legacy", verbatim_doc_comment)]
     pub(crate) legacy: bool,
     /// `--allow-insecure-key-file`.
@@ -360,7 +393,7 @@ pub(crate) struct MigrateArgs {
     )]
     pub(crate) legacy_keys: PathBuf,
     /// keyring text whose first key seals the new cookie (default:
-    /// $SEALED_SESSION_KEYS)
+    /// $SEALED_SESSION_KEYS, else the file $SEALED_SESSION_KEYS_FILE)
     #[arg(
         long = "keys",
         value_name = "FILE",
@@ -371,6 +404,28 @@ pub(crate) struct MigrateArgs {
     /// the context of the new cookie (default: empty)
     #[arg(long = "context", value_name = "TEXT", allow_hyphen_values = true)]
     pub(crate) context: Option<String>,
+    /// when the migration started, in Unix seconds: the creation time of
+    /// every migrated session, which the absolute timeout counts from
+    /// (the library's Legacy::since). Required
+    #[arg(
+        long = "since",
+        value_name = "UNIX",
+        value_parser = decimal,
+        required = true,
+        allow_hyphen_values = true,
+        verbatim_doc_comment
+    )]
+    pub(crate) since: u64,
+    /// refuse to migrate after --since plus SECS seconds (default 604800,
+    /// 7 days: the library's default absolute timeout)
+    #[arg(
+        long = "absolute-timeout",
+        value_name = "SECS",
+        value_parser = decimal,
+        allow_hyphen_values = true,
+        verbatim_doc_comment
+    )]
+    pub(crate) absolute_timeout: Option<u64>,
     /// the issue time in Unix seconds (default: the system clock)
     #[arg(long = "now", value_name = "UNIX", value_parser = decimal, allow_hyphen_values = true)]
     pub(crate) now: Option<u64>,

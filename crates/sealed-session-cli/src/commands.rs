@@ -10,20 +10,29 @@
 
 use std::io::Read;
 
-use sealed_session::{Clock, OsRandom, SecureRandom, Session, SessionError, SystemClock};
+use core::time::Duration;
+use std::time::UNIX_EPOCH;
+
+use sealed_session::{
+    Clock, Legacy, ManualClock, OsRandom, Refresh, SecureRandom, Session, SessionCodec,
+    SessionError, SystemClock,
+};
 use sealed_session_core::legacy::LegacyCodec;
 use sealed_session_core::{Codec, Compression, FixedNonce, NONCE_LEN, Options};
 use zeroize::Zeroizing;
 
 use crate::cli::{Command, KeygenArgs, MigrateArgs, OpenArgs, SealArgs};
-use crate::failure::Failure;
+use crate::failure::{Failure, LIFETIME_EXCEEDED};
 use crate::inspect;
-use crate::keyfile::{self, KeySource};
+use crate::keyfile;
 
 /// The most stdin a command reads: far more than any cookie or session.
 const MAX_STDIN_LEN: usize = 1024 * 1024;
 /// The default key id of `keygen`.
 const DEFAULT_KID: u8 = 1;
+/// The absolute timeout of `open` and `migrate` without
+/// `--absolute-timeout`: the `sealed-session` crate's default, 7 days.
+const DEFAULT_ABSOLUTE_TIMEOUT: u64 = 7 * 24 * 60 * 60;
 
 /// Runs `command`.
 ///
@@ -83,7 +92,7 @@ fn seal(args: &SealArgs) -> Result<Zeroizing<String>, Failure> {
         )?;
     }
     let compression = args.compress.unwrap_or(Compression::Never);
-    let source = KeySource::new(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
+    let source = keyfile::source(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
     let cookie = if args.legacy {
         let key = keyfile::first_key(source)?;
         let session = session_from_stdin()?;
@@ -121,11 +130,12 @@ fn open(args: &OpenArgs) -> Result<Zeroizing<String>, Failure> {
             &[
                 ("--context", args.context.is_some()),
                 ("--max-age", args.max_age.is_some()),
+                ("--absolute-timeout", args.absolute_timeout.is_some()),
                 ("--now", args.now.is_some()),
             ],
         )?;
     }
-    let source = KeySource::new(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
+    let source = keyfile::source(args.keys.as_deref(), args.key_file.allow_insecure_key_file);
     let session = if args.legacy {
         let key = keyfile::first_key(source)?;
         let text = cookie_from_stdin()?;
@@ -136,7 +146,8 @@ fn open(args: &OpenArgs) -> Result<Zeroizing<String>, Failure> {
         let codec = Codec::new(keyring, Options::new().with_max_age(args.max_age));
         let context = args.context.as_deref().unwrap_or_default();
         let now = args.now.unwrap_or_else(|| SystemClock.now());
-        open_v1(&codec, trim(&text), context.as_bytes(), now)?
+        let absolute = args.absolute_timeout.unwrap_or(DEFAULT_ABSOLUTE_TIMEOUT);
+        open_v1(&codec, trim(&text), context.as_bytes(), now, absolute)?
     };
     session_output(&session)
 }
@@ -155,31 +166,59 @@ fn inspect() -> Result<Zeroizing<String>, Failure> {
     Ok(line_of(&described.to_string()))
 }
 
-/// `migrate --legacy-keys FILE [--keys FILE] [--context TEXT] [--now UNIX]`.
+/// `migrate --legacy-keys FILE --since UNIX [--keys FILE] [--context TEXT]
+/// [--absolute-timeout SECS] [--now UNIX]`.
+///
+/// The `sealed-session` crate's own migration (`SessionCodec::migrate`),
+/// as FORMAT.md §12.3 says: the new cookie holds the session payload of
+/// §12 (metadata, then the JSON object), `_permanent` becomes the
+/// permanent flag instead of a member, and the session's creation time is
+/// `--since`, the start of the migration, so the absolute timeout retires
+/// migrated sessions as it retires every other.
 ///
 /// # Errors
-/// A rejection (exit 1) for a Python cookie that does not open; exit-2
-/// failures for usage and key-file errors and a session too large to seal.
+/// A rejection (exit 1) for a Python cookie that does not open, or one
+/// migrated after `--since` plus the absolute timeout; exit-2 failures for
+/// usage and key-file errors and a session too large to seal.
 fn migrate(args: &MigrateArgs) -> Result<Zeroizing<String>, Failure> {
     let allow_insecure = args.key_file.allow_insecure_key_file;
-    let legacy_key = keyfile::first_key(KeySource::new(
+    let legacy_key = keyfile::first_key(keyfile::source(
         Some(args.legacy_keys.as_path()),
         allow_insecure,
     ))?;
-    let keyring = keyfile::keyring(KeySource::new(args.keys.as_deref(), allow_insecure))?;
+    let keyring = keyfile::keyring(keyfile::source(args.keys.as_deref(), allow_insecure))?;
     let text = cookie_from_stdin()?;
-    // Open, then seal: a failure to open is a rejection (exit 1), a failure
-    // to seal is not.
-    let session = open_legacy(&LegacyCodec::new(&legacy_key, Options::new()), trim(&text))?;
-    let context = args.context.as_deref().unwrap_or_default();
     let now = args.now.unwrap_or_else(|| SystemClock.now());
-    let cookie = seal_v1(
-        Codec::new(keyring, Options::new()),
-        &session,
-        context.as_bytes(),
-        now,
-    )?;
+    let absolute = args.absolute_timeout.unwrap_or(DEFAULT_ABSOLUTE_TIMEOUT);
+    let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
+    let legacy = Legacy::encrypted_session(&legacy_key)
+        .since(at(args.since))
+        // A one-off conversion: accepted now, whenever the migration began.
+        .until(at(now.max(args.since).saturating_add(1)));
+    let codec = SessionCodec::builder(keyring)
+        .context(args.context.as_deref().unwrap_or_default().as_bytes())
+        .clock(ManualClock::new(now))
+        .absolute_timeout(Duration::from_secs(absolute))
+        .idle_timeout(Duration::from_secs(absolute))
+        .refresh(Refresh::Never)
+        .accept_legacy(legacy)
+        .build()
+        .map_err(|error| Failure::usage("migrate", error.to_string()))?;
+    let cookie = codec.migrate(trim(&text)).map_err(session_failure)?;
     Ok(line_of(&cookie))
+}
+
+/// A `sealed-session` crate error as this command reports it: a cookie
+/// that does not open, with its public reason; a session too large for a
+/// cookie; an authentic plaintext that is not a session.
+fn session_failure(error: SessionError) -> Failure {
+    match error {
+        SessionError::Cookie(error) => Failure::rejected(error.kind()),
+        SessionError::LifetimeExceeded => Failure::Rejected(LIFETIME_EXCEEDED),
+        SessionError::CookieTooLarge => too_large(),
+        SessionError::Random => Failure::input(error.as_str()),
+        other => Failure::not_a_session(other),
+    }
 }
 
 /// Seals `session` with `codec`'s primary key as a bare JSON object in
@@ -196,18 +235,32 @@ fn seal_v1(codec: Codec, session: &Session, context: &[u8], now: u64) -> Result<
         .map_err(|_| too_large())
 }
 
-/// Opens an envelope v1 cookie: a bare JSON object (as `seal` writes it) or
-/// the `sealed-session` library's payload (metadata, then JSON).
+/// Opens an envelope v1 cookie: a bare JSON object (as `seal` writes it)
+/// or the `sealed-session` library's payload (metadata, then JSON), and
+/// checks the absolute timeout of FORMAT.md §12.1: a session created more
+/// than `absolute` seconds before `now` is rejected. Its creation time is
+/// the metadata's or, for a bare JSON object, the cookie's issue time.
 ///
 /// # Errors
 /// A rejection with the public reason; an input failure for an authentic
 /// plaintext that is not a session.
-fn open_v1(codec: &Codec, text: &str, context: &[u8], now: u64) -> Result<Session, Failure> {
+fn open_v1(
+    codec: &Codec,
+    text: &str,
+    context: &[u8],
+    now: u64,
+    absolute: u64,
+) -> Result<Session, Failure> {
     let opened = codec
         .open_to_vec(text, context, now)
         .map_err(|error| Failure::rejected(error.kind()))?;
     let plaintext = Zeroizing::new(opened.plaintext);
-    Session::from_plaintext(&plaintext).map_err(Failure::not_a_session)
+    let session = Session::from_plaintext(&plaintext).map_err(Failure::not_a_session)?;
+    let created = session.created_at().unwrap_or(opened.issued_at);
+    if now.saturating_sub(created) > absolute {
+        return Err(Failure::Rejected(LIFETIME_EXCEEDED));
+    }
+    Ok(session)
 }
 
 /// Opens a Python EncryptedSession cookie.
@@ -225,17 +278,10 @@ fn open_legacy(codec: &LegacyCodec, text: &str) -> Result<Session, Failure> {
 }
 
 /// A session from JSON in the Python package's conventions, checked as
-/// every session the library opens is checked.
-///
-/// `Session::from_python_json` converts the package's byte values to
-/// Flask's tags without checking their base64 (a `sealed-session` bug,
-/// reported); a session is only accepted here once its Flask JSON passes
-/// `Session::from_json`, so that nothing is sealed that the library would
-/// then refuse to open.
+/// every session the library opens is checked (its byte values' base64
+/// included).
 fn python_session(json: &[u8]) -> Result<Session, SessionError> {
-    let session = Session::from_python_json(json)?;
-    let flask = Zeroizing::new(session.to_flask_json());
-    Session::from_json(flask.as_bytes())
+    Session::from_python_json(json)
 }
 
 /// The session as compact JSON in the Python package's conventions (bytes

@@ -11,7 +11,7 @@ pub(crate) const EXIT_REJECTED: u8 = 1;
 pub(crate) const EXIT_ERROR: u8 = 2;
 
 /// The public reasons a cookie is rejected for, as `--help` lists them.
-pub(crate) const PUBLIC_REASONS: [&str; 7] = [
+pub(crate) const PUBLIC_REASONS: [&str; 8] = [
     "malformed",
     "unknown version",
     "unknown key id",
@@ -19,7 +19,12 @@ pub(crate) const PUBLIC_REASONS: [&str; 7] = [
     "issued in the future",
     "too large",
     "not authentic",
+    LIFETIME_EXCEEDED,
 ];
+
+/// The rejection of a session older than the absolute timeout (FORMAT.md
+/// §12.1): authentic, but created too long ago.
+pub(crate) const LIFETIME_EXCEEDED: &str = "lifetime exceeded";
 
 /// A failed command. Nothing in it is secret: key-file errors name a line,
 /// never its text, and a rejection names only a public reason. Arguments

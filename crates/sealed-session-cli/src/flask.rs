@@ -34,8 +34,11 @@ pub(crate) fn sign(secret: &[u8], json: &[u8], timestamp: u64) -> Option<String>
 }
 
 /// Reads the payload of a Flask-signed cookie without any key, as compact
-/// JSON in its own order (see [`crate::json::compact`]). `None` when `text`
-/// does not have that shape or the payload is not JSON.
+/// JSON in its own order: the session Flask would load, read by the
+/// `sealed-session` crate's JSON session parser (for a duplicate key the
+/// last value wins, at the first key's position, as in Python's
+/// `json.loads`). `None` when `text` does not have that shape or the
+/// payload is not a JSON session.
 pub(crate) fn read_payload(text: &str) -> Option<String> {
     let (compressed, rest) = match text.strip_prefix('.') {
         Some(rest) => (true, rest),
@@ -61,7 +64,8 @@ pub(crate) fn read_payload(text: &str) -> Option<String> {
         json =
             miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&json, MAX_PAYLOAD_LEN).ok()?;
     }
-    crate::json::compact(&json)
+    let session = sealed_session::Session::from_json(&json).ok()?;
+    Some(session.to_json_string())
 }
 
 /// HMAC-SHA1 of `message` under `key`.

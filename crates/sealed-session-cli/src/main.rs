@@ -15,7 +15,7 @@
 //! - [`keyfile`]: key files and `SEALED_SESSION_KEYS`; [`rotate`]: adding a
 //!   key that activates later;
 //! - [`withhold`]: keeping key text out of messages;
-//! - [`inspect`], [`flask`], [`json`]: what a cookie shows without a key;
+//! - [`inspect`], [`flask`]: what a cookie shows without a key;
 //! - [`failure`]: errors and exit codes.
 
 #![forbid(unsafe_code)]
@@ -26,7 +26,6 @@ mod demo;
 mod failure;
 mod flask;
 mod inspect;
-mod json;
 mod keyfile;
 mod parse;
 mod rotate;

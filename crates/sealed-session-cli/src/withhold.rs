@@ -4,47 +4,40 @@
 //! `--keys "1 <key>"` where a path belongs, or `open 3 <key>`. clap's errors
 //! quote offending arguments, and file errors name paths, so every message
 //! the command prints passes through [`scrub`] first: any argument that
-//! looks like key material is replaced by [`WITHHELD`].
+//! looks like key material is replaced by [`WITHHELD`]. What looks like
+//! key material is the `sealed-session` crate's rule
+//! ([`sealed_session::key_like_runs`]), which its key-file errors follow
+//! too.
 
 use std::ffi::OsString;
 use std::path::Path;
 
-use sealed_session_core::{KEY_BASE64_LEN, Key, Keyring};
+pub(crate) use sealed_session::looks_like_key;
 
 /// What a message shows instead of text that looks like a key.
 pub(crate) const WITHHELD: &str = "<withheld: looks like a key>";
 
 /// The note a message gets when something was withheld from it.
-pub(crate) const KEYS_HINT: &str =
-    "Keys never go on the command line: use --keys FILE or SEALED_SESSION_KEYS.";
-
-/// Whether `text` looks like key material: it parses as keyring text, or it
-/// or one of its tokens (split at whitespace and at `=`, `/`, `\`, `:`,
-/// `,`, `'`, `"`) parses as a key ([`Key::parse`]) or is as long as a key
-/// and written only in the alphabets of key text, as a key with a
-/// character missing or added would be.
-pub(crate) fn looks_like_key(text: &str) -> bool {
-    tokens(text).any(is_key_like_token) || Keyring::from_text(text).is_ok()
-}
+pub(crate) const KEYS_HINT: &str = "Keys never go on the command line: use --keys FILE, \
+     SEALED_SESSION_KEYS or SEALED_SESSION_KEYS_FILE.";
 
 /// `message` with every argument in `args` that [`looks_like_key`], and
-/// every key-like token of any argument, replaced by [`WITHHELD`]; and
-/// whether any argument looked like a key (whether or not the message
-/// quoted it), so the caller can say where keys belong.
+/// every key-like run of any argument ([`sealed_session::key_like_runs`]:
+/// a key inside `<key>.txt`, in standard base64, or a key a few characters
+/// short), replaced by [`WITHHELD`]; and whether any argument looked like a
+/// key (whether or not the message quoted it), so the caller can say where
+/// keys belong.
 pub(crate) fn scrub(message: &str, args: &[OsString]) -> (String, bool) {
     let mut secrets: Vec<String> = Vec::new();
     for arg in args {
         let arg = arg.to_string_lossy();
-        if looks_like_key(&arg) {
+        let runs: Vec<&str> = sealed_session::key_like_runs(&arg).collect();
+        if !runs.is_empty() {
             secrets.push(arg.clone().into_owned());
+            secrets.extend(runs.into_iter().map(str::to_owned));
         }
-        secrets.extend(
-            tokens(&arg)
-                .filter(|token| is_key_like_token(token))
-                .map(str::to_owned),
-        );
     }
-    // Longest first, so that an argument goes whole before its tokens.
+    // Longest first, so that an argument goes whole before its runs.
     secrets.sort_by_key(|secret| core::cmp::Reverse(secret.len()));
     let mut scrubbed = message.to_owned();
     for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
@@ -63,22 +56,6 @@ pub(crate) fn describe_key_file(path: &Path) -> String {
     } else {
         format!("key file {text}")
     }
-}
-
-/// The pieces of `text` that [`looks_like_key`] examines.
-fn tokens(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| c.is_whitespace() || "=/\\:,'\"".contains(c))
-        .filter(|token| !token.is_empty())
-}
-
-/// A key, or something of at least a base64url key's length written only in
-/// the key alphabets (base64url and hex).
-fn is_key_like_token(token: &str) -> bool {
-    Key::parse(token).is_ok()
-        || (token.len() >= KEY_BASE64_LEN - 3
-            && token
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
 #[cfg(test)]

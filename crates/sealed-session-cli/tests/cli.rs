@@ -28,6 +28,16 @@ const CORE_README_COOKIE: &str =
     "AQABAAAAAGVT8QAHBwcHBwcHBwcHBwcHBwcHsZQb45fVJnYJqi7WY4Y1E_b3opjp7BcOlV2t";
 const T: u64 = 1_700_000_000;
 
+/// `migrate --since` for a run at the system clock's time: now, so that
+/// the absolute timeout of a migration (7 days by default) is far.
+static SINCE_NOW: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+        .to_string()
+});
+
 /// What a run of the binary printed and returned.
 #[derive(Debug)]
 struct Run {
@@ -62,18 +72,28 @@ impl Run {
 }
 
 /// Runs the binary with `args` and `stdin`; `keys_env` sets
-/// `SEALED_SESSION_KEYS`, which is otherwise removed.
+/// `SEALED_SESSION_KEYS`, which is otherwise removed (as is
+/// `SEALED_SESSION_KEYS_FILE`).
 fn run_with(args: &[&str], stdin: &[u8], keys_env: Option<&str>) -> Run {
+    match keys_env {
+        Some(keys) => run_env(args, stdin, &[("SEALED_SESSION_KEYS", keys)]),
+        None => run_env(args, stdin, &[]),
+    }
+}
+
+/// Runs the binary with `args`, `stdin` and the environment variables
+/// `env`; `SEALED_SESSION_KEYS` and `SEALED_SESSION_KEYS_FILE` are
+/// removed unless given.
+fn run_env(args: &[&str], stdin: &[u8], env: &[(&str, &str)]) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_sealed-session"));
     command
         .args(args)
         .env_remove("SEALED_SESSION_KEYS")
+        .env_remove("SEALED_SESSION_KEYS_FILE")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    if let Some(keys) = keys_env {
-        command.env("SEALED_SESSION_KEYS", keys);
-    }
     let mut child = command.spawn().expect("spawn sealed-session");
     // A command may exit before reading stdin (a usage error): ignore EPIPE.
     let _ = child.stdin.take().expect("stdin").write_all(stdin);
@@ -197,9 +217,9 @@ fn help_on_every_command() {
     assert!(main.stdout.contains(
         "Exit status: 0 success; 1 the cookie was rejected, and stderr gives only the\n\
          public reason (malformed, unknown version, unknown key id, expired, issued in\n\
-         the future, too large, or not authentic); 2 a usage, input/output, JSON or\n\
-         key-file error, or an authentic cookie that holds no JSON session. On failure\n\
-         nothing is written to stdout.\n"
+         the future, too large, not authentic, or lifetime exceeded); 2 a usage,\n\
+         input/output, JSON or key-file error, or an authentic cookie that holds no\n\
+         JSON session. On failure nothing is written to stdout.\n"
     ));
     let first_lines = [
         (
@@ -278,15 +298,20 @@ fn open_help_exactly() {
 its JSON object, compact, on stdout. Byte values are shown as
 {"__type__":"bytes","b":"<base64>"}. Cookies sealed by `seal` and by the
 library's SessionCodec both open (the library binds the cookie's name: pass
-it as the context, by default `--context __Host-session`); the library's
-session metadata and absolute timeout are not shown or checked.
+it as the context, by default `--context __Host-session`). The session's
+absolute timeout is checked as the library checks it (FORMAT.md §12.1): a
+session created more than --absolute-timeout seconds ago is rejected; its
+creation time is the library's session metadata or, for a bare JSON object
+(as `seal` writes), the cookie's issue time. The metadata is not shown.
 
 Usage: sealed-session open [--keys FILE] [--context TEXT] [--max-age SECS]
-                           [--now UNIX] [--legacy] [--allow-insecure-key-file]
+                           [--absolute-timeout SECS] [--now UNIX] [--legacy]
+                           [--allow-insecure-key-file]
 
 Options:
       --keys <FILE>
-          keyring text (default: $SEALED_SESSION_KEYS); any of its keys opens
+          keyring text (default: $SEALED_SESSION_KEYS, else the file
+          $SEALED_SESSION_KEYS_FILE); any of its keys opens
 
       --context <TEXT>
           the context the cookie was sealed with (default: empty)
@@ -295,6 +320,10 @@ Options:
           reject cookies issued more than SECS seconds before now (default: no
           age limit)
 
+      --absolute-timeout <SECS>
+          reject sessions created more than SECS seconds before now (default
+          604800, 7 days: the library's default absolute timeout)
+
       --now <UNIX>
           the current time in Unix seconds (default: the system clock); a
           cookie issued more than 60 s after it is rejected
@@ -302,7 +331,7 @@ Options:
       --legacy
           a Python EncryptedSession cookie, opened with the first key (its kid
           is ignored). It carries no context and no time, so --context,
-          --max-age and --now are usage errors with --legacy
+          --max-age, --absolute-timeout and --now are usage errors with --legacy
 
       --allow-insecure-key-file
           use key files that their group or others can read or write. Risk:
@@ -315,8 +344,9 @@ Options:
 
 A rejected cookie exits with status 1, and stderr gives only the public
 reason: malformed, unknown version, unknown key id, expired, issued in the
-future, too large (a value over 4096 bytes), or not authentic. An authentic
-cookie that holds no JSON object exits with status 2.
+future, too large (a value over 4096 bytes), not authentic, or lifetime
+exceeded (older than the absolute timeout). An authentic cookie that holds no
+JSON object exits with status 2.
 "#
     );
 }
@@ -455,8 +485,8 @@ fn usage_errors_exit_2_with_nothing_on_stdout() {
 /// What a message shows instead of an argument that looks like a key.
 const WITHHELD: &str = "<withheld: looks like a key>";
 /// The line added when an argument looks like a key.
-const KEYS_HINT: &str =
-    "Keys never go on the command line: use --keys FILE or SEALED_SESSION_KEYS.";
+const KEYS_HINT: &str = "Keys never go on the command line: use --keys FILE, \
+     SEALED_SESSION_KEYS or SEALED_SESSION_KEYS_FILE.";
 
 /// Asserts that none of `secrets` reached stdout or stderr.
 #[track_caller]
@@ -476,7 +506,10 @@ fn a_key_pasted_where_a_path_belongs_is_never_echoed() {
         (&["open", "--keys"], &format!("1 {KEY_A_B64}")),
         (&["seal", "--keys"], KEY_A_HEX),
         (&["open", "--legacy", "--keys"], &format!("7\t{KEY_A_HEX}")),
-        (&["migrate", "--legacy-keys"], &format!("0 {KEY_A_B64}")),
+        (
+            &["migrate", "--since", SINCE_NOW.as_str(), "--legacy-keys"],
+            &format!("0 {KEY_A_B64}"),
+        ),
     ];
     for (args, pasted) in cases {
         let mut args = args.to_vec();
@@ -511,10 +544,73 @@ fn a_key_pasted_where_a_path_belongs_is_never_echoed() {
     out.fails(
         2,
         &format!(
-            "sealed-session: error: cannot read key file {WITHHELD}: no such file\n{KEYS_HINT}"
+            "sealed-session: error: cannot read key file (path withheld: it looks like key \
+             text): no such file\n{KEYS_HINT}"
         ),
     );
     assert_no_secret(&out, &[near]);
+}
+
+/// A key inside a file name (`--keys <key>.txt`, `<key>.bak`), or written
+/// in standard base64 (with `+` and `/`, padded): withheld wherever it is,
+/// with whatever surrounds it (issue 18 item 5).
+#[test]
+fn a_key_inside_a_file_name_or_in_standard_base64_is_never_echoed() {
+    // 32 random bytes in standard base64, padded: `+` and `/` split it
+    // into pieces shorter than a key.
+    let standard = "AzTyPZ7ROEE/gnKMIPK+xXYpo5jmZHHv/KErmwhmZKw=";
+    let standard_runs = [
+        &standard[..43],
+        "AzTyPZ7ROEE",
+        "gnKMIPK",
+        "xXYpo5jmZHHv",
+        "KErmwhmZKw",
+    ];
+    let no_such = |shown: &str| {
+        format!("sealed-session: error: cannot read key file {shown}: no such file\n{KEYS_HINT}")
+    };
+    let withheld_path = "(path withheld: it looks like key text)";
+    for path in [
+        format!("{KEY_A_B64}.txt"),
+        format!("{KEY_A_B64}.bak"),
+        format!("/etc/app/{KEY_A_HEX}.bak"),
+        format!("{}.txt", &KEY_A_B64[2..]),
+        format!("/srv/{}", &standard[..42]),
+    ] {
+        for command in ["open", "seal"] {
+            let out = run(&[command, "--keys", &path], "{}");
+            out.fails(2, &no_such(withheld_path));
+            assert_no_secret(
+                &out,
+                &[KEY_A_B64, KEY_A_HEX, &KEY_A_B64[2..], &standard[..42]],
+            );
+        }
+        let out = run(
+            &[
+                "migrate",
+                "--since",
+                SINCE_NOW.as_str(),
+                &format!("--legacy-keys={path}"),
+            ],
+            "x",
+        );
+        out.fails(2, &no_such(withheld_path));
+    }
+    let out = run(&["open", "--keys", standard], "x");
+    out.fails(2, &no_such(withheld_path));
+    assert_no_secret(&out, &standard_runs);
+    // As a stray argument, clap quotes it; the message withholds it.
+    for arg in [format!("{KEY_A_B64}.bak"), standard.to_owned()] {
+        let out = run(&["open", &arg], "x");
+        out.fails(
+            2,
+            &format!(
+                "sealed-session open: unexpected argument `{WITHHELD}` (input comes on \
+                 stdin)\nRun `sealed-session open --help` for usage.\n{KEYS_HINT}"
+            ),
+        );
+        assert_no_secret(&out, &[KEY_A_B64, standard_runs[0], standard_runs[3]]);
+    }
 }
 
 /// A key given as an argument (`open 3 <key>`, the key alone): withheld.
@@ -616,11 +712,27 @@ fn key_files_others_can_access_are_refused_with_the_fix() {
         refused(run(&["open", "--legacy", "--keys", path], legacy_cookie));
         refused(run(&["seal", "--legacy", "--keys", path], "{}"));
         refused(run(
-            &["migrate", "--legacy-keys", path, "--keys", &good],
+            &[
+                "migrate",
+                "--since",
+                SINCE_NOW.as_str(),
+                "--legacy-keys",
+                path,
+                "--keys",
+                &good,
+            ],
             legacy_cookie,
         ));
         refused(run(
-            &["migrate", "--legacy-keys", &good, "--keys", path],
+            &[
+                "migrate",
+                "--since",
+                SINCE_NOW.as_str(),
+                "--legacy-keys",
+                &good,
+                "--keys",
+                path,
+            ],
             legacy_cookie,
         ));
         // The override, named and documented, lets it through.
@@ -644,7 +756,16 @@ fn key_files_others_can_access_are_refused_with_the_fix() {
         );
         assert!(
             run(
-                &["migrate", "--legacy-keys", path, "--keys", path, allow],
+                &[
+                    "migrate",
+                    "--since",
+                    SINCE_NOW.as_str(),
+                    "--legacy-keys",
+                    path,
+                    "--keys",
+                    path,
+                    allow
+                ],
                 legacy_cookie
             )
             .ok()
@@ -814,10 +935,13 @@ fn keys_from_the_environment() {
     assert_eq!(opened.ok(), "{\"a\":1}\n");
     // The same key in hex, from a file, opens it too.
     let keys = key_file(&format!("1 {KEY_A_HEX}"));
-    assert_eq!(run(&["open", "--keys", &keys], &cookie).ok(), "{\"a\":1}\n");
+    assert_eq!(
+        run(&["open", "--keys", &keys, "--now", "1700000000"], &cookie).ok(),
+        "{\"a\":1}\n"
+    );
     // --keys wins over the environment, which is then not even parsed.
     let opened = run_with(
-        &["open", "--keys", &keys],
+        &["open", "--keys", &keys, "--now", "1700000000"],
         cookie.as_bytes(),
         Some("garbage"),
     );
@@ -828,6 +952,72 @@ fn keys_from_the_environment() {
         "sealed-session: error: SEALED_SESSION_KEYS, line 2: \
          the key must be 43 base64url characters or 64 hex digits",
     );
+}
+
+/// Without `--keys`, the keyring comes from `SEALED_SESSION_KEYS` (text)
+/// or, when that is unset or blank, from the key file named by
+/// `SEALED_SESSION_KEYS_FILE`: the names and precedence of the
+/// `sealed-session` crate's `keyring_from_environment` and of the Flask
+/// config (issue 18 item 16).
+#[test]
+fn keys_from_the_environment_text_or_file() {
+    let file = key_file(&format!("1 {KEY_A_HEX}\n"));
+    let cookie = seal(&file, &["--now", "1700000000"], r#"{"a":1}"#);
+    let opened = run_env(
+        &["open", "--now", "1700000000"],
+        cookie.as_bytes(),
+        &[("SEALED_SESSION_KEYS_FILE", &file)],
+    );
+    assert_eq!(opened.ok(), "{\"a\":1}\n");
+    // The legacy format takes the file's first key the same way.
+    let legacy = run_env(
+        &["seal", "--legacy"],
+        br#"{"b":2}"#,
+        &[("SEALED_SESSION_KEYS_FILE", &file)],
+    );
+    let legacy = legacy.ok().trim_end().to_owned();
+    assert_eq!(
+        run(&["open", "--legacy", "--keys", &file], &legacy).ok(),
+        "{\"b\":2}\n"
+    );
+    // Text wins over the file; blank text does not count.
+    let other = format!("1 {KEY_B_HEX}\n");
+    run_env(
+        &["open", "--now", "1700000000"],
+        cookie.as_bytes(),
+        &[
+            ("SEALED_SESSION_KEYS", &other),
+            ("SEALED_SESSION_KEYS_FILE", &file),
+        ],
+    )
+    .rejected("not authentic");
+    let opened = run_env(
+        &["open", "--now", "1700000000"],
+        cookie.as_bytes(),
+        &[
+            ("SEALED_SESSION_KEYS", " \n"),
+            ("SEALED_SESSION_KEYS_FILE", &file),
+        ],
+    );
+    assert_eq!(opened.ok(), "{\"a\":1}\n");
+    // The file is permission-checked like `--keys`.
+    #[cfg(unix)]
+    {
+        let shared = temp_file_with_mode(format!("1 {KEY_A_HEX}\n").as_bytes(), 0o644);
+        let shared = shared.to_str().expect("UTF-8 path");
+        run_env(
+            &["open"],
+            cookie.as_bytes(),
+            &[("SEALED_SESSION_KEYS_FILE", shared)],
+        )
+        .fails(
+            2,
+            &format!(
+                "sealed-session: error: key file {shared} is accessible to its group or others \
+                 (mode 0644); make it private with `chmod 600 {shared}`"
+            ),
+        );
+    }
 }
 
 /// The core README's cookie opens, whitespace around it ignored.
@@ -849,6 +1039,24 @@ fn the_known_core_cookie_opens_with_its_context() {
         run(&args, &format!("  \n{CORE_README_COOKIE}\r\n\n")).ok(),
         "{\"user\":42}\n"
     );
+    // As a transport (FORMAT.md §4), exactly space, tab, LF, FF and CR
+    // around the value: a vertical tab or a no-break space stays, and so
+    // does whitespace inside (issue 18 item 12).
+    assert_eq!(
+        run(&args, &format!("\t\x0c {CORE_README_COOKIE}\x0c\r\n")).ok(),
+        "{\"user\":42}\n"
+    );
+    for text in [
+        format!("\x0b{CORE_README_COOKIE}"),
+        format!("{CORE_README_COOKIE}\u{a0}"),
+        format!(
+            "{} {}",
+            &CORE_README_COOKIE[..10],
+            &CORE_README_COOKIE[10..]
+        ),
+    ] {
+        run(&args, &text).rejected("malformed");
+    }
 }
 
 /// A cookie opens only with the context it was sealed with.
@@ -915,8 +1123,22 @@ fn expiry_and_the_future() {
         "{\"a\":1}\n"
     );
     open(&["--now", "1003601", "--max-age", "3600"]).rejected("expired");
-    // No --max-age: no age limit at all.
-    assert_eq!(open(&["--now", "18446744073709551615"]).ok(), "{\"a\":1}\n");
+    // No --max-age: no idle limit; the absolute timeout still applies (7
+    // days by default, counted for a bare JSON object from its issue time:
+    // FORMAT.md §12.1; issue 18 item 11).
+    assert_eq!(open(&["--now", "1604800"]).ok(), "{\"a\":1}\n");
+    open(&["--now", "1604801"]).rejected("lifetime exceeded");
+    open(&["--now", "1003601", "--absolute-timeout", "3600"]).rejected("lifetime exceeded");
+    assert_eq!(
+        open(&[
+            "--now",
+            "18446744073709551615",
+            "--absolute-timeout",
+            "18446744073709551615"
+        ])
+        .ok(),
+        "{\"a\":1}\n"
+    );
     // Up to 60 seconds of clock skew, then "issued in the future".
     assert_eq!(open(&["--now", "999940"]).ok(), "{\"a\":1}\n");
     open(&["--now", "999939"]).rejected("issued in the future");
@@ -1031,12 +1253,66 @@ fn an_authentic_cookie_that_is_not_a_session_exits_2() {
         "sealed-session: error: the cookie is authentic, but its plaintext is not a JSON object",
     );
     run(
-        &["migrate", "--legacy-keys", &keys, "--keys", &keys],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &keys,
+            "--keys",
+            &keys,
+        ],
         &legacy,
     )
     .fails(
         2,
         "sealed-session: error: the cookie is authentic, but its plaintext is not a JSON object",
+    );
+}
+
+/// A bytes tag with invalid base64 is an invalid session, also when it is
+/// the session object itself (`{" b":"!!"}`, which opened before); a valid
+/// one there is no session either: Flask would load bytes (FORMAT.md
+/// §12.2; issue 18 item 9). `seal` refuses both alike.
+#[test]
+fn a_session_that_is_a_bytes_tag_is_refused() {
+    use sealed_session_core::{Codec, FixedNonce, Key, Keyring, Options};
+    let key = Key::parse(KEY_A_HEX).unwrap();
+    let codec = Codec::new(Keyring::new(1, &key), Options::new());
+    let keys = key_file(&format!("1 {KEY_A_HEX}\n"));
+    for (plaintext, what) in [
+        (
+            &br#"{" b":"!!"}"#[..],
+            "its JSON holds a malformed tagged byte string",
+        ),
+        (
+            br#"{" b":"AAF="}"#,
+            "its JSON holds a malformed tagged byte string",
+        ),
+        (
+            br#"{" b":"AAE="}"#,
+            "its plaintext is not a session (neither a JSON object nor session metadata)",
+        ),
+    ] {
+        let cookie = codec
+            .seal_to_string(plaintext, b"", T, &mut FixedNonce([0; 16]))
+            .unwrap();
+        run(&["open", "--keys", &keys, "--now", "1700000000"], &cookie).fails(
+            2,
+            &format!("sealed-session: error: the cookie is authentic, but {what}"),
+        );
+    }
+    run(&["seal", "--keys", &keys], r#"{"__type__":"bytes","b":"!!"}"#).fails(
+        2,
+        r#"sealed-session: error: stdin has a malformed bytes value: it must be exactly {"__type__":"bytes","b":"<padded base64>"}"#,
+    );
+    run(
+        &["seal", "--keys", &keys],
+        r#"{"__type__":"bytes","b":"AAE="}"#,
+    )
+    .fails(
+        2,
+        "sealed-session: error: authentic plaintext is not a session",
     );
 }
 
@@ -1260,7 +1536,8 @@ fn key_file_errors_name_the_line_and_never_the_key() {
     );
     run(&["seal"], "{}").fails(
         2,
-        "sealed-session: error: no keys: pass --keys FILE or set SEALED_SESSION_KEYS",
+        "sealed-session: error: no keys: pass --keys FILE, or set SEALED_SESSION_KEYS \
+         (keyring text) or SEALED_SESSION_KEYS_FILE (a key file)",
     );
     run(&["seal", "--keys", "/nonexistent/keys"], "{}").fails(
         2,
@@ -1328,10 +1605,11 @@ fn inspect_reads_real_flask_cookies() {
         cookie.contains(".ZVPxAA."),
         "timestamp 1700000000: {cookie}"
     );
-    // Flask tags bytes its own way, `{" b": ...}`; shown as it is.
+    // Flask tags bytes its own way, `{" b": ...}`, and escapes non-ASCII
+    // text (`\u00eb`); both shown as Flask wrote them.
     assert_eq!(
         run(&["inspect"], &cookie).ok(),
-        "{\"format\":\"flask-signed\",\"readable\":true,\"payload\":{\"user\":\"zoë\",\"blob\":{\" b\":\"3q2+7w==\"},\"n\":[1,2]}}\n"
+        "{\"format\":\"flask-signed\",\"readable\":true,\"payload\":{\"user\":\"zo\\u00eb\",\"blob\":{\" b\":\"3q2+7w==\"},\"n\":[1,2]}}\n"
     );
     // A large session: Flask zlib-compresses it and prefixes a `.`.
     let big = format!(r#"{{"pad": "{}"}}"#, "ab".repeat(700));
@@ -1454,6 +1732,8 @@ fn migrate_a_python_cookie_to_v1() {
     );
     let args = [
         "migrate",
+        "--since",
+        SINCE_NOW.as_str(),
         "--legacy-keys",
         &legacy_keys,
         "--keys",
@@ -1488,7 +1768,13 @@ fn migrate_a_python_cookie_to_v1() {
     );
     // Keys from the environment; the known Python answer.
     let migrated = run_with(
-        &["migrate", "--legacy-keys", &legacy_keys],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &legacy_keys,
+        ],
         PY_KNOWN_COOKIE.as_bytes(),
         Some(&keys),
     );
@@ -1500,13 +1786,23 @@ fn migrate_a_python_cookie_to_v1() {
     // A Python cookie that does not open is a rejection, as in `open`.
     let wrong = key_file(&format!("0 {KEY_B_HEX}\n"));
     run(
-        &["migrate", "--legacy-keys", &wrong, "--keys", &keys_path],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &wrong,
+            "--keys",
+            &keys_path,
+        ],
         PY_KNOWN_COOKIE,
     )
     .rejected("not authentic");
     run(
         &[
             "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
             "--legacy-keys",
             &legacy_keys,
             "--keys",
@@ -1518,7 +1814,15 @@ fn migrate_a_python_cookie_to_v1() {
     // Legacy key file errors name the file.
     let bad = key_file("0 short\n");
     run(
-        &["migrate", "--legacy-keys", &bad, "--keys", &keys_path],
+        &[
+            "migrate",
+            "--since",
+            SINCE_NOW.as_str(),
+            "--legacy-keys",
+            &bad,
+            "--keys",
+            &keys_path,
+        ],
         PY_KNOWN_COOKIE,
     )
     .fails(
@@ -1528,6 +1832,161 @@ fn migrate_a_python_cookie_to_v1() {
              the key must be 43 base64url characters or 64 hex digits"
         ),
     );
+}
+
+/// `migrate` follows FORMAT.md §12.3 as the library's own migration does:
+/// the new cookie holds the session payload (metadata first), `_permanent`
+/// is the permanent flag and no member, and the session's creation time is
+/// `--since`, so the absolute timeout retires migrated cookies on time
+/// (issue 18 item 10).
+#[test]
+fn migrate_writes_the_session_payload_created_at_since() {
+    use sealed_session::{Key, Keyring, ManualClock, SessionCodec, SessionError};
+    use sealed_session_core::legacy::LegacyCodec;
+    use sealed_session_core::{FixedNonce, Options};
+    const SINCE: u64 = 1_700_000_000;
+    const NOW: u64 = SINCE + 3_600;
+    const WEEK: u64 = 7 * 86_400;
+    let legacy_key = Key::parse(KEY_A_HEX).unwrap();
+    let legacy_keys = key_file(&format!("0 {KEY_A_HEX}\n"));
+    let keys = key_file(&format!("3 {KEY_B_HEX}\n"));
+    let python = LegacyCodec::new(&legacy_key, Options::new())
+        .seal_to_string(
+            br#"{"user_id": 7, "_permanent": true, "k": {"__type__": "bytes", "b": "AAE="}}"#,
+            &mut FixedNonce([1; 16]),
+        )
+        .unwrap();
+    let migrate = |now: u64, extra: &[&str]| {
+        let (since, now) = (SINCE.to_string(), now.to_string());
+        let mut args = vec![
+            "migrate",
+            "--legacy-keys",
+            &legacy_keys,
+            "--keys",
+            &keys,
+            "--context",
+            "__Host-session",
+            "--since",
+            &since,
+            "--now",
+            &now,
+        ];
+        args.extend_from_slice(extra);
+        run(&args, &python)
+    };
+    let migrated = migrate(NOW, &[]);
+    let cookie = migrated.ok().trim_end().to_owned();
+    assert_eq!(inspect(&cookie)["issued_at"], NOW);
+
+    // The library opens it as its own: created at --since, permanent by
+    // its flag, `_permanent` no member.
+    let library = |now: u64| {
+        SessionCodec::builder(Keyring::new(3, &Key::parse(KEY_B_HEX).unwrap()))
+            .clock(ManualClock::new(now))
+            // Idle as long as the absolute timeout: only the latter can
+            // retire the cookie below.
+            .idle_timeout(core::time::Duration::from_secs(WEEK))
+            .build()
+            .unwrap()
+    };
+    let session = library(NOW).open(&cookie).unwrap();
+    assert_eq!(session.created_at(), Some(SINCE));
+    assert_eq!(session.issued_at(), Some(NOW));
+    assert!(session.permanent());
+    assert_eq!(
+        session.to_json_string(),
+        r#"{"user_id":7,"k":{" b":"AAE="}}"#
+    );
+    assert!(session.id().is_some());
+    // The absolute timeout counts from --since, in the library and in
+    // `open`, however recently the cookie was issued.
+    let late = SINCE + WEEK + 1;
+    assert_eq!(
+        library(late).open(&cookie).unwrap_err(),
+        SessionError::LifetimeExceeded
+    );
+    let keys_arg = ["open", "--keys", &keys, "--context", "__Host-session"];
+    let open_at = |now: u64| {
+        let now = now.to_string();
+        let mut args = keys_arg.to_vec();
+        args.extend(["--now", &now, "--max-age", "999999999"]);
+        run(&args, &cookie)
+    };
+    assert_eq!(
+        open_at(SINCE + WEEK).ok(),
+        r#"{"user_id":7,"k":{"__type__":"bytes","b":"AAE="},"_permanent":true}"#.to_owned() + "\n"
+    );
+    open_at(late).rejected("lifetime exceeded");
+    // Migrating itself past --since plus the absolute timeout is refused.
+    migrate(late, &[]).rejected("lifetime exceeded");
+    migrate(SINCE + 61, &["--absolute-timeout", "60"]).rejected("lifetime exceeded");
+    assert!(migrate(SINCE + 60, &["--absolute-timeout", "60"]).code == 0);
+}
+
+/// tests/data/session-vectors.json (FORMAT.md §12's edge cases, written
+/// from the spec and sealed by the reference sealer): `open` accepts and
+/// refuses exactly what the library does. Its output is the session in the
+/// Python package's conventions: bytes as `__type__`, the permanent flag as
+/// `_permanent` (issue 18 items 9 to 12).
+#[test]
+fn open_agrees_with_the_session_vectors() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data/session-vectors.json");
+    let vectors: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for vector in vectors.as_array().unwrap() {
+        let name = vector["name"].as_str().unwrap();
+        let key = &vector["keys"][0];
+        let keys = key_file(&format!(
+            "{} {}\n",
+            key["id"],
+            key["key_hex"].as_str().unwrap()
+        ));
+        let field = |name: &str| vector[name].as_u64().unwrap().to_string();
+        let (now, idle, absolute) = (
+            field("now"),
+            field("idle_timeout"),
+            field("absolute_timeout"),
+        );
+        let out = run(
+            &[
+                "open",
+                "--keys",
+                &keys,
+                "--context",
+                vector["context"].as_str().unwrap(),
+                "--now",
+                &now,
+                "--max-age",
+                &idle,
+                "--absolute-timeout",
+                &absolute,
+            ],
+            vector["cookie"].as_str().unwrap(),
+        );
+        match vector["error"].as_str() {
+            Some("lifetime exceeded") => out.rejected("lifetime exceeded"),
+            Some("invalid session") => {
+                assert_eq!(out.code, 2, "{name}: {out:?}");
+                assert!(
+                    out.stderr
+                        .starts_with("sealed-session: error: the cookie is authentic, but "),
+                    "{name}: {out:?}"
+                );
+            }
+            Some(other) => panic!("{name}: unknown error {other}"),
+            None => {
+                let mut expected: Value =
+                    serde_json::from_str(vector["session"].as_str().unwrap()).unwrap();
+                if let Some(blob) = expected.get_mut("k") {
+                    *blob = json!({"__type__": "bytes", "b": blob[" b"]});
+                }
+                if vector["permanent"] == true {
+                    expected["_permanent"] = json!(true);
+                }
+                let got: Value = serde_json::from_str(out.ok()).unwrap();
+                assert_eq!(got, expected, "{name}");
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------- demo ---

@@ -59,6 +59,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2] / "tests" / "python"))
 
 import encrypted_session as es  # noqa: E402
+from bench_timing import calibrate  # noqa: E402
 from flask import Flask, session  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from itsdangerous import TimestampSigner  # noqa: E402
@@ -112,20 +113,6 @@ def payload(size: int) -> dict[str, Any]:
     text = sealed_session.dumps(base)
     assert len(text) == size, (size, len(text))
     return base
-
-
-def calibrate(call: Callable[[], Any], sample_ms: float) -> int:
-    """How many calls take about `sample_ms`."""
-    batch = 1
-    while True:
-        start = time.perf_counter()
-        for _ in range(batch):
-            call()
-        elapsed = time.perf_counter() - start
-        if elapsed * 1000 >= sample_ms / 4 or batch >= 1 << 20:
-            break
-        batch *= 2
-    return max(1, int(batch * (sample_ms / 1000) / max(elapsed, 1e-9)))
 
 
 def interleaved_medians(calls: dict[str, Callable[[], Any]], samples: int, sample_ms: float) -> dict[str, float]:

@@ -319,7 +319,8 @@ impl Session {
     /// ```
     ///
     /// # Errors
-    /// [`SessionError::InvalidSession`] for malformed metadata; as
+    /// [`SessionError::InvalidSession`] for malformed metadata, or a
+    /// `_permanent` member after it (the flag is the metadata's); as
     /// [`Session::from_json`] for the JSON.
     pub fn from_plaintext(plaintext: &[u8]) -> Result<Self, SessionError> {
         let (mut meta, body) = crate::payload::Meta::read(plaintext)?;
@@ -1045,8 +1046,16 @@ fn remaining(limit: Limit, json_len: usize) -> usize {
 /// Flask session dict, whose `_permanent` member is the permanent flag.
 pub(crate) fn body_entries(bare: bool, body: &[u8]) -> Result<(Entries, bool), SessionError> {
     let mut entries = json::split(body)?;
-    let permanent = bare && take_permanent(&mut entries);
-    Ok((entries, permanent))
+    if bare {
+        let permanent = take_permanent(&mut entries);
+        return Ok((entries, permanent));
+    }
+    // After the metadata, the flag is its bit 0 and never a member
+    // (FORMAT.md §12.2): a Flask reader would take the member for the flag.
+    if entries.iter().any(|(key, _)| key == PERMANENT_KEY) {
+        return Err(SessionError::InvalidSession);
+    }
+    Ok((entries, false))
 }
 
 /// Takes a top-level `_permanent` member out of `entries`: whether it was
@@ -1106,6 +1115,23 @@ impl fmt::Debug for Session {
 
 #[cfg(test)]
 mod tests {
+    /// After the metadata, `_permanent` is never a member (FORMAT.md
+    /// §12.2): a body holding one is an invalid session; in a bare JSON
+    /// object it is the flag, taken out of the members (issue 18 item 12).
+    #[test]
+    fn permanent_is_a_member_only_without_metadata() {
+        let mut payload = vec![0x00, 0x01];
+        payload.extend_from_slice(&1_700_000_000u64.to_be_bytes());
+        payload.extend_from_slice(br#"{"a":1,"_permanent":true}"#);
+        assert_eq!(
+            super::Session::from_plaintext(&payload).unwrap_err(),
+            super::SessionError::InvalidSession
+        );
+        let bare = super::Session::from_plaintext(br#"{"a":1,"_permanent":true}"#).unwrap();
+        assert!(bare.permanent());
+        assert_eq!(bare.to_json_string(), r#"{"a":1}"#);
+    }
+
     use super::*;
 
     fn assert_send_sync<T: Send + Sync>() {}

@@ -3,10 +3,12 @@
 //! `fuzz/` is a cargo-fuzz crate outside the workspace; it needs nightly.
 //! Without a nightly toolchain the stable one runs with `RUSTC_BOOTSTRAP=1`.
 //! Targets build once, into `fuzz/target`, and run with libFuzzer's memory
-//! and per-input time limits ([`LIBFUZZER_LIMITS`]).
+//! and per-input time limits ([`LIBFUZZER_LIMITS`]), starting from the
+//! committed corpora (`fuzz/corpora/<target>`, minimized from long runs:
+//! see `fuzz/README.md`) and seeds (`fuzz/seeds/<target>`).
 
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -185,21 +187,19 @@ impl<'a> Fuzzer<'a> {
     }
 
     /// Fuzzes `target` for `seconds` over `fuzz/corpus/<target>` (created if
-    /// missing) plus `fuzz/seeds/<target>` if present, then prints
-    /// libFuzzer's summary lines and the corpus size, or its whole output on
-    /// failure.
+    /// missing; libFuzzer adds what it finds there, the first directory)
+    /// plus the committed `fuzz/corpora/<target>` and `fuzz/seeds/<target>`
+    /// if present, which it only reads, then prints libFuzzer's summary
+    /// lines and the corpus size, or its whole output on failure.
     fn run(&self, target: &str, seconds: u64) -> Result<(), String> {
         println!("\n==> fuzz {target} for {seconds}s");
         let corpus = self.dir.join("corpus").join(target);
         fs::create_dir_all(&corpus)
             .map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
-        let seeds = self.dir.join("seeds").join(target);
 
         let mut run = self.command(&["run"]);
         run.args(self.target_dir()).arg(target).arg(&corpus);
-        if seeds.is_dir() {
-            run.arg(&seeds);
-        }
+        run.args(committed_inputs(&self.dir, target));
         run.arg("--")
             .arg(format!("-max_total_time={seconds}"))
             .args(LIBFUZZER_LIMITS)
@@ -239,6 +239,16 @@ impl<'a> Fuzzer<'a> {
     }
 }
 
+/// The committed input folders of `target` that exist: its minimized
+/// corpus (`fuzz/corpora/<target>`), then its seeds (`fuzz/seeds/<target>`).
+fn committed_inputs(fuzz_dir: &Path, target: &str) -> Vec<PathBuf> {
+    ["corpora", "seeds"]
+        .iter()
+        .map(|folder| fuzz_dir.join(folder).join(target))
+        .filter(|dir| dir.is_dir())
+        .collect()
+}
+
 /// `cargo +nightly`, through rustup's `cargo` proxy on `PATH`: the toolchain
 /// binary in `$CARGO` does not understand `+toolchain`.
 fn nightly_cargo() -> Command {
@@ -252,4 +262,53 @@ fn parse_seconds(value: Option<&str>) -> Result<u64, String> {
     value
         .and_then(|value| value.parse().ok())
         .ok_or_else(|| "--seconds needs a whole number of seconds".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The targets `fuzz/Cargo.toml` declares.
+    fn targets(fuzz_dir: &Path) -> Vec<String> {
+        let manifest = fs::read_to_string(fuzz_dir.join("Cargo.toml")).unwrap();
+        manifest
+            .split("[[bin]]")
+            .skip(1)
+            .filter_map(|bin| {
+                let line = bin.lines().find(|line| line.starts_with("name = "))?;
+                Some(
+                    line.trim_start_matches("name = ")
+                        .trim_matches('"')
+                        .to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Every fuzz target starts CI's smoke run from a committed, minimized
+    /// corpus of its own (issue 18 item 8), and all of them together stay
+    /// small (under 2 MB).
+    #[test]
+    fn every_target_has_a_small_committed_corpus() {
+        let fuzz_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+        let targets = targets(&fuzz_dir);
+        assert_eq!(targets.len(), 8, "{targets:?}");
+        let mut total = 0;
+        for target in &targets {
+            let inputs = committed_inputs(&fuzz_dir, target);
+            let corpus = fuzz_dir.join("corpora").join(target);
+            assert_eq!(
+                inputs.first(),
+                Some(&corpus),
+                "{target}: no fuzz/corpora/{target}"
+            );
+            let files: Vec<_> = fs::read_dir(&corpus).unwrap().flatten().collect();
+            assert!(files.len() >= 10, "{target}: {} inputs", files.len());
+            total += files
+                .iter()
+                .map(|file| file.metadata().unwrap().len())
+                .sum::<u64>();
+        }
+        assert!(total < 2_000_000, "{total} bytes of corpora");
+    }
 }

@@ -615,8 +615,11 @@ fn report(runs: &[Run], m: &Machine) -> String {
     } else {
         let _ = writeln!(
             s,
-            "Goal missed (by server CPU per request): {}. What limits the layer, measured \
-             with callgrind: `/work/notes/perf-proposals.md`.",
+            "Goal missed (by server CPU per request): {}. What limits the layer: \
+             `MemoryStore` keeps each session in the server's memory and decrypts nothing, \
+             while the layer opens the cookie on every request and seals it again on every \
+             write; what one open costs, part by part (base64, EAX, the JSON split), is in \
+             `benches/RESULTS.md`, \"Open-time split\".",
             missed.join("; ")
         );
     }

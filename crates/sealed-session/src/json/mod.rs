@@ -147,6 +147,18 @@ pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
         }
         entries.push((String::from(&**key), RawValue::to_owned(value)));
     }
+    // The session object itself is never a tagged byte string (FORMAT.md
+    // §12.2), even once duplicates are resolved: Flask would load `bytes`,
+    // not a session. Its base64 is checked first, as everywhere, so that
+    // `{" b":"!!"}` fails as malformed bytes.
+    if let [(key, value)] = entries.as_slice()
+        && key == BYTES_TAG
+    {
+        let tag = format!("{{\"{BYTES_TAG}\":{}}}", value.get());
+        let tag: &RawValue = serde_json::from_str(&tag).map_err(|_| SessionError::InvalidJson)?;
+        check(tag, 0)?;
+        return Err(SessionError::InvalidSession);
+    }
     Ok(entries)
 }
 
@@ -437,6 +449,30 @@ fn is_bytes_tag(key: &[u8]) -> Result<bool, SessionError> {
 /// crate's (its `{"__type__": "bytes", "b": …}` become `{" b": …}`, compact),
 /// and checks each converted value as [`split`] checks values.
 pub(crate) fn from_python(entries: &mut Entries) -> Result<(), SessionError> {
+    // The session object itself is never a byte string (FORMAT.md §12.2):
+    // the Python package's reader would load `bytes` from a top-level
+    // `{"__type__": "bytes", "b": …}`. Checked as a whole, so that invalid
+    // base64 fails as malformed bytes, as anywhere else.
+    if entries.iter().any(|(key, _)| key == "__type__") {
+        let mut whole = String::from("{");
+        for (i, (key, value)) in entries.iter().enumerate() {
+            if i > 0 {
+                whole.push(',');
+            }
+            whole.push_str(&serde_json::to_string(key).map_err(|_| SessionError::InvalidJson)?);
+            whole.push(':');
+            whole.push_str(value.get());
+        }
+        whole.push('}');
+        let whole = RawValue::from_string(whole).map_err(|_| SessionError::InvalidJson)?;
+        let mut text = String::new();
+        rewrite(&whole, Style::FromPython, &mut text)?;
+        let converted = RawValue::from_string(text).map_err(|_| SessionError::InvalidJson)?;
+        check(&converted, 0)?;
+        if converted.get().starts_with(r#"{" b":"#) {
+            return Err(SessionError::InvalidSession);
+        }
+    }
     for (_, value) in entries.iter_mut() {
         let mut text = String::new();
         rewrite(value, Style::FromPython, &mut text)?;
@@ -767,6 +803,51 @@ mod tests {
             split(open_only.as_bytes()).unwrap_err(),
             SessionError::InvalidJson
         );
+    }
+
+    /// A session object that is itself `{" b": …}` is no session (Flask
+    /// loads bytes from it); with invalid base64 it fails as malformed
+    /// bytes, as anywhere else (issue 18 item 9).
+    #[test]
+    fn the_session_object_is_never_a_bytes_tag() {
+        assert_eq!(
+            split(br#"{" b":"!!"}"#).unwrap_err(),
+            SessionError::InvalidBytes
+        );
+        assert_eq!(
+            split(br#"{" b":"AAF="}"#).unwrap_err(),
+            SessionError::InvalidBytes
+        );
+        assert_eq!(
+            split(br#" {" b" : "AAE="} "#).unwrap_err(),
+            SessionError::InvalidSession
+        );
+        assert_eq!(
+            split(br#"{" b":"AAE="," b":"AAE="}"#).unwrap_err(),
+            SessionError::InvalidSession
+        );
+        // The Python package's form of the same, at the top.
+        for (python, error) in [
+            (
+                &br#"{"__type__": "bytes", "b": "!!"}"#[..],
+                SessionError::InvalidBytes,
+            ),
+            (
+                br#"{"b": "AAE=", "__type__": "bytes"}"#,
+                SessionError::InvalidSession,
+            ),
+            (
+                br#"{"__type__": "bytes", "c": "AAE="}"#,
+                SessionError::InvalidBytes,
+            ),
+        ] {
+            let mut entries = split(python).unwrap();
+            assert_eq!(from_python(&mut entries).unwrap_err(), error);
+        }
+        let mut entries = split(br#"{"__type__": "date", "b": 1}"#).unwrap();
+        assert!(from_python(&mut entries).is_ok());
+        // Beside another member, `" b"` is an ordinary key.
+        assert_eq!(split(br#"{" b":"!!","c":1}"#).unwrap().len(), 2);
     }
 
     #[test]

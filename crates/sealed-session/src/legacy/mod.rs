@@ -426,6 +426,13 @@ impl LegacySource {
         migrating: bool,
         absolute: u64,
     ) -> Result<(json::Entries, State), SessionError> {
+        // The browser's rule, before any work, as for envelope v1: a value
+        // that with its name exceeds 4096 bytes was never a cookie (found
+        // by the `authentic_garbage` fuzz target: `open` refused such a
+        // value as too large, `open_legacy` decrypted it).
+        if value.len().saturating_add(self.cookie_name.len()) > crate::cookie::MAX_COOKIE_LEN {
+            return Err(SessionError::from(sealed_session_core::ErrorKind::TooLarge));
+        }
         if now >= self.until {
             return Err(SessionError::LegacyNoLongerAccepted);
         }
