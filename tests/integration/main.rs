@@ -20,5 +20,6 @@ mod regressions;
 mod session;
 mod session_vectors;
 mod spec;
+mod starlette_signed;
 mod support;
 mod wycheproof;

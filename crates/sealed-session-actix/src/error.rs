@@ -10,37 +10,39 @@ use sealed_session::SessionError;
 /// The [`Session`](crate::Session) extractor (or [`SessionExt`](crate::SessionExt))
 /// was used on a request that no [`SessionMiddleware`](crate::SessionMiddleware)
 /// wraps: a setup mistake, which fails loudly rather than handing out an
-/// empty session whose changes would be lost.
+/// empty session whose changes would be lost. The tower crate's rejection
+/// for the same mistake has the same name.
 ///
 /// As a response: `500 Internal Server Error`, with the message below as a
 /// plain-text body.
 ///
 /// ```
 /// use actix_web::ResponseError as _;
-/// use sealed_session_actix::MissingSessionMiddleware;
+/// use sealed_session_actix::MissingSession;
 ///
 /// assert_eq!(
-///     MissingSessionMiddleware.to_string(),
-///     "no session for this request: is SessionMiddleware installed? \
-///      Wrap the App or the scope serving this route with sealed_session_actix::SessionMiddleware"
+///     MissingSession.to_string(),
+///     "no session in this request: is the middleware installed? \
+///      Add `.wrap(SessionMiddleware::builder(keyring).build()?)` around this route"
 /// );
-/// assert_eq!(MissingSessionMiddleware.status_code(), 500);
+/// assert_eq!(MissingSession.status_code(), 500);
 /// ```
+#[doc(alias = "MissingSessionMiddleware")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MissingSessionMiddleware;
+pub struct MissingSession;
 
-impl fmt::Display for MissingSessionMiddleware {
+impl fmt::Display for MissingSession {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(
-            "no session for this request: is SessionMiddleware installed? \
-             Wrap the App or the scope serving this route with sealed_session_actix::SessionMiddleware",
+            "no session in this request: is the middleware installed? \
+             Add `.wrap(SessionMiddleware::builder(keyring).build()?)` around this route",
         )
     }
 }
 
-impl core::error::Error for MissingSessionMiddleware {}
+impl core::error::Error for MissingSession {}
 
-impl ResponseError for MissingSessionMiddleware {
+impl ResponseError for MissingSession {
     fn status_code(&self) -> StatusCode {
         StatusCode::INTERNAL_SERVER_ERROR
     }

@@ -9,16 +9,15 @@ mod middleware;
 mod session;
 mod token;
 
-pub use error::{HandlerError, MissingSessionMiddleware};
-pub use middleware::{SessionMiddleware, SessionMiddlewareBuilder, SessionMiddlewareService};
+pub use error::{HandlerError, MissingSession};
+pub use middleware::{SessionMiddleware, SessionMiddlewareService};
 pub use session::{Session, SessionExt};
 pub use token::random_token;
 
-/// The `sealed-session` crate underneath: keyring files
-/// (`keyring_from_file`, `keyring_from_env`), clocks, the codec builder's
-/// other settings.
+/// The `sealed-session` crate underneath: keys (`Key`, `keyring_from_file`,
+/// `keyring_from_env`), `SameSite`, `Refresh`, `Legacy`, clocks,
+/// `tokens_match`.
 pub use sealed_session;
 pub use sealed_session::{
-    ConfigError, KEYS_ENV, Key, Keyring, KeyringError, Legacy, ManualClock, Refresh, SameSite,
-    SessionCodec, SessionError, SessionHandle, keyring_from_env, keyring_from_file, tokens_match,
+    ConfigError, Keyring, SessionCodec, SessionCodecBuilder, SessionError, SessionHandle,
 };

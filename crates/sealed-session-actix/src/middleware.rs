@@ -1,27 +1,27 @@
-//! The middleware: [`SessionMiddleware`] (configuration, `Transform`), its
-//! builder, and the per-worker service that does the work around each
-//! request.
+//! The middleware: [`SessionMiddleware`] (configuration, `Transform`) and
+//! the per-worker service that carries the session through each request.
+//! What goes on the response is decided by the `sealed-session` crate
+//! ([`SessionCodec::finish`]); this file only translates actix-web's types.
 
 use alloc::rc::Rc;
 use alloc::sync::Arc;
 use core::fmt;
 use core::future::{Ready, ready};
 use core::pin::Pin;
-use core::time::Duration;
 
 use actix_web::body::EitherBody;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
-use actix_web::{Error, HttpMessage as _, HttpRequest, HttpResponse};
+use actix_web::{Error, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 use sealed_session::{
-    Clock, ConfigError, Keyring, Legacy, Refresh, SameSite, SessionCodec, SessionCodecBuilder,
-    SessionError, SessionHandle,
+    Finished, Keyring, Outcome, SessionCodec, SessionCodecBuilder, SessionError, SessionHandle,
 };
 
 use crate::session::{Session, Slot};
 
 /// What the response becomes when the session cannot be saved: see
-/// [`SessionMiddlewareBuilder::error_handler`].
+/// [`SessionMiddleware::error_handler`].
 type ErrorHandler = Arc<dyn Fn(SessionError, &HttpRequest) -> HttpResponse + Send + Sync>;
 
 /// actix-web middleware that keeps the session in an encrypted cookie.
@@ -29,26 +29,32 @@ type ErrorHandler = Arc<dyn Fn(SessionError, &HttpRequest) -> HttpResponse + Sen
 /// Before the handler it reads the session from the request's `Cookie`
 /// headers (a new, empty one when no cookie opens) and makes it available
 /// to the [`Session`] extractor and [`SessionExt`](crate::SessionExt).
-/// After the handler it decides the response's cookie:
+/// After the handler it hands the session and the response's status to
+/// [`SessionCodec::finish`], the one rule every `sealed-session`
+/// integration follows, and writes what it decides:
 ///
 /// | the response | what the middleware adds |
 /// |---|---|
-/// | the session changed, was opened under an older key, or its refresh is due | `Set-Cookie` with the session sealed anew |
-/// | the session was cleared ([`Session::purge`]), or the cookie that came in did not open (tampered, expired, another key) | a `Set-Cookie` that deletes the cookie, with the same attributes |
-/// | otherwise | no `Set-Cookie` |
-/// | the handler read or wrote the session | `Vary: Cookie` (appended; whatever the status) |
-/// | a 5xx status (including a handler's `Err` that renders as one) | **no `Set-Cookie`**: a failed request leaves the cookie as it was |
-/// | the handler panicked | nothing: actix drops the request, the browser keeps its cookie |
-/// | the session no longer fits one cookie (name and value over 4096 bytes, measured after encryption) | the response is **replaced** by an empty 500, or by what [`error_handler`](SessionMiddlewareBuilder::error_handler) returns; no cookie |
+/// | 1xx to 4xx, and the session changed, was opened under an older key, or its refresh is due | `Set-Cookie` with the session sealed anew |
+/// | 1xx to 4xx, and the session was cleared ([`Session::purge`]), or the cookie that came in did not open (tampered, expired, another key) and the session stayed empty | a `Set-Cookie` that deletes the cookie, with the same attributes |
+/// | 5xx, including a handler's or an inner middleware's `Err` that renders as one | **no `Set-Cookie`**: a failed request commits nothing, the browser keeps what it had |
+/// | the session was read or written, or a `Set-Cookie` goes out | `Vary: Cookie`, whatever the status |
+/// | the session no longer fits one cookie (name and value over 4096 bytes, measured after encryption) | the response is **replaced** by an empty 500, or by what [`error_handler`](SessionMiddleware::error_handler) returns; no cookie; `Vary: Cookie` |
+/// | the handler panicked | actix-web drops the connection, nothing is written; with a panic-catching middleware wrapped *inside* this one (actix-web-lab's `CatchPanic`), an empty 500 with `Vary: Cookie` and no cookie |
 ///
 /// It is `Clone + Send + Sync`: build it once, before the server starts
 /// (so a configuration error stops start-up), and give each worker a
 /// clone. A clone shares the codec and its keys (one `Arc`).
 ///
+/// The settings are the `sealed-session` builder's, under its names
+/// ([`SessionMiddleware::builder`]); for actix-session's names, see the
+/// crate's README ("Coming from actix-session").
+///
 /// ```
 /// use std::time::Duration;
 /// use actix_web::{App, HttpResponse, web};
-/// use sealed_session_actix::{Keyring, Key, Session, SessionMiddleware};
+/// use sealed_session_actix::{Keyring, Session, SessionMiddleware};
+/// use sealed_session_actix::sealed_session::Key;
 ///
 /// async fn counter(session: Session) -> actix_web::Result<HttpResponse> {
 ///     let count = session.get::<u64>("count")?.unwrap_or(0) + 1;
@@ -74,14 +80,68 @@ pub struct SessionMiddleware {
 }
 
 impl SessionMiddleware {
-    /// A middleware over a codec built with [`SessionCodec::builder`]:
-    /// every setting of the `sealed-session` builder is available there
-    /// (`context`, `compression`, `pad_to_multiple_of`, `seal_format`…),
-    /// where [`SessionMiddleware::builder`] offers the common ones under
-    /// actix-session's names.
+    /// The `sealed-session` builder, building a middleware: every setting
+    /// under the same name as in the std and tower crates, with the secure
+    /// defaults (cookie `__Host-session`, `Secure`, `HttpOnly`,
+    /// `SameSite=Lax`, `Path=/`, no `Domain`, idle timeout 24 hours,
+    /// absolute timeout 7 days). `build` checks the whole configuration
+    /// once, before the server starts.
+    ///
+    /// actix-session's names: `cookie_name` is the same; `cookie_secure`,
+    /// `cookie_http_only`, `cookie_same_site`, `cookie_path` and
+    /// `cookie_domain` are `secure`, `http_only`, `same_site`, `path` and
+    /// `domain`; `session_lifecycle` (`state_ttl`, `session_ttl`) is
+    /// `idle_timeout` (and `absolute_timeout`); `TtlExtensionPolicy` is
+    /// `refresh`.
     ///
     /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionCodec, SessionMiddleware};
+    /// use std::time::Duration;
+    /// use sealed_session_actix::{Keyring, SessionMiddleware};
+    /// use sealed_session_actix::sealed_session::{Key, SameSite};
+    ///
+    /// let sessions = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
+    ///     .cookie_name("__Host-app")
+    ///     .same_site(SameSite::Strict)
+    ///     .idle_timeout(Duration::from_secs(30 * 60))
+    ///     .absolute_timeout(Duration::from_secs(12 * 3600))
+    ///     .build()?;
+    /// assert_eq!(sessions.codec().cookie_name(), "__Host-app");
+    ///
+    /// // Every mistake is found once, at start-up, and names its setting.
+    /// let error = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
+    ///     .secure(false)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.setting(), "secure");
+    /// # Ok::<(), sealed_session_actix::ConfigError>(())
+    /// ```
+    #[doc(alias = "SessionMiddlewareBuilder")]
+    #[doc(
+        alias = "cookie_secure",
+        alias = "cookie_http_only",
+        alias = "cookie_same_site"
+    )]
+    #[doc(
+        alias = "cookie_path",
+        alias = "cookie_domain",
+        alias = "session_lifecycle"
+    )]
+    #[doc(
+        alias = "session_ttl",
+        alias = "state_ttl",
+        alias = "TtlExtensionPolicy"
+    )]
+    pub fn builder(keyring: Keyring) -> SessionCodecBuilder<Self> {
+        SessionCodecBuilder::new(keyring)
+    }
+
+    /// A middleware over a codec built elsewhere (and maybe shared with
+    /// other code that seals or opens the same cookies). The same as
+    /// `SessionMiddleware::from(codec)`.
+    ///
+    /// ```
+    /// use sealed_session_actix::{Keyring, SessionCodec, SessionMiddleware};
+    /// use sealed_session_actix::sealed_session::Key;
     ///
     /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
     ///     .pad_to_multiple_of(64)
@@ -92,38 +152,15 @@ impl SessionMiddleware {
     /// ```
     #[must_use]
     pub fn new(codec: SessionCodec) -> Self {
-        Self {
-            codec,
-            error_handler: None,
-        }
-    }
-
-    /// A builder sealing with `keyring`'s primary key, with the secure
-    /// defaults of [`SessionCodecBuilder`]: cookie `__Host-session`,
-    /// `Secure`, `HttpOnly`, `SameSite=Lax`, `Path=/`, no `Domain`, idle
-    /// timeout 24 hours, absolute timeout 7 days.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SameSite, SessionMiddleware};
-    ///
-    /// let sessions = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
-    ///     .cookie_same_site(SameSite::Strict)
-    ///     .build()?;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn builder(keyring: Keyring) -> SessionMiddlewareBuilder {
-        SessionMiddlewareBuilder {
-            codec: SessionCodec::builder(keyring),
-            domain: None,
-            error_handler: None,
-        }
+        Self::from(codec)
     }
 
     /// The codec: the keyring, the cookie's name and the timeouts in force.
     ///
     /// ```
     /// use std::time::Duration;
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
+    /// use sealed_session_actix::{Keyring, SessionMiddleware};
+    /// use sealed_session_actix::sealed_session::Key;
     ///
     /// let sessions = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
     ///     .build()?;
@@ -135,17 +172,24 @@ impl SessionMiddleware {
         &self.codec
     }
 
-    /// Sets what the response becomes when the session cannot be saved;
-    /// see [`SessionMiddlewareBuilder::error_handler`]. For a middleware
-    /// made with [`SessionMiddleware::new`].
+    /// Sets what the response becomes when the session cannot be saved (it
+    /// no longer fits one cookie: [`SessionError::CookieTooLarge`]; or the
+    /// operating system's random generator failed). The handler's response
+    /// is replaced, so nothing it set goes out, and no cookie is set;
+    /// `Vary: Cookie` is still added. Default: an empty `500 Internal
+    /// Server Error`. The error is logged at `error` level either way.
     ///
     /// ```
     /// use actix_web::HttpResponse;
-    /// use sealed_session_actix::{Key, Keyring, SessionCodec, SessionMiddleware};
+    /// use sealed_session_actix::{Keyring, SessionError, SessionMiddleware};
+    /// use sealed_session_actix::sealed_session::Key;
     ///
-    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([7; 32]))).build()?;
-    /// let sessions = SessionMiddleware::new(codec)
-    ///     .error_handler(|_error, _request| HttpResponse::PayloadTooLarge().body("session too large"));
+    /// let sessions = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
+    ///     .build()?
+    ///     .error_handler(|error, _request| match error {
+    ///         SessionError::CookieTooLarge => HttpResponse::PayloadTooLarge().body("your cart is full"),
+    ///         _ => HttpResponse::InternalServerError().finish(),
+    ///     });
     /// # Ok::<(), sealed_session_actix::ConfigError>(())
     /// ```
     #[must_use]
@@ -158,331 +202,21 @@ impl SessionMiddleware {
     }
 }
 
+impl From<SessionCodec> for SessionMiddleware {
+    /// A middleware over `codec`, answering a session that cannot be saved
+    /// with an empty 500.
+    fn from(codec: SessionCodec) -> Self {
+        Self {
+            codec,
+            error_handler: None,
+        }
+    }
+}
+
 impl fmt::Debug for SessionMiddleware {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionMiddleware")
             .field("codec", &self.codec)
-            .field("error_handler", &self.error_handler.is_some())
-            .finish()
-    }
-}
-
-/// Configures a [`SessionMiddleware`] with actix-session's names; start
-/// with [`SessionMiddleware::builder`]. [`build`](Self::build) checks the
-/// whole configuration once, before the server starts.
-///
-/// ```
-/// use std::time::Duration;
-/// use sealed_session_actix::{Key, Keyring, SameSite, SessionMiddleware};
-///
-/// let sessions = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
-///     .cookie_name("__Host-app")
-///     .cookie_same_site(SameSite::Strict)
-///     .idle_timeout(Duration::from_secs(30 * 60))
-///     .absolute_timeout(Duration::from_secs(12 * 3600))
-///     .build()?;
-/// assert_eq!(sessions.codec().cookie_name(), "__Host-app");
-/// # Ok::<(), sealed_session_actix::ConfigError>(())
-/// ```
-#[must_use = "a builder does nothing until `build` is called"]
-pub struct SessionMiddlewareBuilder {
-    codec: SessionCodecBuilder,
-    domain: Option<String>,
-    error_handler: Option<ErrorHandler>,
-}
-
-impl SessionMiddlewareBuilder {
-    /// The cookie's name, also the context the cookie is sealed to (a value
-    /// does not open under another name). Default `__Host-session`: the
-    /// browser then refuses it over plain HTTP, with a `Domain`, or from a
-    /// sibling subdomain. See [`SessionCodecBuilder::cookie_name`].
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// let sessions = builder.cookie_name("__Host-app").build()?;
-    /// assert_eq!(sessions.codec().cookie_name(), "__Host-app");
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
-        self.codec = self.codec.cookie_name(name);
-        self
-    }
-
-    /// The `Secure` attribute. Default on. Off only for local development
-    /// over plain HTTP, with a name without the `__Host-` prefix.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// // Plain HTTP in development: no `__Host-` prefix then.
-    /// let sessions = builder.cookie_name("dev-session").cookie_secure(false).build()?;
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn cookie_secure(mut self, secure: bool) -> Self {
-        self.codec = self.codec.secure(secure);
-        self
-    }
-
-    /// The `HttpOnly` attribute. Default on: the page's scripts cannot
-    /// read the cookie.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// // Only when the page's own scripts must read the cookie (they then
-    /// // see a sealed value, but so does any injected script).
-    /// let sessions = builder.cookie_http_only(false).build()?;
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn cookie_http_only(mut self, http_only: bool) -> Self {
-        self.codec = self.codec.http_only(http_only);
-        self
-    }
-
-    /// The `SameSite` attribute. Default [`SameSite::Lax`].
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// use sealed_session_actix::SameSite;
-    ///
-    /// let sessions = builder.cookie_same_site(SameSite::Strict).build()?;
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn cookie_same_site(mut self, same_site: SameSite) -> Self {
-        self.codec = self.codec.same_site(same_site);
-        self
-    }
-
-    /// The `Path` attribute. Default `/` (the only path a `__Host-` cookie
-    /// may have).
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// let error = builder.cookie_path("/app").build().unwrap_err();
-    /// assert_eq!(error.setting(), "path"); // a `__Host-` cookie has Path=/
-    /// # let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// let sessions = builder.cookie_name("__Secure-app").cookie_path("/app").build()?;
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn cookie_path(mut self, path: impl Into<String>) -> Self {
-        self.codec = self.codec.path(path);
-        self
-    }
-
-    /// The `Domain` attribute, as in actix-session: `None` (the default)
-    /// for a host-only cookie, `Some(domain)` to share the cookie with
-    /// every subdomain, which lets each of them plant cookies under its
-    /// name too. Not with a `__Host-` name.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// let sessions = builder
-    ///     .cookie_name("__Secure-session") // `__Host-` forbids a Domain
-    ///     .cookie_domain(Some("example.com".to_owned()))
-    ///     .build()?;
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn cookie_domain(mut self, domain: impl Into<Option<String>>) -> Self {
-        self.domain = domain.into();
-        self
-    }
-
-    /// How long a session may go unused: a cookie sealed longer ago is
-    /// rejected (and deleted), and a permanent session's cookie gets this
-    /// `Max-Age`. Default 24 hours. actix-session's `session_ttl` and
-    /// `state_ttl`; here the limit is sealed inside the cookie and checked
-    /// by the server, not only by the browser.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// use std::time::Duration;
-    ///
-    /// let sessions = builder.idle_timeout(Duration::from_secs(30 * 60)).build()?;
-    /// assert_eq!(sessions.codec().idle_timeout(), Duration::from_secs(1800));
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    #[doc(alias = "session_ttl", alias = "state_ttl", alias = "max_age")]
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.codec = self.codec.idle_timeout(timeout);
-        self
-    }
-
-    /// How long a session may live at all, counted from its creation (or
-    /// its last [`Session::regenerate`], at login), however often it is
-    /// used: a stolen cookie replayed every minute still dies. Default 7
-    /// days.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// use std::time::Duration;
-    ///
-    /// let too_short = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
-    ///     .absolute_timeout(Duration::from_secs(12 * 3600));
-    /// // Longer than the idle timeout's default of 24 hours: refused.
-    /// assert_eq!(too_short.build().unwrap_err().setting(), "idle_timeout");
-    ///
-    /// let sessions = builder
-    ///     .idle_timeout(Duration::from_secs(3600))
-    ///     .absolute_timeout(Duration::from_secs(12 * 3600))
-    ///     .build()?;
-    /// assert_eq!(sessions.codec().absolute_timeout(), Duration::from_secs(43_200));
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    #[doc(alias = "session_lifecycle", alias = "lifetime")]
-    pub fn absolute_timeout(mut self, timeout: Duration) -> Self {
-        self.codec = self.codec.absolute_timeout(timeout);
-        self
-    }
-
-    /// When an unchanged session's cookie is sealed again, to keep an
-    /// active user inside the idle timeout. Default: once the cookie is a
-    /// minute old. See [`Refresh`].
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// use sealed_session_actix::Refresh;
-    ///
-    /// let sessions = builder.refresh(Refresh::EachRequest).build()?;
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    #[doc(alias = "session_ttl_extension_policy", alias = "TtlExtensionPolicy")]
-    pub fn refresh(mut self, refresh: Refresh) -> Self {
-        self.codec = self.codec.refresh(refresh);
-        self
-    }
-
-    /// Also accepts cookies of a legacy format (a Flask app's) until an
-    /// end date, answering with this crate's cookie; see [`Legacy`].
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// use std::time::{Duration, SystemTime};
-    /// use sealed_session_actix::Legacy;
-    ///
-    /// let python_key = Key::from_bytes([5; 32]); // the Flask app's EncryptedSession key
-    /// let start = SystemTime::now();
-    /// let sessions = builder
-    ///     .accept_legacy(
-    ///         Legacy::encrypted_session(&python_key)
-    ///             .cookie_name("session")
-    ///             .since(start)
-    ///             .until(start + Duration::from_secs(30 * 86_400)),
-    ///     )
-    ///     .build()?;
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn accept_legacy(mut self, legacy: Legacy) -> Self {
-        self.codec = self.codec.accept_legacy(legacy);
-        self
-    }
-
-    /// The time source. Default the system clock; tests pass an
-    /// `Arc<`[`ManualClock`](sealed_session::ManualClock)`>` they move.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let builder = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])));
-    /// use std::sync::Arc;
-    /// use sealed_session_actix::sealed_session::ManualClock;
-    ///
-    /// let clock = Arc::new(ManualClock::new(1_800_000_000));
-    /// let sessions = builder.clock(Arc::clone(&clock)).build()?;
-    /// clock.advance(3600); // the middleware's time moves with it
-    /// # let _ = sessions;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.codec = self.codec.clock(clock);
-        self
-    }
-
-    /// What the response becomes when the session cannot be saved (it no
-    /// longer fits one cookie: [`SessionError::CookieTooLarge`]; or the
-    /// operating system's random generator failed). The handler's response
-    /// is replaced, so nothing it set goes out, and no cookie is set.
-    /// Default: an empty `500 Internal Server Error`. The error is logged
-    /// at `error` level either way.
-    ///
-    /// ```
-    /// use actix_web::HttpResponse;
-    /// use sealed_session_actix::{Key, Keyring, SessionError, SessionMiddleware};
-    ///
-    /// let sessions = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
-    ///     .error_handler(|error, _request| match error {
-    ///         SessionError::CookieTooLarge => HttpResponse::PayloadTooLarge().body("your cart is full"),
-    ///         _ => HttpResponse::InternalServerError().finish(),
-    ///     })
-    ///     .build()?;
-    /// # Ok::<(), sealed_session_actix::ConfigError>(())
-    /// ```
-    pub fn error_handler<F>(mut self, handler: F) -> Self
-    where
-        F: Fn(SessionError, &HttpRequest) -> HttpResponse + Send + Sync + 'static,
-    {
-        self.error_handler = Some(Arc::new(handler));
-        self
-    }
-
-    /// Checks the configuration and builds the middleware.
-    ///
-    /// ```
-    /// use sealed_session_actix::{Key, Keyring, SessionMiddleware};
-    ///
-    /// let error = SessionMiddleware::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
-    ///     .cookie_secure(false)
-    ///     .build()
-    ///     .unwrap_err();
-    /// assert_eq!(error.setting(), "secure");
-    /// ```
-    ///
-    /// # Errors
-    /// A [`ConfigError`] naming the `sealed-session` setting at fault, as
-    /// [`SessionCodecBuilder::build`] lists them: for example `secure` off
-    /// or a `domain` with a `__Host-` name, `same_site` `None` without
-    /// `Secure`, an idle timeout longer than the absolute one.
-    pub fn build(self) -> Result<SessionMiddleware, ConfigError> {
-        let mut codec = self.codec;
-        if let Some(domain) = self.domain {
-            codec = codec.domain(domain);
-        }
-        Ok(SessionMiddleware {
-            codec: codec.build()?,
-            error_handler: self.error_handler,
-        })
-    }
-}
-
-impl fmt::Debug for SessionMiddlewareBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionMiddlewareBuilder")
-            .field("codec", &self.codec)
-            .field("domain", &self.domain)
             .field("error_handler", &self.error_handler.is_some())
             .finish()
     }
@@ -564,107 +298,140 @@ where
             .insert(Slot(Session::from(handle.clone())));
         let response = self.service.call(req);
         let config = Rc::clone(&self.config);
-        // An `Err` from the inner service (another middleware's; a
-        // handler's errors arrive as responses) passes through untouched,
-        // and so does a panic: this future is then dropped, writing nothing.
-        Box::pin(async move { Ok(finish(response.await?, &handle, &config)) })
+        // A panic unwinds through this future, which is then dropped and
+        // writes nothing; a panic-catching middleware inside this one turns
+        // it into an `Err` (below) or a 500 first.
+        Box::pin(async move {
+            match response.await {
+                Ok(response) => Ok(respond(response, &handle, &config)),
+                Err(error) => Err(respond_to_error(error, &handle, &config)),
+            }
+        })
     }
 }
 
-/// The response side: the cookie the codec decides (none on a 5xx; the
-/// whole response replaced when the session cannot be saved), then `Vary`.
-fn finish<B>(
-    mut res: ServiceResponse<B>,
+/// What the codec decides for `status`, under one lock, released before any
+/// user code (the error handler) runs, since that may read the session.
+fn decide(handle: &SessionHandle, config: &Config, status: u16) -> Finished {
+    config
+        .codec
+        .finish(&*handle.lock(), Outcome::Status(status))
+}
+
+/// The response side: `Set-Cookie` as decided, or the whole response
+/// replaced when the session cannot be saved; then `Vary`.
+fn respond<B>(
+    response: ServiceResponse<B>,
     handle: &SessionHandle,
     config: &Config,
 ) -> ServiceResponse<EitherBody<B>> {
-    // One lock for both; released before any user code (the error handler)
-    // runs, since that may read the session again.
-    let (accessed, saved) = {
-        let session = handle.lock();
-        let accessed = session.accessed();
-        if res.status().is_server_error() {
-            (accessed, None)
-        } else {
-            (accessed, Some(config.codec.save(&*session)))
-        }
-    };
-    let mut res = match saved {
-        None => res.map_into_left_body(),
-        Some(Ok(saved)) => {
-            let headers = res.headers_mut();
-            // A codec's headers are always valid header values (a checked
-            // name, base64url, validated attributes).
-            for value in saved
-                .headers()
-                .filter_map(|h| HeaderValue::from_str(h).ok())
-            {
-                headers.append(header::SET_COOKIE, value);
-            }
-            res.map_into_left_body()
-        }
-        Some(Err(error)) => {
-            log::error!(
-                "sealed-session: the session could not be saved ({error}); \
-                 the response is replaced and no cookie is set"
-            );
-            let response = match &config.error_handler {
-                Some(handler) => handler(error, res.request()),
-                None => HttpResponse::InternalServerError().finish(),
-            };
-            res.into_response(response).map_into_right_body::<B>()
-        }
-    };
-    if accessed {
-        add_vary_cookie(res.headers_mut());
-    }
-    res
+    let finished = decide(handle, config, response.status().as_u16());
+    write(response, &finished, config)
 }
 
-/// Appends `Vary: Cookie`, unless a `Vary` header already names `Cookie` or
-/// is `*`.
-fn add_vary_cookie(headers: &mut HeaderMap) {
-    let present = headers.get_all(header::VARY).any(|value| {
-        value.to_str().is_ok_and(|value| {
-            value
-                .split(',')
-                .map(str::trim)
-                .any(|field| field == "*" || field.eq_ignore_ascii_case("cookie"))
-        })
-    });
-    if !present {
-        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+/// An `Err` from an inner middleware (a handler's errors arrive as
+/// responses; a panic-catching middleware's do not): passed through
+/// untouched when the session adds nothing to it, else wrapped so that it
+/// renders, as actix-web renders it, with the session's headers added.
+/// The request is gone with the error, so a session that cannot be saved
+/// here gets the default save-error response (an empty 500), not the
+/// [`error_handler`](SessionMiddleware::error_handler)'s.
+fn respond_to_error(error: Error, handle: &SessionHandle, config: &Config) -> Error {
+    let status = error.as_response_error().status_code().as_u16();
+    let finished = decide(handle, config, status);
+    if finished.set_cookies.is_empty() && !finished.vary_cookie && finished.save_error.is_none() {
+        return error;
     }
+    if let Some(save_error) = finished.save_error {
+        log_save_error(save_error);
+    }
+    Error::from(WithSession { error, finished })
+}
+
+/// An inner middleware's error and what the session adds to its response.
+struct WithSession {
+    error: Error,
+    finished: Finished,
+}
+
+impl fmt::Debug for WithSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.error, f)
+    }
+}
+
+impl fmt::Display for WithSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl ResponseError for WithSession {
+    fn status_code(&self) -> StatusCode {
+        match self.finished.save_error {
+            Some(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            None => self.error.as_response_error().status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = match self.finished.save_error {
+            Some(_) => HttpResponse::InternalServerError().finish(),
+            None => self.error.error_response(),
+        };
+        add_headers(response.headers_mut(), &self.finished);
+        response
+    }
+}
+
+/// Writes `finished` onto `response`.
+fn write<B>(
+    response: ServiceResponse<B>,
+    finished: &Finished,
+    config: &Config,
+) -> ServiceResponse<EitherBody<B>> {
+    let mut response = match finished.save_error {
+        None => response.map_into_left_body(),
+        Some(error) => {
+            log_save_error(error);
+            let replacement = match &config.error_handler {
+                Some(handler) => handler(error, response.request()),
+                None => HttpResponse::InternalServerError().finish(),
+            };
+            response
+                .into_response(replacement)
+                .map_into_right_body::<B>()
+        }
+    };
+    add_headers(response.headers_mut(), finished);
+    response
+}
+
+/// Appends `finished`'s `Set-Cookie` values (none when the session could
+/// not be saved), then `Vary: Cookie` if needed.
+fn add_headers(headers: &mut HeaderMap, finished: &Finished) {
+    // A codec's headers are always valid header values (a checked name,
+    // base64url, validated attributes).
+    for value in &finished.set_cookies {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    if finished.needs_vary(headers.get_all(header::VARY).map(HeaderValue::as_bytes)) {
+        headers.append(header::VARY, HeaderValue::from_static(Finished::VARY_TOKEN));
+    }
+}
+
+fn log_save_error(error: SessionError) {
+    log::error!(
+        "sealed-session: the session could not be saved ({error}); \
+         the response is replaced and no cookie is set"
+    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn vary_after(existing: &[&'static str]) -> Vec<String> {
-        let mut headers = HeaderMap::new();
-        for value in existing {
-            headers.append(header::VARY, HeaderValue::from_static(value));
-        }
-        add_vary_cookie(&mut headers);
-        headers
-            .get_all(header::VARY)
-            .map(|value| value.to_str().unwrap().to_owned())
-            .collect()
-    }
-
-    #[test]
-    fn vary_cookie_is_added_once() {
-        assert_eq!(vary_after(&[]), ["Cookie"]);
-        assert_eq!(
-            vary_after(&["Accept-Encoding"]),
-            ["Accept-Encoding", "Cookie"]
-        );
-        assert_eq!(vary_after(&["Origin, COOKIE"]), ["Origin, COOKIE"]);
-        assert_eq!(vary_after(&["Origin", " cookie "]), ["Origin", " cookie "]);
-        assert_eq!(vary_after(&["*"]), ["*"]);
-        assert_eq!(vary_after(&["Cookies"]), ["Cookies", "Cookie"]);
-    }
 
     #[test]
     fn middleware_is_send_sync_clone() {

@@ -10,7 +10,7 @@ use sealed_session::{RawValue, SessionHandle, SessionId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{HandlerError, MissingSessionMiddleware};
+use crate::error::{HandlerError, MissingSession};
 
 /// The request's session, as a handler argument. The middleware
 /// ([`SessionMiddleware`](crate::SessionMiddleware)) reads it from the cookie
@@ -22,7 +22,7 @@ use crate::error::{HandlerError, MissingSessionMiddleware};
 /// tower layer hands out), cheap to clone; every method locks for one step
 /// only, so holding it across `.await` is fine. Extracting it fails, with a
 /// 500 saying so, when the middleware is not installed
-/// ([`MissingSessionMiddleware`]).
+/// ([`MissingSession`]).
 ///
 /// ```
 /// use actix_web::{HttpResponse, Result};
@@ -404,47 +404,47 @@ pub trait SessionExt {
     ///
     /// ```
     /// use actix_web::test::TestRequest;
-    /// use sealed_session_actix::{MissingSessionMiddleware, SessionExt as _};
+    /// use sealed_session_actix::{MissingSession, SessionExt as _};
     ///
     /// // A request no middleware has seen:
     /// let request = TestRequest::default().to_http_request();
-    /// assert_eq!(request.session().unwrap_err(), MissingSessionMiddleware);
+    /// assert_eq!(request.session().unwrap_err(), MissingSession);
     /// ```
     ///
     /// # Errors
-    /// [`MissingSessionMiddleware`] when no
+    /// [`MissingSession`] when no
     /// [`SessionMiddleware`](crate::SessionMiddleware) wraps the route; as
     /// a handler's error it answers 500 and says so.
     #[doc(alias = "get_session")]
-    fn session(&self) -> Result<Session, MissingSessionMiddleware>;
+    fn session(&self) -> Result<Session, MissingSession>;
 }
 
 impl SessionExt for HttpRequest {
-    fn session(&self) -> Result<Session, MissingSessionMiddleware> {
+    fn session(&self) -> Result<Session, MissingSession> {
         slot(&self.extensions())
     }
 }
 
 impl SessionExt for ServiceRequest {
-    fn session(&self) -> Result<Session, MissingSessionMiddleware> {
+    fn session(&self) -> Result<Session, MissingSession> {
         slot(&self.extensions())
     }
 }
 
 impl<B> SessionExt for ServiceResponse<B> {
-    fn session(&self) -> Result<Session, MissingSessionMiddleware> {
+    fn session(&self) -> Result<Session, MissingSession> {
         self.request().session()
     }
 }
 
 impl SessionExt for GuardContext<'_> {
-    fn session(&self) -> Result<Session, MissingSessionMiddleware> {
+    fn session(&self) -> Result<Session, MissingSession> {
         slot(&self.req_data())
     }
 }
 
 impl FromRequest for Session {
-    type Error = MissingSessionMiddleware;
+    type Error = MissingSession;
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
@@ -456,9 +456,9 @@ impl FromRequest for Session {
 /// type of this crate, so no other code's value can stand in for it.
 pub(crate) struct Slot(pub(crate) Session);
 
-fn slot(extensions: &actix_web::dev::Extensions) -> Result<Session, MissingSessionMiddleware> {
+fn slot(extensions: &actix_web::dev::Extensions) -> Result<Session, MissingSession> {
     extensions
         .get::<Slot>()
         .map(|slot| slot.0.clone())
-        .ok_or(MissingSessionMiddleware)
+        .ok_or(MissingSession)
 }

@@ -5,14 +5,15 @@ use crate::error::HandlerError;
 /// A new random token for CSRF protection: 32 bytes from the operating
 /// system, as 43 characters of unpadded base64url. Store it in the
 /// session at login, put it in the page's forms (or a header the page's
-/// script sends), and compare the two with [`tokens_match`](crate::tokens_match) on every
+/// script sends), and compare the two with [`tokens_match`](sealed_session::tokens_match) on every
 /// request that changes something.
 ///
 /// [`sealed_session::random_token`], with an error a handler can return
 /// with `?`.
 ///
 /// ```
-/// use sealed_session_actix::{random_token, tokens_match};
+/// use sealed_session_actix::random_token;
+/// use sealed_session_actix::sealed_session::tokens_match;
 ///
 /// let token = random_token()?;
 /// assert_eq!(token.len(), 43);

@@ -19,13 +19,15 @@ mod app;
 use alloc::sync::Arc;
 use core::net::Ipv4Addr;
 
-use actix_web::dev::ServerHandle;
+use actix_web::body::BoxBody;
+use actix_web::dev::{ServerHandle, ServiceRequest};
+use actix_web::middleware::{self, Next};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, error, web};
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE, VARY};
 use reqwest::{Client, Response, StatusCode, Url};
-use sealed_session_actix::sealed_session::ManualClock;
-use sealed_session_actix::{Key, Keyring, Session, SessionExt as _, SessionMiddleware};
+use sealed_session_actix::sealed_session::{Key, ManualClock};
+use sealed_session_actix::{Keyring, Session, SessionExt as _, SessionMiddleware};
 use sealed_session_core::Header;
 
 /// The test clock's start (Unix seconds).
@@ -36,8 +38,8 @@ const DELETE: &str = "__Host-session=; HttpOnly; Secure; SameSite=Lax; Path=/; M
 /// The attributes of a permanent session cookie, before `Max-Age`.
 const ATTRIBUTES: &str = "; HttpOnly; Secure; SameSite=Lax; Path=/; Max-Age=";
 /// The extractor's message without the middleware.
-const MISSING: &str = "no session for this request: is SessionMiddleware installed? \
-                       Wrap the App or the scope serving this route with sealed_session_actix::SessionMiddleware";
+const MISSING: &str = "no session in this request: is the middleware installed? \
+                       Add `.wrap(SessionMiddleware::builder(keyring).build()?)` around this route";
 
 // ------------------------------------------------------------------ tests
 
@@ -150,10 +152,7 @@ async fn tampered_cookie_gets_a_fresh_session_and_a_deletion() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = Server::start(sessions(Keyring::new(1, &key(3)), &clock));
     let value = login_value(&server, 7).await;
-    let mut bytes = value.into_bytes();
-    let middle = bytes.len() / 2;
-    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
-    let tampered = format!("__Host-session={}", String::from_utf8(bytes).unwrap());
+    let tampered = format!("__Host-session={}", tamper(&value));
 
     let peek = get_with_cookie(&server, "/peek", &tampered).await;
     assert_eq!((peek.status, peek.body.as_str()), (StatusCode::OK, "{}"));
@@ -185,7 +184,7 @@ async fn expired_cookie_gets_a_fresh_session_and_a_deletion() {
     let me = get_with_cookie(&server, "/me", &cookie).await;
     assert_eq!(
         (me.status, me.body.as_str()),
-        (StatusCode::UNAUTHORIZED, "")
+        (StatusCode::UNAUTHORIZED, app::UNAUTHORIZED)
     );
     assert_eq!(me.set_cookies, [DELETE]);
     server.stop().await;
@@ -285,11 +284,11 @@ async fn error_handler_replaces_the_response() {
     let clock = Arc::new(ManualClock::new(T0));
     let sessions = app::sessions(Keyring::new(1, &key(7)))
         .clock(Arc::clone(&clock))
+        .build()
+        .unwrap()
         .error_handler(|error, request| {
             HttpResponse::PayloadTooLarge().body(format!("{}: {error}", request.path()))
-        })
-        .build()
-        .unwrap();
+        });
     let server = Server::start(sessions);
     let over = get(&plain_client(), &server, "/big/5000").await;
     assert_eq!(over.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -298,31 +297,63 @@ async fn error_handler_replaces_the_response() {
     server.stop().await;
 }
 
-/// Two authentic cookies under the session's name (one planted next to
-/// the victim's): the most recently sealed opens, whatever their order,
-/// and nothing is deleted.
+/// Session swapping (login CSRF): an attacker plants their own authentic
+/// cookie under the session's name beside the victim's (from a sibling
+/// subdomain, with `Domain=`, or with a longer `Path`). Whichever is newer,
+/// in either order, and on a same-second tie, neither identity wins: the
+/// request gets an anonymous, empty session, and nothing is deleted, so
+/// the victim's cookie is still there once the planted one is gone.
 #[actix_web::test]
-async fn duplicate_authentic_cookies_newest_wins_in_both_orders() {
+async fn planted_authentic_cookie_swaps_no_session() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = Server::start(sessions(Keyring::new(1, &key(8)), &clock));
-    let attacker = login_value(&server, 666).await;
+    let older_attacker = login_value(&server, 666).await;
     clock.advance(10);
     let victim = login_value(&server, 1).await;
+    let tied_attacker = login_value(&server, 667).await; // the same second
+    clock.advance(10);
+    let newer_attacker = login_value(&server, 668).await;
 
-    for header in [
-        format!("__Host-session={attacker}; __Host-session={victim}"),
-        format!("__Host-session={victim}; __Host-session={attacker}"),
-    ] {
-        let me = get_with_cookie(&server, "/me", &header).await;
-        assert_eq!(
-            (me.status, me.body.as_str()),
-            (StatusCode::OK, r#"{"user_id":1}"#)
-        );
-        assert!(
-            me.set_cookies.is_empty(),
-            "no deletion when one authenticates"
-        );
+    for attacker in [&older_attacker, &tied_attacker, &newer_attacker] {
+        for header in [
+            format!("__Host-session={attacker}; __Host-session={victim}"),
+            format!("__Host-session={victim}; __Host-session={attacker}"),
+        ] {
+            let me = get_with_cookie(&server, "/me", &header).await;
+            assert_eq!(
+                (me.status, me.body.as_str()),
+                (StatusCode::UNAUTHORIZED, app::UNAUTHORIZED),
+                "{header}"
+            );
+            assert!(me.set_cookies.is_empty(), "nothing deleted: {header}");
+            assert_eq!(me.vary, ["Cookie"]);
+            let peek = get_with_cookie(&server, "/peek", &header).await;
+            assert_eq!((peek.body.as_str(), peek.set_cookies.len()), ("{}", 0));
+        }
     }
+    // The victim's own cookie, alone, is still theirs.
+    let me = get_with_cookie(&server, "/me", &format!("__Host-session={victim}")).await;
+    assert_eq!(me.body, r#"{"user_id":1}"#);
+    server.stop().await;
+}
+
+/// An automatic refresh on a route that never touches the session still
+/// says `Vary: Cookie`: the response carries a `Set-Cookie`, which a shared
+/// cache must not hand to other users.
+#[actix_web::test]
+async fn refresh_on_an_untouched_route_says_vary_cookie() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(17)), &clock));
+    let cookie = format!("__Host-session={}", login_value(&server, 7).await);
+
+    let fresh = get_with_cookie(&server, "/untouched", &cookie).await;
+    assert_eq!((fresh.set_cookies.len(), fresh.vary.len()), (0, 0));
+    clock.set(T0 + 120); // past the one-minute refresh
+    let refreshed = get_with_cookie(&server, "/untouched", &cookie).await;
+    assert_eq!(refreshed.status, StatusCode::OK);
+    assert_eq!(refreshed.set_cookies.len(), 1, "refreshed");
+    assert!(refreshed.set_cookies[0].ends_with(&format!("{ATTRIBUTES}3480")));
+    assert_eq!(refreshed.vary, ["Cookie"]);
     server.stop().await;
 }
 
@@ -440,6 +471,50 @@ async fn vary_cookie_iff_the_session_was_read() {
     assert_eq!(me.vary, ["Cookie"]);
     let own = get(&client, &server, "/own-vary").await;
     assert_eq!(own.vary, ["Accept-Encoding, cookie"], "not added twice");
+    server.stop().await;
+}
+
+/// An `Err` from a middleware inside the session middleware (an
+/// authentication middleware's 401, a panic-catching middleware's 500):
+/// rendered as actix-web renders it, with the session's headers added when
+/// there are any (here the deletion of a tampered cookie, as on any 4xx,
+/// and `Vary: Cookie`), and passed through untouched when there are none.
+#[actix_web::test]
+async fn an_inner_middlewares_error_gets_the_sessions_headers() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let sessions = sessions(Keyring::new(1, &key(18)), &clock);
+    let server = serve!(move || {
+        App::new()
+            .wrap(middleware::from_fn(
+                |request: ServiceRequest, next: Next<BoxBody>| async move {
+                    if request.path() == "/guarded" {
+                        return Err(error::ErrorUnauthorized("no entry"));
+                    }
+                    next.call(request).await
+                },
+            ))
+            .wrap(sessions.clone())
+            .configure(app::routes)
+    });
+    let res = get(&plain_client(), &server, "/guarded").await;
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (StatusCode::UNAUTHORIZED, "no entry")
+    );
+    assert_eq!((res.set_cookies.len(), res.vary.len()), (0, 0));
+
+    let value = login_value(&server, 5).await;
+    let tampered = format!("__Host-session={}", tamper(&value));
+    let res = get_with_cookie(&server, "/guarded", &tampered).await;
+    assert_eq!(
+        (res.status, res.body.as_str()),
+        (StatusCode::UNAUTHORIZED, "no entry")
+    );
+    assert_eq!(res.set_cookies, [DELETE]);
+    assert_eq!(res.vary, ["Cookie"]);
+    // A valid cookie the inner middleware did not read: nothing to add.
+    let res = get_with_cookie(&server, "/guarded", &format!("__Host-session={value}")).await;
+    assert_eq!((res.set_cookies.len(), res.vary.len()), (0, 0));
     server.stop().await;
 }
 
@@ -564,6 +639,137 @@ fn demo_keyring_has_a_new_and_an_old_key() {
     assert_eq!(keyring.ids().collect::<Vec<_>>(), [2, 1]);
 }
 
+/// Without keys the example refuses to start, unless `--demo` is given,
+/// whose start-up message says that anyone can forge sessions; keys from
+/// `SEALED_SESSION_KEYS_FILE` win over `--demo`.
+#[test]
+fn example_refuses_to_start_without_keys_unless_demo() {
+    let args = |list: &[&str]| list.iter().map(|&arg| arg.to_owned()).collect::<Vec<_>>();
+    let error = app::startup(args(&[]), |_| None).err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        "no keys: set SEALED_SESSION_KEYS_FILE to a key file (chmod 600; \
+         `sealed-session keygen` makes one) or SEALED_SESSION_KEYS to keyring text, \
+         or pass --demo to try the example with public keys that let anyone forge sessions"
+    );
+    let error = app::startup(args(&["8080"]), |_| None).err().unwrap();
+    assert_eq!(error.to_string(), app::NO_KEYS);
+    let error = app::startup(args(&["--dmeo"]), |_| None).err().unwrap();
+    assert_eq!(error.to_string(), "unknown flag --dmeo");
+
+    let demo = app::startup(args(&["--demo", "8080"]), |_| None).unwrap();
+    assert!(demo.demo);
+    assert_eq!((demo.keyring.primary_id(), demo.port), (2, 8080));
+    assert!(
+        app::DEMO_WARNING.contains("PUBLIC demo keys")
+            && app::DEMO_WARNING.contains("ANYONE CAN FORGE SESSIONS"),
+        "{}",
+        app::DEMO_WARNING
+    );
+
+    // A real key file (owner-only): used, and `--demo` means nothing then.
+    let dir = std::env::temp_dir().join(format!("sealed-session-actix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys.txt");
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&path)
+            .unwrap();
+        file.write_all(b"7 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n")
+            .unwrap();
+    }
+    let env = |var: &str| (var == app::KEYS_FILE_ENV).then(|| path.clone().into_os_string());
+    let real = app::startup(args(&["--demo"]), env).unwrap();
+    assert!(!real.demo);
+    assert_eq!((real.keyring.primary_id(), real.port), (7, 0));
+    let port = |var: &str| match var {
+        app::KEYS_FILE_ENV => Some(path.clone().into_os_string()),
+        "PORT" => Some("9090".into()),
+        _ => None,
+    };
+    assert_eq!(app::startup(args(&[]), port).unwrap().port, 9090);
+    // A key file others can read: refused, `--demo` or not.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let error = app::startup(args(&["--demo"]), env).err().unwrap();
+    assert!(
+        error
+            .to_string()
+            .contains("(mode 0644); make it private with `chmod 600"),
+        "{error}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The example works in a browser: a page at `/` (a login form, then the
+/// user and the count), and 401, 403 and 404 answers with a body to show.
+#[actix_web::test]
+async fn example_serves_a_page_and_error_bodies() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(16)), &clock));
+    let (client, _jar) = jar_client();
+
+    let page = get(&client, &server, "/").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.content_type, "text/html; charset=utf-8");
+    assert!(
+        page.body.contains("<h1>Not logged in</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(r#"fetch("/login""#), "{}", page.body);
+
+    let me = get(&client, &server, "/me").await;
+    assert_eq!(
+        (me.status, me.body.as_str()),
+        (StatusCode::UNAUTHORIZED, app::UNAUTHORIZED)
+    );
+    let counter = post(&client, &server, "/counter", None).await;
+    assert_eq!(
+        (counter.status, counter.body.as_str()),
+        (StatusCode::FORBIDDEN, app::FORBIDDEN)
+    );
+    assert_eq!(me.content_type, "text/plain; charset=utf-8");
+    for path in ["/nope", "/login/"] {
+        let missing = get(&client, &server, path).await;
+        assert_eq!(
+            (missing.status, missing.body.as_str()),
+            (StatusCode::NOT_FOUND, app::NOT_FOUND)
+        );
+        assert_eq!(missing.content_type, "text/plain; charset=utf-8");
+        assert!(missing.set_cookies.is_empty() && missing.vary.is_empty());
+    }
+
+    let csrf = post_login(&client, &server, 42, None).await.csrf_token();
+    post(&client, &server, "/counter", Some(&csrf)).await;
+    let page = get(&client, &server, "/").await;
+    assert!(
+        page.body.contains("<h1>Logged in as user 42</h1>"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(r#"<span id="count">1</span>"#),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains(&format!(r#""X-CSRF-Token": "{csrf}""#)),
+        "{}",
+        page.body
+    );
+    assert_eq!(app::NOT_FOUND, "404 Not Found: the app is at /\n");
+    server.stop().await;
+}
+
 // -------------------------------------------------------- test routes
 
 /// Routes the tests add beside the example's, under the same middleware.
@@ -634,6 +840,14 @@ async fn own_vary(session: Session) -> HttpResponse {
 }
 
 // ------------------------------------------------------------- helpers
+
+/// `value` with its middle character changed.
+fn tamper(value: &str) -> String {
+    let mut bytes = value.as_bytes().to_vec();
+    let middle = bytes.len() / 2;
+    bytes[middle] = if bytes[middle] == b'A' { b'B' } else { b'A' };
+    String::from_utf8(bytes).unwrap()
+}
 
 fn key(byte: u8) -> Key {
     Key::from_bytes([byte; 32])
@@ -717,6 +931,7 @@ fn plain_client() -> Client {
 #[derive(Debug)]
 struct Answer {
     status: StatusCode,
+    content_type: String,
     set_cookies: Vec<String>,
     vary: Vec<String>,
     body: String,
@@ -732,8 +947,10 @@ impl Answer {
                 .collect()
         };
         let (set_cookies, vary) = (all(SET_COOKIE), all(VARY));
+        let content_type = all(CONTENT_TYPE).join(", ");
         Self {
             status: res.status(),
+            content_type,
             set_cookies,
             vary,
             body: res.text().await.unwrap(),

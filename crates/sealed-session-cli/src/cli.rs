@@ -100,6 +100,14 @@ pub(crate) enum Command {
         disable_help_flag = true,
     )]
     Migrate(MigrateArgs),
+    /// `rotate --keys FILE (--activates TIME | --activate-in SECS) ...`.
+    #[command(
+        about = "add a new key that activates later to a key file, atomically",
+        long_about = crate::rotate::ROTATE_ABOUT,
+        override_usage = "sealed-session rotate --keys FILE (--activates TIME | --activate-in SECS)\n                              [--kid N] [--retire-previous-after SECS] [--now UNIX]",
+        disable_help_flag = true,
+    )]
+    Rotate(crate::rotate::RotateArgs),
     /// `demo`.
     #[command(
         about = "a walk-through: a signed cookie leaks, a sealed one does not",

@@ -45,6 +45,7 @@ pub(crate) fn run(command: Command) -> Result<Zeroizing<String>, Failure> {
         Command::Open(args) => open(&args),
         Command::Inspect(_) => inspect(),
         Command::Migrate(args) => migrate(&args),
+        Command::Rotate(args) => crate::rotate::rotate(&args),
         Command::Demo(_) => crate::demo::demo(),
         // The parser answers `help` itself.
         Command::Help(_) => Ok(Zeroizing::new(String::new())),

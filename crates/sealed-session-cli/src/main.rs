@@ -12,7 +12,8 @@
 //! - [`cli`]: the commands, options and `--help` texts (clap);
 //! - [`parse`]: clap's results and errors in this command's words;
 //! - [`commands`], [`demo`]: what the commands do;
-//! - [`keyfile`]: key files and `SEALED_SESSION_KEYS`;
+//! - [`keyfile`]: key files and `SEALED_SESSION_KEYS`; [`rotate`]: adding a
+//!   key that activates later;
 //! - [`withhold`]: keeping key text out of messages;
 //! - [`inspect`], [`flask`]: what a cookie shows without a key;
 //! - [`failure`]: errors and exit codes.
@@ -27,6 +28,7 @@ mod flask;
 mod inspect;
 mod keyfile;
 mod parse;
+mod rotate;
 mod withhold;
 
 use std::ffi::OsString;

@@ -346,7 +346,9 @@ impl Codec {
     /// - [`ErrorKind::TooLarge`]: text over [`Options::max_text_len`], or a
     ///   plaintext over [`Options::max_plaintext_len`];
     /// - [`ErrorKind::Malformed`], [`ErrorKind::UnknownVersion`],
-    ///   [`ErrorKind::UnknownKeyId`]: the public shape is wrong;
+    ///   [`ErrorKind::UnknownKeyId`]: the public shape is wrong
+    ///   ([`ErrorKind::UnknownKeyId`] also for a key retired at `now`, see
+    ///   [`KeyTimes`](crate::KeyTimes));
     /// - [`ErrorKind::Unauthentic`]: wrong key or context, or any change;
     /// - [`ErrorKind::Expired`], [`ErrorKind::IssuedInFuture`];
     /// - [`ErrorKind::Malformed`] also for an authentic compressed body that
@@ -435,7 +437,7 @@ impl Codec {
         let header = Header {
             version: VERSION,
             compressed,
-            key_id: self.keyring.primary_id(),
+            key_id: self.keyring.primary_id_at(now),
             issued_at: now,
         };
         self.seal_with_header(header.to_bytes(), body_len, context, nonce, out)
@@ -467,10 +469,12 @@ impl Codec {
         nonce.fill_nonce(&mut fresh);
         nonce_bytes.copy_from_slice(&fresh);
         let (body, rest) = rest.split_at_mut(body_len);
-        let tag = self
-            .keyring
-            .primary()
-            .encrypt(&fresh, &[&header, &context_len, context], body);
+        // The key the header names: `seal_in_place` chose it with
+        // `primary_id_at`, and it is always present.
+        let Some((key, _)) = self.keyring.get(header[2]) else {
+            return err(ErrorKind::UnknownKeyId);
+        };
+        let tag = key.encrypt(&fresh, &[&header, &context_len, context], body);
         rest[..TAG_LEN].copy_from_slice(&tag);
         envelope::encode_in_place(out, bin_len)
     }
@@ -497,7 +501,7 @@ impl Codec {
         let header = Header::read(bin)?;
         let key = self
             .keyring
-            .get(header.key_id)
+            .opener(header.key_id, now)
             .ok_or(Error::new(ErrorKind::UnknownKeyId))?;
         let (head, rest) = bin.split_at_mut(Header::LEN);
         let (nonce, rest) = rest.split_at_mut(NONCE_LEN);
@@ -531,7 +535,7 @@ impl Codec {
             key_id: header.key_id,
             issued_at: header.issued_at,
             compressed: header.compressed,
-            reseal_advised: header.key_id != self.keyring.primary_id(),
+            reseal_advised: header.key_id != self.keyring.primary_id_at(now),
         };
         Ok((opened, start..start + body.len()))
     }

@@ -85,7 +85,7 @@ pub fn seal_raw<N: NonceSource + ?Sized>(
     let header = Header {
         version: VERSION,
         compressed: false,
-        key_id: codec.keyring().primary_id(),
+        key_id: codec.keyring().primary_id_at(now),
         issued_at: now,
     };
     let mut header = header.to_bytes();

@@ -237,11 +237,75 @@ impl fmt::Debug for Key {
 /// copies there), and any copy the operating system makes of the process
 /// (swap, core dumps, hibernation). See the crate docs, "Key material in
 /// memory".
+///
+/// # Times (key rollout)
+/// Each key may carry [`KeyTimes`]: an activation time before which it
+/// opens but does not seal, and a retirement time from which it neither
+/// seals nor opens. The key that seals at `now` is
+/// [`Keyring::primary_id_at`]: of the keys that seal at `now`, the one
+/// activated last, the first in keyring order on a tie. A keyring without
+/// times always seals with its first key. Every instance that holds the
+/// same keyring text switches to a new key at the same second (as far as
+/// their clocks agree), whatever the order in which they received it.
+/// Times come from keyring text ([`Keyring::from_text`], FORMAT.md §7.3),
+/// which refuses a keyring that would leave a moment with no key to seal.
 #[derive(Clone)]
 pub struct Keyring {
     primary_id: u8,
     primary: ExpandedKey,
-    older: [Option<(u8, ExpandedKey)>; Keyring::CAPACITY - 1],
+    primary_times: KeyTimes,
+    older: [Option<(u8, ExpandedKey, KeyTimes)>; Keyring::CAPACITY - 1],
+}
+
+/// When a key of a [`Keyring`] starts sealing and when it stops opening,
+/// in Unix seconds. The default, [`KeyTimes::ALWAYS`], seals and opens at
+/// any time.
+///
+/// ```
+/// use sealed_session_core::KeyTimes;
+///
+/// let times = KeyTimes { activates_at: Some(100), retires_at: Some(200) };
+/// assert!(!times.seals_at(99) && times.opens_at(99));
+/// assert!(times.seals_at(100) && times.seals_at(199));
+/// assert!(!times.seals_at(200) && !times.opens_at(200));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct KeyTimes {
+    /// From this time on (inclusive) the key may seal; before it, it only
+    /// opens. `None`: from the beginning.
+    pub activates_at: Option<u64>,
+    /// From this time on (inclusive) the key neither seals nor opens.
+    /// `None`: never.
+    pub retires_at: Option<u64>,
+}
+
+impl KeyTimes {
+    /// No activation and no retirement time: the key seals and opens at any
+    /// time.
+    pub const ALWAYS: Self = Self {
+        activates_at: None,
+        retires_at: None,
+    };
+
+    /// Whether the key opens cookies at `now`: before its retirement.
+    #[must_use]
+    pub const fn opens_at(&self, now: u64) -> bool {
+        match self.retires_at {
+            Some(retires_at) => now < retires_at,
+            None => true,
+        }
+    }
+
+    /// Whether the key may seal at `now`: from its activation, before its
+    /// retirement.
+    #[must_use]
+    pub const fn seals_at(&self, now: u64) -> bool {
+        let active = match self.activates_at {
+            Some(activates_at) => now >= activates_at,
+            None => true,
+        };
+        active && self.opens_at(now)
+    }
 }
 
 impl Keyring {
@@ -254,6 +318,7 @@ impl Keyring {
         Self {
             primary_id: id,
             primary: ExpandedKey::new(&key.0),
+            primary_times: KeyTimes::ALWAYS,
             older: [const { None }; Self::CAPACITY - 1],
         }
     }
@@ -281,29 +346,122 @@ impl Keyring {
         }
         match self.older.iter_mut().find(|e| e.is_none()) {
             Some(slot) => {
-                *slot = Some((id, ExpandedKey::new(&key.0)));
+                *slot = Some((id, ExpandedKey::new(&key.0), KeyTimes::ALWAYS));
                 Ok(())
             }
             None => err(ErrorKind::KeyringFull),
         }
     }
 
-    /// Removes an older key, so cookies under it no longer open. The primary
-    /// key cannot be removed. Returns whether a key was removed.
+    /// Removes an older key, so cookies under it no longer open. The first
+    /// key cannot be removed, nor a key whose removal would leave a moment
+    /// when no key seals (see [`KeyTimes`]). Returns whether a key was
+    /// removed.
     pub fn remove(&mut self, id: u8) -> bool {
-        for slot in &mut self.older {
-            if matches!(slot, Some((kid, _)) if *kid == id) {
-                *slot = None;
-                return true;
-            }
+        let Some(index) = self
+            .older
+            .iter()
+            .position(|slot| matches!(slot, Some((kid, _, _)) if *kid == id))
+        else {
+            return false;
+        };
+        let removed = self.older[index].take();
+        if self.first_gap().is_some() {
+            self.older[index] = removed;
+            return false;
         }
-        false
+        true
     }
 
-    /// The id of the primary (sealing) key.
+    /// The id of the first key: the key that seals in a keyring without
+    /// times. With times, the key that seals is [`Keyring::primary_id_at`].
     #[must_use]
     pub const fn primary_id(&self) -> u8 {
         self.primary_id
+    }
+
+    /// The id of the key that seals at `now` (Unix seconds): of the keys
+    /// whose [`KeyTimes`] seal at `now`, the one activated last (a key
+    /// without an activation time counts as activated first), the first in
+    /// keyring order on a tie.
+    ///
+    /// ```
+    /// use sealed_session_core::Keyring;
+    ///
+    /// let keyring = Keyring::from_text(
+    ///     "3 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8 activates=2026-12-07T16:00:00Z\n\
+    ///      2 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+    /// )?;
+    /// let at_four = 1_796_659_200; // 2026-12-07T16:00:00Z
+    /// assert_eq!(keyring.primary_id_at(at_four - 1), 2);
+    /// assert_eq!(keyring.primary_id_at(at_four), 3);
+    /// # Ok::<(), sealed_session_core::KeyTextError>(())
+    /// ```
+    #[must_use]
+    pub fn primary_id_at(&self, now: u64) -> u8 {
+        let mut best: Option<(u8, Option<u64>)> = None;
+        for (id, times) in self.entries() {
+            if !times.seals_at(now) {
+                continue;
+            }
+            // `None < Some(_)`: a key without an activation time loses to
+            // any activated one; a tie keeps the earlier key.
+            if best.is_none_or(|(_, activated)| times.activates_at > activated) {
+                best = Some((id, times.activates_at));
+            }
+        }
+        // Without a sealing key (impossible: `from_text` and `remove`
+        // refuse such keyrings) the first key seals.
+        best.map_or(self.primary_id, |(id, _)| id)
+    }
+
+    /// The times of the key with this id, if present.
+    #[must_use]
+    pub fn times(&self, id: u8) -> Option<KeyTimes> {
+        self.entries()
+            .find(|(kid, _)| *kid == id)
+            .map(|(_, times)| times)
+    }
+
+    /// Sets the times of key `id` (which must be present). Used by the
+    /// text parser, which then checks [`Keyring::first_gap`].
+    pub(crate) fn set_times(&mut self, id: u8, times: KeyTimes) {
+        if id == self.primary_id {
+            self.primary_times = times;
+        }
+        for (kid, _, slot) in self.older.iter_mut().flatten() {
+            if *kid == id {
+                *slot = times;
+            }
+        }
+    }
+
+    /// The earliest moment at which no key seals, if any. Which keys seal
+    /// changes only at an activation or a retirement time, so checking 0
+    /// and those times covers every moment.
+    pub(crate) fn first_gap(&self) -> Option<u64> {
+        let mut gap: Option<u64> = None;
+        let mut check = |at: u64| {
+            if !self.entries().any(|(_, times)| times.seals_at(at)) {
+                gap = Some(gap.map_or(at, |gap| gap.min(at)));
+            }
+        };
+        check(0);
+        for (_, times) in self.entries() {
+            times.activates_at.map(&mut check);
+            times.retires_at.map(&mut check);
+        }
+        gap
+    }
+
+    /// Every key's id and times, first key first.
+    fn entries(&self) -> impl Iterator<Item = (u8, KeyTimes)> + '_ {
+        core::iter::once((self.primary_id, self.primary_times)).chain(
+            self.older
+                .iter()
+                .flatten()
+                .map(|(id, _, times)| (*id, *times)),
+        )
     }
 
     /// Whether a key with this id is present.
@@ -314,22 +472,26 @@ impl Keyring {
 
     /// The ids of all keys, primary first.
     pub fn ids(&self) -> impl Iterator<Item = u8> + '_ {
-        core::iter::once(self.primary_id).chain(self.older.iter().flatten().map(|(id, _)| *id))
+        core::iter::once(self.primary_id).chain(self.older.iter().flatten().map(|(id, _, _)| *id))
     }
 
-    pub(crate) fn get(&self, id: u8) -> Option<&CipherKey> {
+    /// The key with this id and its times.
+    pub(crate) fn get(&self, id: u8) -> Option<(&CipherKey, KeyTimes)> {
         if id == self.primary_id {
-            return Some(&self.primary);
+            return Some((&self.primary, self.primary_times));
         }
         self.older
             .iter()
             .flatten()
-            .find(|(kid, _)| *kid == id)
-            .map(|(_, k)| &**k)
+            .find(|(kid, _, _)| *kid == id)
+            .map(|(_, k, times)| (&**k, *times))
     }
 
-    pub(crate) fn primary(&self) -> &CipherKey {
-        &self.primary
+    /// The key with this id if it opens at `now` (not retired).
+    pub(crate) fn opener(&self, id: u8, now: u64) -> Option<&CipherKey> {
+        self.get(id)
+            .filter(|(_, times)| times.opens_at(now))
+            .map(|(key, _)| key)
     }
 }
 
@@ -349,7 +511,7 @@ impl fmt::Debug for Keyring {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -433,7 +595,7 @@ mod tests {
         assert_eq!(&s[..n], b"Key { .. }");
     }
 
-    struct Writer<'a>(&'a mut [u8], usize);
+    pub(crate) struct Writer<'a>(pub(crate) &'a mut [u8], pub(crate) usize);
     impl core::fmt::Write for Writer<'_> {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
             let end = self.1 + s.len();
@@ -464,5 +626,70 @@ mod tests {
         ring.add(4, &a).unwrap();
         ring.add(5, &a).unwrap();
         assert_eq!(ring.add(6, &a).unwrap_err().kind(), ErrorKind::KeyringFull);
+    }
+
+    /// A rolling deploy: instance `new` got a keyring where key 3 activates
+    /// at `t`; instance `old` still has only key 1. Before `t` the new
+    /// instance keeps sealing with key 1, so the old one opens everything
+    /// it seals (0 refusals); the control, key 3 made primary at once, is
+    /// refused by the old instance. After the retirement time a cookie under
+    /// key 1 no longer opens.
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn rollout_with_an_activation_time_refuses_nothing() {
+        use crate::{Codec, FixedNonce, Options};
+        let t = 1_796_659_200;
+        let old = Codec::new(
+            Keyring::from_text(
+                "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+            )
+            .unwrap(),
+            Options::new(),
+        );
+        let new = Codec::new(
+            Keyring::from_text(
+                "3 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHiA activates=2026-12-07T16:00:00Z\n\
+                 1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f retires=2026-12-08T16:00:00Z\n",
+            )
+            .unwrap(),
+            Options::new(),
+        );
+        let control = Codec::new(
+            Keyring::from_text(
+                "3 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHiA\n\
+                 1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n",
+            )
+            .unwrap(),
+            Options::new(),
+        );
+        let mut nonce = FixedNonce([7; 16]);
+        let before = new.seal_to_string(b"{}", b"", t - 1, &mut nonce).unwrap();
+        let opened = old.open_to_vec(&before, b"", t - 1).unwrap();
+        assert_eq!((opened.key_id, opened.reseal_advised), (1, false));
+        // The new instance opens it too, and does not advise a re-seal yet.
+        let opened = new.open_to_vec(&before, b"", t - 1).unwrap();
+        assert_eq!((opened.key_id, opened.reseal_advised), (1, false));
+        let control_cookie = control
+            .seal_to_string(b"{}", b"", t - 1, &mut nonce)
+            .unwrap();
+        assert_eq!(
+            old.open_to_vec(&control_cookie, b"", t - 1)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::UnknownKeyId
+        );
+        // At `t` key 3 seals; key 1's cookies open and are re-sealed.
+        let after = new.seal_to_string(b"{}", b"", t, &mut nonce).unwrap();
+        assert_eq!(new.open_to_vec(&after, b"", t).unwrap().key_id, 3);
+        let opened = new.open_to_vec(&before, b"", t).unwrap();
+        assert_eq!((opened.key_id, opened.reseal_advised), (1, true));
+        // Key 1 retires a day after `t` (no idle timeout is set here).
+        assert!(new.open_to_vec(&before, b"", t + 86_399).is_ok());
+        assert_eq!(
+            new.open_to_vec(&before, b"", t + 86_400)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::UnknownKeyId
+        );
     }
 }

@@ -22,7 +22,7 @@ mod typed;
 pub use codec::{Codec, Compression, FixedNonce, MAX_CONTEXT_LEN, NonceSource, Opened, Options};
 pub use envelope::{Header, NONCE_LEN, OVERHEAD, Peeked, VERSION};
 pub use error::{Error, ErrorKind};
-pub use key::{KEY_BASE64_LEN, KEY_HEX_LEN, KEY_LEN, Key, Keyring};
+pub use key::{KEY_BASE64_LEN, KEY_HEX_LEN, KEY_LEN, Key, KeyTimes, Keyring};
 pub use key_text::{KeyTextError, KeyTextReason};
 /// `rand_core` 0.10, whose `CryptoRng` generators are nonce sources (feature
 /// `rand_core-0_10`).

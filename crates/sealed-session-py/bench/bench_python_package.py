@@ -21,11 +21,17 @@ back into a dict (JSON included in every subject):
   AES-EAX);
 - ``Flask default``: Flask's ``SecureCookieSessionInterface`` serializer
   (itsdangerous ``URLSafeTimedSerializer``, tagged JSON, zlib when smaller,
-  HMAC-SHA1), signed but not encrypted.
+  HMAC-SHA1), signed but not encrypted;
+- ``Starlette default``: what Starlette's ``SessionMiddleware`` does to a
+  session (``json.dumps``, standard base64, itsdangerous
+  ``TimestampSigner``; ``unsign(max_age=...)``, ``b64decode``,
+  ``json.loads``), signed but not encrypted.
 
 Then whole requests: a Flask app whose view reads and changes a ~1 KiB
 session, through Flask's test client, with ``SealedSessionInterface`` and
-with Flask's default interface.
+with Flask's default interface; and a Starlette app with the same view,
+called as ASGI in process (one driver for both, no HTTP), with
+``SealedSessionMiddleware`` and with Starlette's ``SessionMiddleware``.
 
 Sizes are the length of the session's compact tagged JSON. Each figure is
 the median over --samples batches of about --sample-ms each, in
@@ -37,6 +43,8 @@ figures taken under the same load.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import base64
 import datetime
 import importlib.metadata
 import json
@@ -54,9 +62,16 @@ import encrypted_session as es  # noqa: E402
 from bench_timing import calibrate  # noqa: E402
 from flask import Flask, session  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
+from itsdangerous import TimestampSigner  # noqa: E402
+from starlette.applications import Starlette  # noqa: E402
+from starlette.middleware import Middleware  # noqa: E402
+from starlette.middleware.sessions import SessionMiddleware  # noqa: E402
+from starlette.responses import PlainTextResponse  # noqa: E402
+from starlette.routing import Route  # noqa: E402
 
 import sealed_session  # noqa: E402
 from sealed_session.flask import SealedSessionInterface  # noqa: E402
+from sealed_session.starlette import SealedSessionMiddleware  # noqa: E402
 
 SIZES = (64, 1024, 4096)
 KEY = bytes(range(32))
@@ -145,6 +160,18 @@ def subjects(size: int) -> dict[str, tuple[Callable[[], Any], Callable[[], Any],
     signed = serializer.dumps(data)
     assert serializer.loads(signed) == data
 
+    signer = TimestampSigner(SECRET_KEY)  # as SessionMiddleware builds it
+    max_age = 14 * 24 * 3600
+
+    def starlette_seal() -> bytes:
+        return signer.sign(base64.b64encode(json.dumps(data).encode("utf-8")))
+
+    def starlette_open() -> Any:
+        return json.loads(base64.b64decode(signer.unsign(starlette_signed, max_age=max_age)))
+
+    starlette_signed = starlette_seal()
+    assert starlette_open() == json.loads(json.dumps(data))
+
     return {
         "sealed_session": (lambda: codec.seal(data), lambda: codec.open(ours).to_dict(), ours),
         "sealed_session JSON text": (
@@ -159,6 +186,7 @@ def subjects(size: int) -> dict[str, tuple[Callable[[], Any], Callable[[], Any],
         ),
         "EncryptedSession": (lambda: es.seal(KEY, data), lambda: es.open_cookie(KEY, legacy), legacy),
         "Flask default": (lambda: serializer.dumps(data), lambda: serializer.loads(signed), signed),
+        "Starlette default": (starlette_seal, starlette_open, starlette_signed.decode()),
     }
 
 
@@ -205,6 +233,72 @@ def request_rates(requests: int, samples: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
+def asgi_driver(middleware: str):
+    """A Starlette app whose view reads and changes a ~1 KiB session, with
+    ``middleware``, and a function that makes one request to it in process
+    (the cookie of the last response sent back); one request checked."""
+    start_data = json.loads(json.dumps(payload(1024)))  # JSON only, as Starlette needs
+
+    def count(request):
+        request.session["count"] = request.session.get("count", 0) + 1
+        return PlainTextResponse(str(request.session["count"]))
+
+    if middleware == "sealed_session":
+        stack = [Middleware(SealedSessionMiddleware, sealed_session.Keyring(KEY), session_cookie="bench", https_only=False)]
+        seed = sealed_session.SessionCodec(sealed_session.Keyring(KEY), cookie_name="bench", secure=False).seal(
+            {**start_data, "count": 0}
+        )
+    else:
+        stack = [Middleware(SessionMiddleware, secret_key=SECRET_KEY, session_cookie="bench")]
+        seed = TimestampSigner(SECRET_KEY).sign(base64.b64encode(json.dumps({**start_data, "count": 0}).encode())).decode()
+    app = Starlette(routes=[Route("/count", count)], middleware=stack)
+    cookie = [f"bench={seed}".encode("latin-1")]
+    loop = asyncio.new_event_loop()
+
+    async def request() -> bytes:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+            "scheme": "http", "path": "/count", "raw_path": b"/count", "root_path": "", "query_string": b"",
+            "headers": [(b"host", b"bench"), (b"cookie", cookie[0])], "client": ("127.0.0.1", 1),
+            "server": ("127.0.0.1", 80),
+        }
+        body = []
+
+        async def receive():
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                for name, value in message["headers"]:
+                    if name == b"set-cookie":
+                        cookie[0] = value.split(b";", 1)[0]
+            elif message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+
+        await app(scope, receive, send)
+        return b"".join(body)
+
+    def one() -> bytes:
+        return loop.run_until_complete(request())
+
+    assert one() == b"1" and one() == b"2"
+    return one
+
+
+def asgi_rates(requests: int, samples: int) -> dict[str, float]:
+    """Requests per second through the in-process ASGI driver, both
+    middlewares interleaved sample by sample (median)."""
+    drivers = {name: asgi_driver(name) for name in ("sealed_session", "Starlette default")}
+    rates: dict[str, list[float]] = {name: [] for name in drivers}
+    for _ in range(samples):
+        for name, one in drivers.items():
+            start_time = time.perf_counter()
+            for _ in range(requests):
+                one()
+            rates[name].append(requests / (time.perf_counter() - start_time))
+    return {name: statistics.median(values) for name, values in rates.items()}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=15)
@@ -217,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "versions": {
             name: importlib.metadata.version(name)
-            for name in ("sealed-session", "flask", "itsdangerous", "pycryptodome")
+            for name in ("sealed-session", "flask", "starlette", "itsdangerous", "pycryptodome")
         },
         "debug_build": sealed_session._sealed_session.DEBUG_BUILD,
         "sizes": {},
@@ -236,6 +330,7 @@ def main(argv: list[str] | None = None) -> int:
             row[name] = {"seal_us": seal_us, "open_us": open_us, "total_us": seal_us + open_us, "cookie_len": len(cookie)}
         results["sizes"][str(size)] = row
     results["requests_per_second"] = request_rates(args.requests, max(5, args.samples // 2))
+    results["asgi_requests_per_second"] = asgi_rates(args.requests, max(5, args.samples // 2))
 
     if args.json:
         print(json.dumps(results, indent=1))
@@ -260,7 +355,7 @@ def print_tables(results: dict[str, Any]) -> None:
             r = row[name]
             cells.append(f"{r['total_us']:.1f} ({r['seal_us']:.1f} / {r['open_us']:.1f}), {r['cookie_len']} ch")
         print(f"| {name} | " + " | ".join(cells) + " |")
-    for peer in ("EncryptedSession", "Flask default"):
+    for peer in ("EncryptedSession", "Flask default", "Starlette default"):
         cells = [f"{row[peer]['total_us'] / row['sealed_session']['total_us']:.1f}×" for row in results["sizes"].values()]
         print(f"| {peer} / sealed_session | " + " | ".join(cells) + " |")
     print()
@@ -272,6 +367,15 @@ def print_tables(results: dict[str, Any]) -> None:
     for name, rate in rates.items():
         print(f"| {name} | {rate:,.0f} |")
     print(f"| sealed_session / Flask default | {rates['sealed_session'] / rates['Flask default']:.2f}× |")
+    rates = results["asgi_requests_per_second"]
+    print()
+    print("Starlette app, the same view, ASGI in process (one driver, no HTTP)")
+    print()
+    print("| middleware | requests/s |")
+    print("|---|---:|")
+    for name, rate in rates.items():
+        print(f"| {name} | {rate:,.0f} |")
+    print(f"| sealed_session / Starlette default | {rates['sealed_session'] / rates['Starlette default']:.2f}× |")
 
 
 if __name__ == "__main__":

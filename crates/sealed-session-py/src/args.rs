@@ -138,17 +138,14 @@ pub(crate) fn text<'a>(obj: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Option
 /// A secret key: 32 `bytes`, or key text (64 hex digits or 43 characters
 /// of base64url) as `str`.
 pub(crate) fn key(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Key> {
-    let py = obj.py();
     if let Ok(text) = obj.cast::<PyString>() {
         let text = text
             .to_cow()
-            .map_err(|_| errors::raise(py, "KeyringError", &format!("{what}: not key text")))?;
+            .map_err(|_| errors::keyring(format!("{what}: not key text")))?;
         return Key::parse(&text).map_err(|_| {
-            errors::raise(
-                py,
-                "KeyringError",
-                &format!("{what}: expected 64 hex digits or 43 characters of base64url"),
-            )
+            errors::keyring(format!(
+                "{what}: expected 64 hex digits or 43 characters of base64url"
+            ))
         });
     }
     let bytes = bytes(obj, what).map_err(|_| {
@@ -157,11 +154,6 @@ pub(crate) fn key(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Key> {
             type_name(obj)
         ))
     })?;
-    Key::try_from(bytes.as_ref()).map_err(|_| {
-        errors::raise(
-            py,
-            "KeyringError",
-            &format!("{what}: expected 32 bytes, got {}", bytes.len()),
-        )
-    })
+    Key::try_from(bytes.as_ref())
+        .map_err(|_| errors::keyring(format!("{what}: expected 32 bytes, got {}", bytes.len())))
 }

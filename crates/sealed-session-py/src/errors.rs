@@ -1,109 +1,125 @@
 //! Rust errors as the Python exceptions of `sealed_session.errors`.
 //!
 //! The exception classes are written in Python (so they carry docstrings, a
-//! `reason` and, for configuration errors, a `setting`); this module looks
-//! them up once and raises them with the Rust error's stable text.
+//! `reason` and, for configuration errors, a `setting`); they are bound here
+//! with `pyo3::import_exception!`, as pyca's crates bind theirs: a type
+//! per class, imported once on first use, never a class looked up by a
+//! string at run time. Each error is raised with the Rust error's stable
+//! text.
 
+use pyo3::PyErr;
 use pyo3::exceptions::{PyRuntimeError, PyTypeError};
-use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::PyModule;
-use sealed_session::{ErrorKind, KeyTextError, KeyringError, SessionError};
+use sealed_session::{ErrorKind, KeyTextError, SessionError};
 
-/// The Python module holding the exception classes.
-const ERRORS_MODULE: &str = "sealed_session.errors";
+/// The classes of `sealed_session.errors`, one Rust type each.
+pub(crate) mod classes {
+    #![allow(missing_docs, unreachable_pub)]
 
-static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-
-/// An exception of class `class` (a name in `sealed_session.errors`) with
-/// `message`.
-pub(crate) fn raise(py: Python<'_>, class: &str, message: &str) -> PyErr {
-    let module = match MODULE.get_or_try_init(py, || {
-        PyModule::import(py, ERRORS_MODULE).map(Bound::unbind)
-    }) {
-        Ok(module) => module.bind(py),
-        Err(error) => return error,
-    };
-    match module
-        .getattr(class)
-        .and_then(|class| class.call1((message,)))
-    {
-        Ok(instance) => PyErr::from_value(instance),
-        Err(error) => error,
-    }
+    pyo3::import_exception!(sealed_session.errors, SealedSessionError);
+    pyo3::import_exception!(sealed_session.errors, MalformedError);
+    pyo3::import_exception!(sealed_session.errors, UnknownVersionError);
+    pyo3::import_exception!(sealed_session.errors, UnknownKeyIdError);
+    pyo3::import_exception!(sealed_session.errors, NotAuthenticError);
+    pyo3::import_exception!(sealed_session.errors, ExpiredError);
+    pyo3::import_exception!(sealed_session.errors, IssuedInFutureError);
+    pyo3::import_exception!(sealed_session.errors, TooLargeError);
+    pyo3::import_exception!(sealed_session.errors, LifetimeExceededError);
+    pyo3::import_exception!(sealed_session.errors, LegacyNoLongerAcceptedError);
+    pyo3::import_exception!(sealed_session.errors, AmbiguousSessionError);
+    pyo3::import_exception!(sealed_session.errors, InvalidSessionError);
+    pyo3::import_exception!(sealed_session.errors, InvalidJsonError);
+    pyo3::import_exception!(sealed_session.errors, TooDeepError);
+    pyo3::import_exception!(sealed_session.errors, InvalidBytesError);
+    pyo3::import_exception!(sealed_session.errors, CookieTooLargeError);
+    pyo3::import_exception!(sealed_session.errors, ContextTooLongError);
+    pyo3::import_exception!(sealed_session.errors, RandomError);
+    pyo3::import_exception!(sealed_session.errors, KeyringError);
+    pyo3::import_exception!(sealed_session.errors, ConfigurationError);
 }
+
+use classes::{
+    AmbiguousSessionError, ConfigurationError, ContextTooLongError, CookieTooLargeError,
+    ExpiredError, InvalidBytesError, InvalidJsonError, InvalidSessionError, IssuedInFutureError,
+    KeyringError as PyKeyringError, LegacyNoLongerAcceptedError, LifetimeExceededError,
+    MalformedError, NotAuthenticError, RandomError, SealedSessionError, TooDeepError,
+    TooLargeError, UnknownKeyIdError, UnknownVersionError,
+};
 
 /// The exception for a session error: one class per reason, with the
 /// error's stable text as message.
-pub(crate) fn session_error(py: Python<'_>, error: SessionError) -> PyErr {
-    let class = match error {
-        SessionError::Cookie(error) => return core_error(py, error.kind()),
-        SessionError::LifetimeExceeded => "LifetimeExceededError",
-        SessionError::LegacyNoLongerAccepted => "LegacyNoLongerAcceptedError",
-        SessionError::InvalidSession => "InvalidSessionError",
-        SessionError::InvalidJson => "InvalidJsonError",
-        SessionError::TooDeep => "TooDeepError",
-        SessionError::InvalidBytes => "InvalidBytesError",
-        SessionError::CookieTooLarge => "CookieTooLargeError",
-        SessionError::Random => "RandomError",
+pub(crate) fn session_error(error: SessionError) -> PyErr {
+    let message = error.as_str();
+    match error {
+        SessionError::Cookie(error) => core_error(error.kind()),
+        SessionError::LifetimeExceeded => LifetimeExceededError::new_err(message),
+        SessionError::LegacyNoLongerAccepted => LegacyNoLongerAcceptedError::new_err(message),
+        SessionError::InvalidSession => InvalidSessionError::new_err(message),
+        SessionError::InvalidJson => InvalidJsonError::new_err(message),
+        SessionError::TooDeep => TooDeepError::new_err(message),
+        SessionError::InvalidBytes => InvalidBytesError::new_err(message),
+        SessionError::CookieTooLarge => CookieTooLargeError::new_err(message),
+        SessionError::Random => RandomError::new_err(message),
+        SessionError::AmbiguousSession => AmbiguousSessionError::new_err(message),
         // Values handed in from Python are serialized by this module, and
         // `_permanent` is taken out before Rust sees it: these mean a bug
         // here, not bad input.
         SessionError::WrongType | SessionError::Unserializable | SessionError::ReservedKey => {
-            return PyTypeError::new_err(error.as_str());
+            PyTypeError::new_err(message)
         }
-        _ => "SealedSessionError",
-    };
-    raise(py, class, error.as_str())
-}
-
-/// The exception for a core error kind.
-pub(crate) fn core_error(py: Python<'_>, kind: ErrorKind) -> PyErr {
-    let class = match kind {
-        ErrorKind::Malformed => "MalformedError",
-        ErrorKind::UnknownVersion => "UnknownVersionError",
-        ErrorKind::UnknownKeyId => "UnknownKeyIdError",
-        ErrorKind::Unauthentic => "NotAuthenticError",
-        ErrorKind::Expired => "ExpiredError",
-        ErrorKind::IssuedInFuture => "IssuedInFutureError",
-        ErrorKind::TooLarge => "TooLargeError",
-        ErrorKind::ContextTooLong => "ContextTooLongError",
-        ErrorKind::InvalidKey | ErrorKind::KeyringFull | ErrorKind::DuplicateKeyId => {
-            "KeyringError"
-        }
-        ErrorKind::BufferTooSmall => {
-            // The allocating APIs used here size their own buffers.
-            return PyRuntimeError::new_err("internal error: buffer too small");
-        }
-        _ => "SealedSessionError",
-    };
-    raise(py, class, kind.as_str())
-}
-
-/// A `ConfigurationError` for `setting`.
-pub(crate) fn configuration(py: Python<'_>, setting: &str, message: &str) -> PyErr {
-    let module = match MODULE.get_or_try_init(py, || {
-        PyModule::import(py, ERRORS_MODULE).map(Bound::unbind)
-    }) {
-        Ok(module) => module.bind(py),
-        Err(error) => return error,
-    };
-    match module
-        .getattr("ConfigurationError")
-        .and_then(|class| class.call1((message, setting)))
-    {
-        Ok(instance) => PyErr::from_value(instance),
-        Err(error) => error,
+        _ => SealedSessionError::new_err(message),
     }
 }
 
-/// A keyring that did not load; the message names the source and the
-/// line, never key text.
-pub(crate) fn keyring_error(py: Python<'_>, error: &KeyringError) -> PyErr {
-    raise(py, "KeyringError", &error.to_string())
+/// The exception for a core error kind.
+pub(crate) fn core_error(kind: ErrorKind) -> PyErr {
+    let message = kind.as_str();
+    match kind {
+        ErrorKind::Malformed => MalformedError::new_err(message),
+        ErrorKind::UnknownVersion => UnknownVersionError::new_err(message),
+        ErrorKind::UnknownKeyId => UnknownKeyIdError::new_err(message),
+        ErrorKind::Unauthentic => NotAuthenticError::new_err(message),
+        ErrorKind::Expired => ExpiredError::new_err(message),
+        ErrorKind::IssuedInFuture => IssuedInFutureError::new_err(message),
+        ErrorKind::TooLarge => TooLargeError::new_err(message),
+        ErrorKind::ContextTooLong => ContextTooLongError::new_err(message),
+        ErrorKind::InvalidKey | ErrorKind::KeyringFull | ErrorKind::DuplicateKeyId => {
+            PyKeyringError::new_err(message)
+        }
+        // The allocating APIs used here size their own buffers.
+        ErrorKind::BufferTooSmall => PyRuntimeError::new_err("internal error: buffer too small"),
+        _ => SealedSessionError::new_err(message),
+    }
+}
+
+/// An `InvalidJsonError` saying why.
+pub(crate) fn invalid_json(why: &str) -> PyErr {
+    InvalidJsonError::new_err(format!("session is not a JSON object: {why}"))
+}
+
+/// A `TooDeepError`.
+pub(crate) fn too_deep() -> PyErr {
+    TooDeepError::new_err(format!(
+        "session nests too deep (more than {} levels, or a reference cycle)",
+        sealed_session::Session::MAX_DEPTH
+    ))
+}
+
+/// An `InvalidBytesError`.
+pub(crate) fn invalid_bytes() -> PyErr {
+    InvalidBytesError::new_err(SessionError::InvalidBytes.as_str())
+}
+
+/// A `KeyringError` with `message` (which must hold no key text).
+pub(crate) fn keyring(message: String) -> PyErr {
+    PyKeyringError::new_err(message)
+}
+
+/// A `ConfigurationError` for `setting`.
+pub(crate) fn configuration(setting: &str, message: &str) -> PyErr {
+    ConfigurationError::new_err((message.to_owned(), setting.to_owned()))
 }
 
 /// Keyring text that did not parse.
-pub(crate) fn key_text_error(py: Python<'_>, error: &KeyTextError) -> PyErr {
-    raise(py, "KeyringError", &format!("keyring text: {error}"))
+pub(crate) fn key_text_error(error: &KeyTextError) -> PyErr {
+    keyring(format!("keyring text: {error}"))
 }

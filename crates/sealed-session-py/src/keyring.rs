@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use sealed_session::{KEYS_ENV, Key};
+use sealed_session::{KEYS_ENV, Key, KeyringError};
 use zeroize::Zeroizing;
 
 use crate::{args, errors};
@@ -35,31 +35,38 @@ impl Keyring {
 
     /// Parses keyring text.
     #[staticmethod]
-    fn from_text(py: Python<'_>, text: &Bound<'_, PyString>) -> PyResult<Self> {
+    fn from_text(text: &Bound<'_, PyString>) -> PyResult<Self> {
         let text = text
             .to_cow()
-            .map_err(|_| errors::raise(py, "KeyringError", "keyring text: not UTF-8"))?;
+            .map_err(|_| errors::keyring("keyring text: not UTF-8".to_owned()))?;
         sealed_session::Keyring::from_text(&text)
             .map(|inner| Self { inner })
-            .map_err(|error| errors::key_text_error(py, &error))
+            .map_err(|error| errors::key_text_error(&error))
     }
 
-    /// Reads keyring text from the environment variable ``var``.
+    /// Reads keyring text from the environment variable ``var``
+    /// (``SEALED_SESSION_KEYS`` by default). A name that holds a key-shaped
+    /// run (a key pasted where the name belongs) is withheld from errors.
     #[staticmethod]
     #[pyo3(signature = (var = KEYS_ENV))]
-    fn from_env(py: Python<'_>, var: &str) -> PyResult<Self> {
+    fn from_env(var: &str) -> PyResult<Self> {
         sealed_session::keyring_from_env(var)
             .map(|inner| Self { inner })
-            .map_err(|error| errors::keyring_error(py, &error))
+            .map_err(|error| loading_error(&error, var, "the environment variable"))
     }
 
     /// Reads keyring text from a file that only its owner can access (on
     /// Unix, mode 0600: ``chmod 600``); ``any_permissions=True`` skips that
     /// check (for volumes where permissions mean nothing, never to silence
     /// it).
+    ///
+    /// Errors name the file, unless its path holds a key-shaped run (64 hex
+    /// digits, or 43 characters of either base64 alphabet, whatever
+    /// surrounds them: a key pasted where the path belongs, ``<key>.txt``):
+    /// then the path is withheld, so that no key reaches a log.
     #[staticmethod]
     #[pyo3(signature = (path, *, any_permissions = false))]
-    fn from_file(py: Python<'_>, path: PathBuf, any_permissions: bool) -> PyResult<Self> {
+    fn from_file(path: PathBuf, any_permissions: bool) -> PyResult<Self> {
         let loaded = if any_permissions {
             sealed_session::keyring_from_file_any_permissions(&path)
         } else {
@@ -67,7 +74,7 @@ impl Keyring {
         };
         loaded
             .map(|inner| Self { inner })
-            .map_err(|error| errors::keyring_error(py, &error))
+            .map_err(|error| loading_error(&error, &path.to_string_lossy(), "the key file"))
     }
 
     /// The id of the key that seals.
@@ -92,9 +99,69 @@ impl Keyring {
 /// write to a key file (``chmod 600``) or ``SEALED_SESSION_KEYS``.
 #[pyfunction]
 #[pyo3(signature = (key_id = 1))]
-pub(crate) fn generate_keyring_text(py: Python<'_>, key_id: u8) -> PyResult<String> {
-    let key: Key =
-        sealed_session::generate_key().map_err(|error| errors::session_error(py, error))?;
+pub(crate) fn generate_keyring_text(key_id: u8) -> PyResult<String> {
+    let key: Key = sealed_session::generate_key().map_err(errors::session_error)?;
     let text: Zeroizing<String> = key.to_base64url_string();
     Ok(format!("{key_id} {}\n", text.as_str()))
+}
+
+/// The exception for a keyring that did not load from `source` (a path or
+/// a variable's name, which the message names). When `source`, or the
+/// message the Rust crate made, holds a key-shaped run, the message is
+/// rebuilt around `withheld` (what the source is) instead: a key pasted
+/// where a path or name belongs never reaches a log, whatever surrounds
+/// it.
+fn loading_error(error: &KeyringError, source: &str, withheld: &str) -> PyErr {
+    let message = error.to_string();
+    if !has_key_shaped_run(source) && !has_key_shaped_run(&message) {
+        return errors::keyring(message);
+    }
+    let shown = format!("{withheld} (name withheld: it holds key-shaped text)");
+    errors::keyring(match error {
+        KeyringError::EnvMissing { .. } => format!("no keys: {shown} is not set"),
+        KeyringError::Io { kind, .. } => format!("cannot read {shown}: {}", io_reason(*kind)),
+        KeyringError::Permissions { mode, .. } => format!(
+            "{shown} is accessible to its group or others (mode {mode:04o}); \
+             make it private with `chmod 600`"
+        ),
+        KeyringError::NotUtf8 { line, .. } => format!("{shown}, line {line}: not UTF-8 text"),
+        KeyringError::Text { error, .. } => match error.line() {
+            Some(_) => format!("{shown}, {error}"),
+            None => format!("{shown}: {error}"),
+        },
+        _ => format!("cannot load keys from {shown}"),
+    })
+}
+
+/// A short reason for an I/O error, as the Rust crate words it.
+fn io_reason(kind: std::io::ErrorKind) -> String {
+    match kind {
+        std::io::ErrorKind::NotFound => "no such file".to_owned(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        kind => kind.to_string(),
+    }
+}
+
+/// The fewest characters of a key in any text form the keyring format or a
+/// user might paste: 43 of base64 (either alphabet, unpadded); 64 hex
+/// digits are a longer run of the same characters.
+const KEY_SHAPED_RUN: usize = 43;
+
+/// Whether `text` holds a run of at least [`KEY_SHAPED_RUN`] characters of
+/// the standard base64 alphabet (with `=`) or of the base64url one: every
+/// key text (hex, base64url, standard base64 with `+`, `/` or padding) is
+/// such a run, whatever surrounds it. Errs on the side of withholding: a
+/// long path of plain words is withheld too.
+pub(crate) fn has_key_shaped_run(text: &str) -> bool {
+    let longest = |allowed: fn(u8) -> bool| {
+        text.as_bytes()
+            .split(|&byte| !allowed(byte))
+            .map(<[u8]>::len)
+            .max()
+            .unwrap_or(0)
+    };
+    longest(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'='))
+        >= KEY_SHAPED_RUN
+        || longest(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'))
+            >= KEY_SHAPED_RUN
 }

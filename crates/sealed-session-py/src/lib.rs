@@ -31,13 +31,7 @@ fn dumps(obj: &Bound<'_, PyAny>, default: Option<&Bound<'_, PyAny>>) -> PyResult
 /// as Flask does.
 #[pyfunction]
 fn loads<'py>(py: Python<'py>, text: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    let text = args::text(text, "text")?.ok_or_else(|| {
-        errors::raise(
-            py,
-            "InvalidJsonError",
-            "session is not a JSON object: not UTF-8",
-        )
-    })?;
+    let text = args::text(text, "text")?.ok_or_else(|| errors::invalid_json("not UTF-8"))?;
     tagged_json::loads(py, &text)
 }
 
@@ -50,23 +44,69 @@ fn _panic_for_tests(message: &Bound<'_, pyo3::types::PyString>) -> PyResult<()> 
     panic!("{}", message.to_cow()?);
 }
 
+/// The compiled part of ``sealed_session``: the Rust codec, sessions,
+/// keyrings and Flask's tagged JSON. Import ``sealed_session`` instead.
+///
+/// Its constants are the Rust crates' own, never restated here.
 #[pymodule]
-fn _sealed_session(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("DEBUG_BUILD", cfg!(debug_assertions))?;
-    m.add("KEYS_ENV", sealed_session::KEYS_ENV)?;
-    m.add("MAX_DEPTH", tagged_json::MAX_DEPTH)?;
-    m.add_class::<keyring::Keyring>()?;
-    m.add_class::<clock::ManualClock>()?;
-    m.add_class::<codec::Codec>()?;
-    m.add_class::<session::Session>()?;
-    m.add_class::<session::SessionCodec>()?;
-    m.add_class::<session::Legacy>()?;
-    m.add_class::<session::Saved>()?;
-    m.add_function(wrap_pyfunction!(keyring::generate_keyring_text, m)?)?;
-    m.add_function(wrap_pyfunction!(dumps, m)?)?;
-    m.add_function(wrap_pyfunction!(loads, m)?)?;
+mod _sealed_session {
+    use pyo3::prelude::*;
+    use sealed_session::SessionCodecBuilder;
+
+    #[pymodule_export]
+    use super::{dumps, loads};
+
     #[cfg(debug_assertions)]
-    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
-    Ok(())
+    #[pymodule_export]
+    use super::_panic_for_tests;
+
+    #[pymodule_export]
+    use crate::clock::ManualClock;
+    #[pymodule_export]
+    use crate::codec::Codec;
+    #[pymodule_export]
+    use crate::keyring::{Keyring, generate_keyring_text};
+    #[pymodule_export]
+    use crate::session::{Finished, Legacy, Saved, Session, SessionCodec};
+
+    /// The package version (the crate's).
+    #[allow(non_upper_case_globals)]
+    #[pymodule_export]
+    const __version__: &str = env!("CARGO_PKG_VERSION");
+
+    /// Whether this is a debug build (it then has ``_panic_for_tests``).
+    #[pymodule_export]
+    const DEBUG_BUILD: bool = cfg!(debug_assertions);
+
+    /// The environment variable keyring text is read from by default.
+    #[pymodule_export]
+    const KEYS_ENV: &str = sealed_session::KEYS_ENV;
+
+    /// How deep a session's values may nest (the outermost object is 1).
+    #[pymodule_export]
+    const MAX_DEPTH: usize = sealed_session::Session::MAX_DEPTH;
+
+    /// The longest cookie (name and value) a browser keeps, in bytes.
+    #[pymodule_export]
+    const MAX_COOKIE_LEN: usize = sealed_session::cookie::MAX_COOKIE_LEN;
+
+    /// The default idle timeout of a session codec, in seconds.
+    #[pymodule_export]
+    const DEFAULT_IDLE_TIMEOUT: u64 = <SessionCodecBuilder>::DEFAULT_IDLE_TIMEOUT.as_secs();
+
+    /// The default absolute timeout of a session codec, in seconds.
+    #[pymodule_export]
+    const DEFAULT_ABSOLUTE_TIMEOUT: u64 = <SessionCodecBuilder>::DEFAULT_ABSOLUTE_TIMEOUT.as_secs();
+
+    /// The constants that are no Rust `const`: the default cookie name, as
+    /// a codec built with the defaults has it.
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        let keyring = sealed_session::Keyring::new(0, &sealed_session::Key::from_bytes([0; 32]));
+        let defaults = sealed_session::SessionCodec::builder(keyring)
+            .build()
+            .map_err(|error| crate::errors::configuration(error.setting(), &error.to_string()))?;
+        m.add("DEFAULT_COOKIE_NAME", defaults.cookie_name())?;
+        Ok(())
+    }
 }

@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
-use sealed_session::{CookieOutcome, Key, Refresh, SameSite, SessionError};
+use sealed_session::{CookieOutcome, Key, Outcome, Refresh, SameSite, SessionError};
 use zeroize::Zeroizing;
 
 use crate::clock::ManualClock;
@@ -35,13 +35,13 @@ pub(crate) struct Session {
 impl Session {
     #[new]
     #[pyo3(signature = (data = None))]
-    fn new(py: Python<'_>, data: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+    fn new(data: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let inner = match data {
             None => sealed_session::Session::new(),
             Some(data) => {
                 let text = Zeroizing::new(mapping_json(data)?);
                 sealed_session::Session::from_json(text.as_bytes())
-                    .map_err(|error| errors::session_error(py, error))?
+                    .map_err(errors::session_error)?
             }
         };
         Ok(Self {
@@ -53,24 +53,28 @@ impl Session {
     /// A new session from Flask's tagged JSON text (an object; a
     /// ``"_permanent": true`` member sets :attr:`permanent`).
     #[staticmethod]
-    fn from_json(py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let text = json_text(py, text)?;
+    fn from_json(text: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text = json_text(text)?;
         sealed_session::Session::from_json(text.as_bytes())
             .map(|inner| Self {
                 inner,
                 rejected: None,
             })
-            .map_err(|error| errors::session_error(py, error))
+            .map_err(errors::session_error)
     }
 
     /// The data as a dict, as Flask's session holds it: values untagged
     /// (bytes, tuples, UUIDs, datetimes, Markup), and ``"_permanent": True``
     /// when the session is permanent.
+    ///
+    /// It does not mark the session accessed: a framework converts every
+    /// session it loads, and tells :meth:`SessionCodec.finish` whether the
+    /// handler read it (``accessed=``).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        if self.inner.is_empty() && !self.inner.permanent() {
+        let text = Zeroizing::new(self.inner.to_flask_json());
+        if text.as_str() == "{}" {
             return Ok(PyDict::new(py).into_any());
         }
-        let text = Zeroizing::new(self.inner.to_flask_json());
         tagged_json::loads(py, &text)
     }
 
@@ -92,22 +96,21 @@ impl Session {
     #[pyo3(signature = (data, *, default = None))]
     fn replace(
         &mut self,
-        py: Python<'_>,
         data: &Bound<'_, PyAny>,
         default: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let text = Zeroizing::new(mapping_json_with(data, default)?);
         self.inner
             .replace_from_json(text.as_bytes())
-            .map_err(|error| errors::session_error(py, error))
+            .map_err(errors::session_error)
     }
 
     /// :meth:`replace` from tagged JSON text.
-    fn replace_from_json(&mut self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<()> {
-        let text = json_text(py, text)?;
+    fn replace_from_json(&mut self, text: &Bound<'_, PyAny>) -> PyResult<()> {
+        let text = json_text(text)?;
         self.inner
             .replace_from_json(text.as_bytes())
-            .map_err(|error| errors::session_error(py, error))
+            .map_err(errors::session_error)
     }
 
     /// Empties the session and forgets its identity: saving it deletes the
@@ -171,7 +174,7 @@ impl Session {
     #[getter]
     fn rejected(&self, py: Python<'_>) -> Option<Py<PyAny>> {
         self.rejected
-            .map(|error| errors::session_error(py, error).into_value(py).into_any())
+            .map(|error| errors::session_error(error).into_value(py).into_any())
     }
 
     fn __len__(&self) -> usize {
@@ -207,17 +210,8 @@ fn mapping_json_with(
 }
 
 /// JSON text given as `str` or `bytes`.
-fn json_text<'a>(
-    py: Python<'_>,
-    text: &'a Bound<'_, PyAny>,
-) -> PyResult<std::borrow::Cow<'a, str>> {
-    args::text(text, "text")?.ok_or_else(|| {
-        errors::raise(
-            py,
-            "InvalidJsonError",
-            "session is not a JSON object: not UTF-8",
-        )
-    })
+fn json_text<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, str>> {
+    args::text(text, "text")?.ok_or_else(|| errors::invalid_json("not UTF-8"))
 }
 
 // --- Legacy --------------------------------------------------------------------
@@ -229,6 +223,10 @@ enum LegacyKind {
         fallbacks: Vec<Zeroizing<Vec<u8>>>,
         max_age: Duration,
     },
+    StarletteSigned {
+        secret_key: Zeroizing<Vec<u8>>,
+        max_age: Duration,
+    },
 }
 
 /// A legacy cookie format to accept, under one cookie name, from ``since``
@@ -237,7 +235,7 @@ enum LegacyKind {
 /// :class:`LegacyNoLongerAcceptedError`). Sessions migrated from it are
 /// answered with an envelope v1 cookie, and the legacy cookie is deleted
 /// when its name differs. Build one with :meth:`encrypted_session` or
-/// :meth:`flask_signed`; give it to a :class:`SessionCodec` (``legacy=``).
+/// :meth:`flask_signed` or :meth:`starlette_signed`; give it to a :class:`SessionCodec` (``legacy=``).
 #[pyclass(module = "sealed_session", frozen, skip_from_py_object)]
 pub(crate) struct Legacy {
     kind: LegacyKind,
@@ -328,6 +326,53 @@ impl Legacy {
         })
     }
 
+    /// The cookie of Starlette's (and FastAPI's) ``SessionMiddleware``,
+    /// verified as Starlette 1.x and itsdangerous 2.2 verify it
+    /// (``TimestampSigner(str(secret_key))``), at most ``max_age`` old (the
+    /// middleware's ``max_age``, default 14 days; a middleware that had
+    /// ``max_age=None`` checked no age, and its cookies are held to this
+    /// one). ``secret_key`` is a ``str``, as Starlette signs with
+    /// ``str(secret_key)``: pass ``str(secret)`` for a ``Secret``. Such
+    /// cookies are never written.
+    #[staticmethod]
+    #[pyo3(signature = (secret_key, *, since, until, max_age = None, cookie_name = "session".to_owned(), path = "/".to_owned(), domain = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn starlette_signed(
+        secret_key: &Bound<'_, PyAny>,
+        since: &Bound<'_, PyAny>,
+        until: &Bound<'_, PyAny>,
+        max_age: Option<&Bound<'_, PyAny>>,
+        cookie_name: String,
+        path: String,
+        domain: Option<String>,
+    ) -> PyResult<Self> {
+        let Ok(text) = secret_key.cast::<PyString>() else {
+            return Err(PyTypeError::new_err(format!(
+                "secret_key must be a str (Starlette signs with str(secret_key)), not {}",
+                args::type_name(secret_key)
+            )));
+        };
+        let text = text
+            .to_cow()
+            .map_err(|_| PyValueError::new_err("secret_key: not UTF-8"))?;
+        let max_age = max_age
+            .filter(|age| !age.is_none())
+            .map(|age| args::duration(age, "max_age"))
+            .transpose()?
+            .unwrap_or(Duration::from_secs(14 * 24 * 3600));
+        Ok(Self {
+            kind: LegacyKind::StarletteSigned {
+                secret_key: Zeroizing::new(text.as_bytes().to_vec()),
+                max_age,
+            },
+            cookie_name,
+            path,
+            domain,
+            since: args::instant(since, "since")?,
+            until: args::instant(until, "until")?,
+        })
+    }
+
     /// The cookie name legacy cookies are read from.
     #[getter]
     fn cookie_name(&self) -> &str {
@@ -338,6 +383,7 @@ impl Legacy {
         let format = match self.kind {
             LegacyKind::EncryptedSession(_) => "encrypted_session",
             LegacyKind::FlaskSigned { .. } => "flask_signed",
+            LegacyKind::StarletteSigned { .. } => "starlette_signed",
         };
         format!("Legacy.{format}(cookie_name={:?}, ...)", self.cookie_name)
     }
@@ -355,6 +401,10 @@ impl Legacy {
                 sealed_session::Legacy::flask_signed(secret_key, *max_age),
                 |legacy, key| legacy.fallback(key),
             ),
+            LegacyKind::StarletteSigned {
+                secret_key,
+                max_age,
+            } => sealed_session::Legacy::starlette_signed(secret_key, *max_age),
         };
         let legacy = legacy
             .cookie_name(self.cookie_name.clone())
@@ -431,14 +481,133 @@ impl Saved {
     }
 }
 
+// --- Finished ------------------------------------------------------------------
+
+/// What a response carries for the session, decided once by
+/// :meth:`SessionCodec.finish` (the Rust crate's lifecycle, the same for
+/// every stack): the ``Set-Cookie`` values (:attr:`set_cookies`), whether
+/// ``Vary: Cookie`` belongs on the response (:attr:`vary_cookie`, and
+/// :meth:`needs_vary` given the response's own ``Vary`` values), and a
+/// session that could not be saved (:attr:`save_error`).
+#[pyclass(module = "sealed_session", frozen, skip_from_py_object)]
+pub(crate) struct Finished {
+    inner: sealed_session::Finished,
+}
+
+#[pymethods]
+impl Finished {
+    /// The token to add to ``Vary``: ``"Cookie"``.
+    #[classattr]
+    const VARY_TOKEN: &'static str = sealed_session::Finished::VARY_TOKEN;
+
+    /// The ``Set-Cookie`` header values to append, in order (none on a 5xx
+    /// or a failed request, or when the session could not be saved).
+    #[getter]
+    fn set_cookies(&self) -> Vec<String> {
+        self.inner.set_cookies.clone()
+    }
+
+    /// Whether ``Cookie`` belongs in the response's ``Vary``: the session
+    /// was read or written, or a ``Set-Cookie`` is sent; whatever the
+    /// status.
+    #[getter]
+    fn vary_cookie(&self) -> bool {
+        self.inner.vary_cookie
+    }
+
+    /// Why the session could not be saved (a :class:`CookieTooLargeError`
+    /// instance), or ``None``. The response must then be replaced by the
+    /// stack's save-error response (an empty 500 by default), with no
+    /// ``Set-Cookie`` and still ``Vary: Cookie``.
+    #[getter]
+    fn save_error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.inner
+            .save_error
+            .map(|error| errors::session_error(error).into_value(py).into_any())
+    }
+
+    /// Whether to append ``Vary: Cookie`` given the response's ``Vary``
+    /// header values (``str`` or ``bytes``): false when :attr:`vary_cookie`
+    /// is false, or when a value already names ``Cookie`` (any case) or
+    /// ``*``.
+    fn needs_vary(&self, existing: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let values =
+            if existing.is_instance_of::<PyString>() || existing.is_instance_of::<PyBytes>() {
+                vec![header_bytes(existing)?]
+            } else {
+                existing
+                    .try_iter()?
+                    .map(|value| header_bytes(&value?))
+                    .collect::<PyResult<Vec<_>>>()?
+            };
+        Ok(self.inner.needs_vary(values.iter().map(Vec::as_slice)))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Finished(set_cookies=[{} value(s)], vary_cookie={}, save_error={})",
+            self.inner.set_cookies.len(),
+            if self.inner.vary_cookie {
+                "True"
+            } else {
+                "False"
+            },
+            self.inner.save_error.map_or_else(
+                || "None".to_owned(),
+                |error| format!("'{}'", error.as_str())
+            ),
+        )
+    }
+}
+
+/// One header value as bytes: `str` (as UTF-8, lossily) or `bytes`.
+fn header_bytes(value: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(text) = value.cast::<PyString>() {
+        return Ok(text.to_string_lossy().into_owned().into_bytes());
+    }
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    Err(PyTypeError::new_err(format!(
+        "header values must be str or bytes, not {}",
+        args::type_name(value)
+    )))
+}
+
+/// The `status` argument of `finish`: an HTTP status code, or `None` for
+/// a request that failed without a response of its own.
+fn outcome_of(status: Option<i64>) -> PyResult<Outcome> {
+    let Some(code) = status else {
+        return Ok(Outcome::Failed);
+    };
+    match u16::try_from(code) {
+        Ok(code @ 100..=999) => Ok(Outcome::Status(code)),
+        _ => Err(PyValueError::new_err(format!(
+            "status must be an HTTP status code from 100 to 999 (or None for a failed \
+             request), not {code}"
+        ))),
+    }
+}
+
 // --- SessionCodec --------------------------------------------------------------
 
 /// Reads sessions from ``Cookie`` headers and decides the ``Set-Cookie``
 /// headers, with the secure defaults of the Rust crate: cookie
 /// ``__Host-session`` (``Secure``, ``HttpOnly``, ``SameSite=Lax``,
-/// ``Path=/``, no ``Domain``), idle timeout 24 hours, absolute timeout 7
-/// days, no compression. The configuration is checked once, here:
+/// ``Path=/``, no ``Domain``), idle timeout 24 hours
+/// (:data:`DEFAULT_IDLE_TIMEOUT`), absolute timeout 7 days
+/// (:data:`DEFAULT_ABSOLUTE_TIMEOUT`), refresh once a cookie is a minute
+/// old, no compression. The configuration is checked once, here:
 /// :class:`ConfigurationError` names the setting at fault.
+///
+/// ``refresh`` says when an unchanged session is sealed again (which keeps
+/// an active user inside the idle timeout): a duration (seal again once the
+/// cookie is that old), ``"each_request"``, ``"each_request_if_permanent"``
+/// (Flask's ``SESSION_REFRESH_EACH_REQUEST``: permanent sessions on every
+/// request, the others only when they change) or ``"never"``.
+///
+/// One request: :meth:`load` at the start, :meth:`finish` at the end, which
+/// gives every ``Set-Cookie`` value and whether to add ``Vary: Cookie``.
 ///
 /// ``compress_above=N`` compresses plaintexts over N bytes. **Risk**: a
 /// compressed cookie's length then depends on its content, and a session
@@ -452,6 +621,11 @@ pub(crate) struct SessionCodec {
 
 #[pymethods]
 impl SessionCodec {
+    /// How many values under the cookie's name one request may present:
+    /// with more, none is tried and none deleted.
+    #[classattr]
+    const MAX_CANDIDATES: usize = sealed_session::SessionCodec::MAX_CANDIDATES;
+
     #[new]
     #[pyo3(signature = (
         keyring, *, cookie_name = None, context = None, path = None, domain = None,
@@ -461,7 +635,6 @@ impl SessionCodec {
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
-        py: Python<'_>,
         keyring: &Bound<'_, Keyring>,
         cookie_name: Option<String>,
         context: Option<&Bound<'_, PyAny>>,
@@ -484,7 +657,7 @@ impl SessionCodec {
             .http_only(http_only)
             .partitioned(partitioned)
             .pad_to_multiple_of(pad_to_multiple_of)
-            .same_site(same_site_of(py, same_site)?);
+            .same_site(same_site_of(same_site)?);
         if let Some(name) = cookie_name {
             builder = builder.cookie_name(name);
         }
@@ -507,7 +680,7 @@ impl SessionCodec {
             builder = builder.compression(sealed_session::Compression::Above(threshold));
         }
         if let Some(refresh) = refresh {
-            builder = builder.refresh(refresh_of(py, refresh)?);
+            builder = builder.refresh(refresh_of(refresh)?);
         }
         if let Some(legacy) = legacy.filter(|legacy| !legacy.is_none()) {
             if legacy.is_instance_of::<Legacy>() {
@@ -529,7 +702,7 @@ impl SessionCodec {
                 "compression" => "compress_above",
                 other => other,
             };
-            errors::configuration(py, setting, &error.to_string())
+            errors::configuration(setting, &error.to_string())
         })?;
         Ok(Self { inner })
     }
@@ -537,9 +710,23 @@ impl SessionCodec {
     /// The session from a request's ``Cookie`` header (a str, bytes, a list
     /// of them, or ``None``); never raises for a bad cookie: it gives a new,
     /// empty session whose :attr:`Session.rejected` says why, and saving that
-    /// session deletes the bad cookie. Every value under the cookie's name
-    /// is tried (a cookie planted beside the real one changes nothing);
-    /// then the legacy sources, under their own names.
+    /// session deletes the bad cookie. The values under the cookie's name
+    /// are tried as the Rust crate's ``SessionCodec::load`` says: a value
+    /// that does not open (garbage, expired, under another key) never wins
+    /// and deletes nothing while another one opens; when values that open
+    /// carry **different** session ids, or more than
+    /// :data:`SessionCodec.MAX_CANDIDATES` come, none is used and none is
+    /// deleted (a new, empty session; :attr:`Session.rejected` is an
+    /// :class:`AmbiguousSessionError`). Then the legacy sources, under their
+    /// own names.
+    ///
+    /// That rule keeps a planted cookie from logging the user into another
+    /// account, but a planted cookie still logs them *out* for as long as
+    /// it stays: whoever can set a cookie of this name for your host (a
+    /// sibling subdomain with ``Domain=``, a longer ``Path``, a page over
+    /// plain HTTP) can. Only a ``__Host-`` name (the default,
+    /// ``__Host-session``) keeps such cookies out: browsers refuse them
+    /// from anywhere but the host itself over HTTPS.
     #[pyo3(signature = (cookie_header = None))]
     fn load(&self, cookie_header: Option<&Bound<'_, PyAny>>) -> PyResult<Session> {
         let loaded = match cookie_header.filter(|header| !header.is_none()) {
@@ -559,12 +746,12 @@ impl SessionCodec {
     /// cookie when the session was modified, came under an older key or a
     /// legacy format, or is due a refresh; deletes it when the session was
     /// emptied or replaced a cookie that did not open.
-    fn save(&self, py: Python<'_>, session: &Bound<'_, Session>) -> PyResult<Saved> {
+    fn save(&self, session: &Bound<'_, Session>) -> PyResult<Saved> {
         let session = session.borrow();
         let saved = self
             .inner
             .save(&session.inner)
-            .map_err(|error| errors::session_error(py, error))?;
+            .map_err(errors::session_error)?;
         let (session_cookie, deleted) = match saved.session_cookie {
             CookieOutcome::Set(header) => (Some(header), false),
             CookieOutcome::Delete(header) => (Some(header), true),
@@ -577,45 +764,86 @@ impl SessionCodec {
         })
     }
 
+    /// The end of a request, as the Rust crate's lifecycle decides it for
+    /// every stack: what the response carries for ``session`` (a
+    /// :class:`Finished`), given the handler's ``status`` (an int), or
+    /// ``None`` when the handler raised and no response of its own was made.
+    ///
+    /// - Status 100-499: the session's cookie is set when it was modified,
+    ///   came under an older key or a legacy format, or is due a refresh;
+    ///   deleted when it was emptied, or replaced a cookie that did not
+    ///   open; a migrated legacy cookie under another name is deleted. A
+    ///   4xx still saves (a failed login form keeps its flash message).
+    /// - Status 500-599, or ``None``: no ``Set-Cookie`` at all (no set, no
+    ///   refresh, no deletion): a failed request commits nothing, and the
+    ///   browser keeps the cookie it had. (Flask's own interface saves on a
+    ///   5xx; this one deliberately does not.)
+    /// - ``Vary: Cookie`` whenever the session was accessed or a
+    ///   ``Set-Cookie`` is sent, whatever the status.
+    /// - A session too large for a cookie: :attr:`Finished.save_error`, no
+    ///   ``Set-Cookie``.
+    ///
+    /// ``accessed=True`` says that the handler read or changed the session
+    /// through the framework's own object (Flask's ``session.accessed``);
+    /// reads and changes through ``session`` itself count anyway. Raises
+    /// ``ValueError`` for a status outside 100-999.
+    #[pyo3(signature = (session, status, *, accessed = false))]
+    fn finish(
+        &self,
+        session: &Bound<'_, Session>,
+        status: Option<i64>,
+        accessed: bool,
+    ) -> PyResult<Finished> {
+        let outcome = outcome_of(status)?;
+        let session = session.borrow();
+        if accessed {
+            // Any read marks the Rust session accessed.
+            let _ = session.inner.permanent();
+        }
+        Ok(Finished {
+            inner: self.inner.finish(&session.inner, outcome),
+        })
+    }
+
     /// Seals a :class:`Session` or a dict into a cookie value (without the
     /// name). A dict is a new session (its ``_permanent`` sets the flag).
-    fn seal(&self, py: Python<'_>, session: &Bound<'_, PyAny>) -> PyResult<String> {
+    fn seal(&self, session: &Bound<'_, PyAny>) -> PyResult<String> {
         let sealed = if let Ok(session) = session.cast::<Session>() {
             self.inner.seal(&session.borrow().inner)
         } else {
             let text = Zeroizing::new(mapping_json(session)?);
             let session = sealed_session::Session::from_json(text.as_bytes())
-                .map_err(|error| errors::session_error(py, error))?;
+                .map_err(errors::session_error)?;
             self.inner.seal(&session)
         };
-        sealed.map_err(|error| errors::session_error(py, error))
+        sealed.map_err(errors::session_error)
     }
 
     /// Opens one cookie value strictly: the :class:`Session`, or the
     /// :class:`SealedSessionError` subclass saying why not.
-    fn open(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Session> {
+    fn open(&self, value: &Bound<'_, PyAny>) -> PyResult<Session> {
         let text = args::text(value, "value")?
-            .ok_or_else(|| errors::core_error(py, sealed_session::ErrorKind::Malformed))?;
+            .ok_or_else(|| errors::core_error(sealed_session::ErrorKind::Malformed))?;
         self.inner
             .open(&text)
             .map(|inner| Session {
                 inner,
                 rejected: None,
             })
-            .map_err(|error| errors::session_error(py, error))
+            .map_err(errors::session_error)
     }
 
     /// Opens a cookie value of a legacy format, trying each legacy source.
-    fn open_legacy(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Session> {
+    fn open_legacy(&self, value: &Bound<'_, PyAny>) -> PyResult<Session> {
         let text = args::text(value, "value")?
-            .ok_or_else(|| errors::core_error(py, sealed_session::ErrorKind::Malformed))?;
+            .ok_or_else(|| errors::core_error(sealed_session::ErrorKind::Malformed))?;
         self.inner
             .open_legacy(&text)
             .map(|inner| Session {
                 inner,
                 rejected: None,
             })
-            .map_err(|error| errors::session_error(py, error))
+            .map_err(errors::session_error)
     }
 
     /// The ``Set-Cookie`` header value that deletes the session cookie.
@@ -658,28 +886,28 @@ fn legacy_type(obj: &Bound<'_, PyAny>) -> PyErr {
     ))
 }
 
-fn same_site_of(py: Python<'_>, same_site: &str) -> PyResult<SameSite> {
+fn same_site_of(same_site: &str) -> PyResult<SameSite> {
     match same_site.to_ascii_lowercase().as_str() {
         "lax" => Ok(SameSite::Lax),
         "strict" => Ok(SameSite::Strict),
         "none" => Ok(SameSite::None),
         _ => Err(errors::configuration(
-            py,
             "same_site",
             "invalid setting `same_site`: expected \"Lax\", \"Strict\" or \"None\"",
         )),
     }
 }
 
-fn refresh_of(py: Python<'_>, refresh: &Bound<'_, PyAny>) -> PyResult<Refresh> {
+fn refresh_of(refresh: &Bound<'_, PyAny>) -> PyResult<Refresh> {
     if let Ok(word) = refresh.cast::<PyString>() {
         return match word.to_cow()?.as_ref() {
             "each_request" => Ok(Refresh::EachRequest),
+            "each_request_if_permanent" => Ok(Refresh::EachRequestIfPermanent),
             "never" => Ok(Refresh::Never),
             _ => Err(errors::configuration(
-                py,
                 "refresh",
-                "invalid setting `refresh`: expected \"each_request\", \"never\", or a duration",
+                "invalid setting `refresh`: expected \"each_request\", \
+                 \"each_request_if_permanent\", \"never\", or a duration",
             )),
         };
     }

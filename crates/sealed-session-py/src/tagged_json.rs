@@ -31,8 +31,8 @@ use base64ct::{Base64, Encoding};
 use crate::errors;
 
 /// How deep values may nest, the outermost object counting as level 1:
-/// the session layer's `Session::MAX_DEPTH`.
-pub(crate) const MAX_DEPTH: usize = 100;
+/// the session layer's own bound, taken from it.
+pub(crate) const MAX_DEPTH: usize = sealed_session::Session::MAX_DEPTH;
 
 /// Flask's tag keys, in its order of registration.
 const TAGS: [&str; 6] = [" di", " t", " b", " m", " u", " d"];
@@ -52,12 +52,8 @@ fn import_attr<'py>(
         .map(|attr| attr.bind(py))
 }
 
-fn too_deep(py: Python<'_>) -> PyErr {
-    errors::raise(
-        py,
-        "TooDeepError",
-        "session nests too deep (more than 100 levels, or a reference cycle)",
-    )
+fn too_deep(_py: Python<'_>) -> PyErr {
+    errors::too_deep()
 }
 
 // --- Python to JSON -----------------------------------------------------------
@@ -402,12 +398,8 @@ pub(crate) fn loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyA
     Ok(value)
 }
 
-fn invalid(py: Python<'_>, why: &str) -> PyErr {
-    errors::raise(
-        py,
-        "InvalidJsonError",
-        &format!("session is not a JSON object: {why}"),
-    )
+fn invalid(_py: Python<'_>, why: &str) -> PyErr {
+    errors::invalid_json(why)
 }
 
 struct Reader<'a, 'py> {
@@ -719,11 +711,7 @@ fn untag<'py>(dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
             match text.map(|text| Base64::decode_vec(&text)) {
                 Some(Ok(bytes)) => Ok(PyBytes::new(py, &bytes).into_any()),
                 _ => {
-                    return Err(errors::raise(
-                        py,
-                        "InvalidBytesError",
-                        "malformed tagged bytes",
-                    ));
+                    return Err(errors::invalid_bytes());
                 }
             }
         }
@@ -750,11 +738,5 @@ fn untag<'py>(dict: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
         })(),
         _ => return Ok(dict.clone().into_any()),
     };
-    decoded.map_err(|_| {
-        errors::raise(
-            py,
-            "InvalidJsonError",
-            &format!("session is not a JSON object: a value tagged {tag:?} does not decode"),
-        )
-    })
+    decoded.map_err(|_| errors::invalid_json(&format!("a value tagged {tag:?} does not decode")))
 }

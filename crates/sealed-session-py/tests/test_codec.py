@@ -175,3 +175,22 @@ def test_a_key_of_the_wrong_size_is_refused():
     with pytest.raises(ss.KeyringError, match="expected 64 hex digits or 43 characters of base64url"):
         ss.Keyring("not a key")
     assert ss.Keyring(KEY1.hex(), key_id=9).ids == [9]
+
+
+def test_an_idle_timeout_by_default_and_no_expiry_only_when_asked():
+    """Issue 18, item 7: a cookie of the raw codec expires unless the caller
+    asks, explicitly, for none (the default is the session codec's idle
+    timeout, taken from the Rust crate)."""
+    clock = ss.ManualClock(T0)
+    c = codec(clock=clock)
+    assert c.max_age == ss.DEFAULT_IDLE_TIMEOUT == 24 * 3600
+    value = c.seal(b"x", b"ctx")
+    clock.advance(24 * 3600)
+    assert c.open(value, b"ctx") == b"x"
+    clock.advance(1)
+    with pytest.raises(ss.ExpiredError):
+        c.open(value, b"ctx")
+    forever = codec(clock=clock, max_age=None)
+    assert forever.max_age is None and "max_age=None" in repr(forever)
+    assert forever.open(value, b"ctx") == b"x"
+    assert codec(max_age=60).max_age == 60

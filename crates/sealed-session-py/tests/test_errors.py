@@ -21,6 +21,7 @@ REASONS = {
     "TooLargeError": "too large",
     "LifetimeExceededError": "session lifetime exceeded",
     "LegacyNoLongerAcceptedError": "legacy cookie no longer accepted",
+    "AmbiguousSessionError": "several authentic session cookies disagree",
     "InvalidSessionError": "authentic plaintext is not a session",
     "InvalidJsonError": "session is not a JSON object",
     "TooDeepError": "session nests too deep",

@@ -115,20 +115,76 @@ def test_refresh_each_request_as_flask_does_it():
 
 def test_permanent_sessions_and_the_two_timeouts():
     clock = ss.ManualClock(T0)
-    app = make_app(clock=clock, PERMANENT_SESSION_LIFETIME=datetime.timedelta(hours=2))
+    app = make_app(clock=clock, SEALED_SESSION_IDLE_TIMEOUT=datetime.timedelta(hours=2))
     client = app.test_client()
     [header] = set_cookies(client.get("/permanent"))
     assert header.endswith("; Max-Age=7200")
     clock.advance(2 * 3600 + 1)
     assert client.get("/get/p").text == "None"  # idle timeout
-    # Flask's default lifetime (31 days) is capped by the absolute timeout.
+    # The defaults are the Rust crate's: 24 hours idle, 7 days absolute.
     default = make_app(clock=clock)
     [header] = set_cookies(default.test_client().get("/permanent"))
-    assert header.endswith(f"; Max-Age={7 * DAY}")
-    assert default.session_interface.codec(default).idle_timeout == 7 * DAY
-    short = make_app(clock=clock, SEALED_SESSION_ABSOLUTE_LIFETIME=datetime.timedelta(hours=1))
-    [header] = set_cookies(short.test_client().get("/permanent"))
-    assert header.endswith("; Max-Age=3600")
+    assert header.endswith(f"; Max-Age={DAY}")
+    codec = default.session_interface.codec(default)
+    assert (codec.idle_timeout, codec.absolute_timeout) == (ss.DEFAULT_IDLE_TIMEOUT, ss.DEFAULT_ABSOLUTE_TIMEOUT)
+    assert (codec.idle_timeout, codec.absolute_timeout) == (DAY, 7 * DAY)
+    # Max-Age never outlives the absolute timeout.
+    short = make_app(
+        clock=clock,
+        SEALED_SESSION_IDLE_TIMEOUT=datetime.timedelta(hours=2),
+        SEALED_SESSION_ABSOLUTE_TIMEOUT=datetime.timedelta(hours=3),
+    )
+    client = short.test_client()
+    [header] = set_cookies(client.get("/permanent"))
+    assert header.endswith("; Max-Age=7200")
+    clock.advance(5400)
+    [header] = set_cookies(client.get("/get/p"))  # refreshed: a permanent session
+    assert header.endswith("; Max-Age=5400")
+    # An idle timeout longer than the absolute one is refused, as in Rust.
+    with pytest.raises(ss.ConfigurationError) as error:
+        SealedSession(make_app(SEALED_SESSION_ABSOLUTE_TIMEOUT=datetime.timedelta(hours=1)))
+    assert error.value.setting == "SEALED_SESSION_IDLE_TIMEOUT"
+    assert "longer than the absolute timeout" in str(error.value)
+    # Arguments win over the config.
+    argued = Flask("argued")
+    argued.config.update(SEALED_SESSION_KEYS=KEYS_1, SEALED_SESSION_IDLE_TIMEOUT=5)
+    argued.session_interface = SealedSessionInterface(idle_timeout=60, absolute_timeout=datetime.timedelta(hours=2))
+    codec = argued.session_interface.codec(argued)
+    assert (codec.idle_timeout, codec.absolute_timeout) == (60, 7200)
+
+
+def test_a_session_idle_for_two_days_is_over_with_the_defaults():
+    """Issue 18, item 19, on the Flask side: Flask used to default to an idle
+    timeout of 7 days (its PERMANENT_SESSION_LIFETIME capped by the absolute
+    timeout) where Rust has 24 hours, so a shared session idle for 1 to 7
+    days opened in one service and not in the other. The defaults are now
+    the Rust crate's: idle two days, it is over (see test_cross_service for
+    both services)."""
+    clock = ss.ManualClock(T0)
+    app = make_app(clock=clock)
+    client = app.test_client()
+    client.get("/permanent")
+    clock.advance(2 * DAY)
+    response = client.get("/get/p")
+    assert response.text == "None"
+    [deletion] = set_cookies(response)  # the expired cookie is deleted
+    assert deletion.startswith("__Host-session=; ")
+    # Idle just under a day: still on.
+    client.get("/permanent")
+    clock.advance(DAY - 1)
+    assert client.get("/get/p").text == "1"
+
+
+def test_permanent_session_lifetime_no_longer_sets_a_timeout_silently():
+    app = make_app(PERMANENT_SESSION_LIFETIME=datetime.timedelta(hours=2))
+    with pytest.raises(ss.ConfigurationError) as error:
+        SealedSession(app)
+    assert error.value.setting == "PERMANENT_SESSION_LIFETIME"
+    assert "SEALED_SESSION_IDLE_TIMEOUT" in str(error.value)
+    both = make_app(
+        PERMANENT_SESSION_LIFETIME=datetime.timedelta(hours=2), SEALED_SESSION_IDLE_TIMEOUT=datetime.timedelta(hours=3)
+    )
+    assert both.session_interface.codec(both).idle_timeout == 3 * 3600
 
 
 def test_flask_cookie_config_is_honoured():
@@ -175,7 +231,9 @@ def test_the_cookie_name_rule():
         ({"SEALED_SESSION_KEYS": 42}, "SEALED_SESSION_KEYS", "not int"),
         ({"SESSION_COOKIE_DOMAIN": "example.com"}, "SESSION_COOKIE_DOMAIN", "must not have a Domain"),
         ({"SESSION_COOKIE_NAME": "s", "SESSION_COOKIE_SAMESITE": "None"}, "SESSION_COOKIE_SAMESITE", "Secure"),
-        ({"SEALED_SESSION_ABSOLUTE_LIFETIME": "1 week"}, "SEALED_SESSION_ABSOLUTE_LIFETIME", "timedelta"),
+        ({"SEALED_SESSION_ABSOLUTE_TIMEOUT": "1 week"}, "SEALED_SESSION_ABSOLUTE_TIMEOUT", "timedelta"),
+        ({"SEALED_SESSION_IDLE_TIMEOUT": 1.5}, "SEALED_SESSION_IDLE_TIMEOUT", "timedelta"),
+        ({"SEALED_SESSION_ABSOLUTE_LIFETIME": DAY}, "SEALED_SESSION_ABSOLUTE_LIFETIME", "renamed to SEALED_SESSION_ABSOLUTE_TIMEOUT"),
         ({"SEALED_SESSION_MIGRATE_FROM": "flask"}, "SEALED_SESSION_MIGRATE_SINCE", "required"),
         (
             {"SEALED_SESSION_MIGRATE_FROM": "flask", "SEALED_SESSION_MIGRATE_SINCE": at(T0), "SEALED_SESSION_MIGRATE_UNTIL": at(T0 + DAY)},
@@ -355,7 +413,8 @@ def migrating_app(clock, **config) -> Flask:
         SEALED_SESSION_MIGRATE_FROM="flask",
         SEALED_SESSION_MIGRATE_SINCE=at(T0),
         SEALED_SESSION_MIGRATE_UNTIL=at(T0 + 30 * DAY),
-        SEALED_SESSION_ABSOLUTE_LIFETIME=datetime.timedelta(days=30),
+        SEALED_SESSION_ABSOLUTE_TIMEOUT=datetime.timedelta(days=30),
+        SEALED_SESSION_IDLE_TIMEOUT=datetime.timedelta(days=30),
         **config,
     )
 
@@ -440,7 +499,7 @@ def test_the_extension_form():
     extension = SealedSession()
     extension.init_app(app)
     assert app.session_interface is extension.interface
-    assert app.extensions["sealed_session"][1].cookie_name == "__Host-session"
+    assert app.extensions["sealed_session"][1].cookie_name == "__Host-session" == ss.DEFAULT_COOKIE_NAME
     assert app.session_interface.codec(app) is app.extensions["sealed_session"][1]
 
 
@@ -457,3 +516,84 @@ def test_an_authentic_session_whose_tags_do_not_decode_is_replaced(caplog):
     assert 'a value tagged " u" does not decode' in caplog.text
     [deletion] = set_cookies(response)
     assert deletion.startswith("__Host-session=; ")
+
+
+# --- The one lifecycle (SessionCodec.finish) --------------------------------------
+
+
+def lifecycle_app(**config) -> Flask:
+    app = make_app(**config)
+
+    @app.get("/count/<int:status>")
+    def count(status):
+        session["n"] = session.get("n", 0) + 1
+        headers = {"Location": "/"} if status == 302 else {}
+        return str(session["n"]), status, headers
+
+    @app.get("/raise")
+    def fail():
+        session["n"] = session.get("n", 0) + 1
+        raise RuntimeError("the handler failed")
+
+    @app.get("/big")
+    def big():
+        session["big"] = "x" * 5000
+        return "never sent", 200, {"X-Handler": "yes"}
+
+    @app.get("/vary/<value>")
+    def vary(value):
+        session["n"] = 1
+        return "ok", 200, {"Vary": value}
+
+    return app
+
+
+@pytest.mark.parametrize("status", [200, 302, 400, 404])
+def test_below_500_the_session_is_saved(status):
+    client = lifecycle_app().test_client()
+    response = client.get(f"/count/{status}")
+    assert response.status_code == status
+    [header] = set_cookies(response)
+    assert header.startswith("__Host-session=AQAB") and response.headers["Vary"] == "Cookie"
+    assert client.get("/get/n").text == "1"
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_on_a_5xx_nothing_is_saved_unlike_flask(status):
+    """The deliberate change: Flask's own interface saves the session on a
+    5xx; this one sends no Set-Cookie at all (no set, no refresh, no
+    deletion), and still Vary: Cookie since the handler used the session."""
+    client = lifecycle_app().test_client()
+    client.get("/count/200")
+    response = client.get(f"/count/{status}")
+    assert response.status_code == status
+    assert set_cookies(response) == [] and response.headers["Vary"] == "Cookie"
+    assert client.get("/get/n").text == "1"  # the browser kept what it had
+
+
+def test_an_exception_commits_nothing():
+    client = lifecycle_app().test_client()
+    client.get("/count/200")
+    app = client.application
+    app.testing = False  # Flask answers 500 itself, then saves the session
+    response = client.get("/raise")
+    assert response.status_code == 500
+    assert set_cookies(response) == [] and response.headers["Vary"] == "Cookie"
+    assert client.get("/get/n").text == "1"
+
+
+def test_a_session_too_large_answers_an_empty_500(caplog):
+    client = lifecycle_app().test_client()
+    with caplog.at_level(logging.ERROR, logger=client.application.logger.name):
+        response = client.get("/big")
+    assert response.status_code == 500 and response.data == b""
+    assert set_cookies(response) == [] and response.headers["Vary"] == "Cookie"
+    assert "X-Handler" not in response.headers
+    assert "session not saved: cookie too large" in caplog.text
+
+
+def test_vary_joins_the_responses_own():
+    client = lifecycle_app().test_client()
+    assert client.get("/vary/Accept-Encoding").headers.getlist("Vary") == ["Accept-Encoding, Cookie"]
+    assert client.get("/vary/cookie").headers.getlist("Vary") == ["cookie"]
+    assert client.get("/vary/*").headers.getlist("Vary") == ["*"]

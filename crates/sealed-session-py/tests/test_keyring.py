@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 
 import pytest
@@ -63,3 +64,72 @@ def test_generated_keys_are_fresh_keyring_text():
     assert second.startswith("4 ")
     assert first[2:] != second[2:]
     assert ss.Keyring.from_text(first + second.replace("4 ", "5 ")).ids == [1, 5]
+
+
+# Issue 18, item 5: a key pasted where a path or a variable's name belongs
+# never reaches an error message, whatever surrounds it.
+# A key whose standard base64 has "+" and "/" (which split it, in a path).
+KEY_WITH_PLUS_AND_SLASH = bytes.fromhex("e558fe426dffcd1f242f6a57c346937bb35bd5870777d51fe86a38b0988aa84d")
+KEY_TEXTS = {
+    "hex": KEY1.hex(),
+    "HEX": KEY1.hex().upper(),
+    "base64url": base64.urlsafe_b64encode(KEY2).rstrip(b"=").decode(),
+    "standard base64": base64.b64encode(KEY_WITH_PLUS_AND_SLASH).decode(),
+    "standard base64, unpadded": base64.b64encode(KEY_WITH_PLUS_AND_SLASH).decode().rstrip("="),
+}
+
+
+def fragments(key: str) -> list[str]:
+    """Every 12-character piece of the key: none may appear."""
+    return [key[i : i + 12] for i in range(len(key) - 11)]
+
+
+def assert_no_key(message: str, key: str) -> None:
+    assert not any(piece in message for piece in fragments(key)), message
+
+
+@pytest.mark.parametrize("shape", sorted(KEY_TEXTS))
+@pytest.mark.parametrize("around", ["{}", "{}.txt", "{}.bak", "keys-{}", "x{}y", "{}\n", "keys/{}/file"])
+def test_from_file_never_echoes_a_key_in_its_path(tmp_path, shape, around):
+    key = KEY_TEXTS[shape]
+    assert "+" in KEY_TEXTS["standard base64"] and "/" in KEY_TEXTS["standard base64"]
+    path = str(tmp_path / around.format(key))
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_file(path)  # no such file
+    message = str(error.value)
+    assert_no_key(message, key)
+    assert message == "cannot read the key file (name withheld: it holds key-shaped text): no such file"
+
+
+@pytest.mark.parametrize("shape", sorted(KEY_TEXTS))
+def test_a_key_file_named_after_a_key_is_refused_without_its_name(tmp_path, shape):
+    key = KEY_TEXTS[shape]
+    path = tmp_path / f"{key}.txt"  # a "/" in the key makes directories
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(KEYS_2_THEN_1)
+    os.chmod(path, 0o644)
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_file(path)
+    assert_no_key(str(error.value), key)
+    assert "mode 0644" in str(error.value) and "chmod 600" in str(error.value)
+    path.write_text("1 zz\n")
+    os.chmod(path, 0o600)
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_file(path)
+    assert_no_key(str(error.value), key)
+    assert "line 1" in str(error.value)
+
+
+@pytest.mark.parametrize("shape", sorted(KEY_TEXTS))
+def test_from_env_never_echoes_a_key_given_as_the_name(monkeypatch, shape):
+    key = KEY_TEXTS[shape]
+    monkeypatch.delenv(key, raising=False)
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_env(key)
+    assert_no_key(str(error.value), key)
+    assert str(error.value) == "no keys: the environment variable (name withheld: it holds key-shaped text) is not set"
+
+
+def test_ordinary_paths_are_still_named(tmp_path):
+    with pytest.raises(ss.KeyringError, match=r"^cannot read key file .*/missing-keys: no such file$"):
+        ss.Keyring.from_file(tmp_path / "missing-keys")

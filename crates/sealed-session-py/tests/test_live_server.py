@@ -56,7 +56,7 @@ def test_login_counter_logout_over_http():
 def test_a_stolen_cookie_replays_only_within_the_timeouts():
     clock = ss.ManualClock(int(time.time()))
     app = create_app(ss.Keyring.from_text(KEYS_1), clock=clock)
-    app.config["PERMANENT_SESSION_LIFETIME"] = datetime.timedelta(hours=1)
+    app.config["SEALED_SESSION_IDLE_TIMEOUT"] = datetime.timedelta(hours=1)
     with serve(app) as url, requests.Session() as client:
         client.post(f"{url}/login", json={"user": "ann"})
         stolen = jar_value(client)

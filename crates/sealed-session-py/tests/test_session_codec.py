@@ -124,18 +124,42 @@ def test_a_planted_cookie_next_to_the_real_one_changes_nothing():
         assert c.save(session).headers == []  # no deletion of the good cookie
 
 
-def test_of_two_genuine_cookies_the_newest_wins():
+def test_two_authentic_cookies_of_two_sessions_give_neither_identity():
+    """Issue 18, item 2: an attacker plants their own authentic cookie
+    beside the victim's (a sibling subdomain, a longer Path): in every order,
+    and whichever is newer, neither identity is used and nothing deleted."""
     clock = ss.ManualClock(T0)
     c = codec(clock=clock)
     attacker = c.load(None)
     attacker.replace({"user": "attacker"})
-    attacker_cookie = cookie_of(c.save(attacker).session_cookie)
+    attacker_cookie = cookie_of(c.finish(attacker, 200).set_cookies[0])
     clock.advance(10)
     victim = c.load(None)
     victim.replace({"user": "victim"})
-    victim_cookie = cookie_of(c.save(victim).session_cookie)
-    for header in (f"{attacker_cookie}; {victim_cookie}", [victim_cookie, attacker_cookie]):
-        assert c.load(header).to_dict() == {"user": "victim"}
+    victim_cookie = cookie_of(c.finish(victim, 200).set_cookies[0])
+    for header in (
+        f"{attacker_cookie}; {victim_cookie}",
+        f"{victim_cookie}; {attacker_cookie}",
+        [victim_cookie, attacker_cookie],
+        [attacker_cookie, victim_cookie],
+    ):
+        session = c.load(header)
+        assert session.to_dict() == {}
+        assert isinstance(session.rejected, ss.AmbiguousSessionError)
+        assert str(session.rejected) == "several authentic session cookies disagree"
+        finished = c.finish(session, 200)
+        assert finished.set_cookies == [] and finished.vary_cookie is False
+    # Two copies of one session (an older one under another path): the newest.
+    older = victim_cookie
+    clock.advance(120)
+    reopened = c.load(victim_cookie)
+    reopened.replace({"user": "victim", "step": 2})
+    newer = cookie_of(c.finish(reopened, 200).set_cookies[0])
+    assert c.load(f"{older}; {newer}").to_dict() == {"user": "victim", "step": 2}
+    # More values than the cap: none is tried.
+    assert ss.SessionCodec.MAX_CANDIDATES == 4
+    crowd = c.load("; ".join([victim_cookie] * 5))
+    assert crowd.to_dict() == {} and isinstance(crowd.rejected, ss.AmbiguousSessionError)
 
 
 def test_idle_and_absolute_timeouts():
@@ -367,3 +391,145 @@ def test_legacy_configuration_errors():
     with pytest.raises(TypeError, match="Flask's SECRET_KEY is not set"):
         ss.Legacy.flask_signed(None, since=T0, until=T0 + 1)
     assert repr(both[1]) == 'Legacy.flask_signed(cookie_name="session", ...)'
+
+
+# --- finish: the one lifecycle -------------------------------------------------
+
+
+def lifecycle_cases(c):
+    """A session for each situation of the lifecycle table."""
+    written = c.load(None)
+    written.replace({"n": 1})
+    cookie = cookie_of(c.finish(written, 200).set_cookies[0])
+    read = c.load(cookie)
+    read.to_dict()
+    emptied = c.load(cookie)
+    emptied.clear()
+    changed = c.load(cookie)
+    changed.replace({"n": 2})
+    return {
+        "untouched": (c.load(cookie), False),
+        "read": (read, True),
+        "changed": (changed, True),
+        "emptied": (emptied, True),
+        "rejected": (c.load("__Host-session=garbage"), False),
+    }
+
+
+@pytest.mark.parametrize("status", [100, 200, 204, 302, 400, 401, 404, 499])
+def test_finish_saves_below_500(status):
+    c = codec()
+    cases = lifecycle_cases(c)
+    untouched, _ = cases["untouched"]
+    finished = c.finish(untouched, status)
+    assert (finished.set_cookies, finished.vary_cookie, finished.save_error) == ([], False, None)
+    read, accessed = cases["read"]
+    finished = c.finish(read, status, accessed=accessed)
+    assert (finished.set_cookies, finished.vary_cookie) == ([], True)
+    changed, _ = cases["changed"]
+    finished = c.finish(changed, status)
+    [header] = finished.set_cookies
+    assert header.startswith("__Host-session=AQAB") and finished.vary_cookie
+    assert c.open(header.split(";")[0].split("=", 1)[1]).to_dict() == {"n": 2}
+    emptied, _ = cases["emptied"]
+    finished = c.finish(emptied, status)
+    assert finished.set_cookies == [c.delete_cookie_header()] and finished.vary_cookie
+    rejected, _ = cases["rejected"]
+    finished = c.finish(rejected, status)
+    assert finished.set_cookies == [c.delete_cookie_header()] and finished.vary_cookie
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 599, None])
+def test_finish_commits_nothing_on_a_5xx_or_a_failure(status):
+    """Flask's own interface saves on a 5xx; this lifecycle deliberately
+    does not: no set, no refresh, no deletion; Vary when accessed."""
+    c = codec()
+    for name, (session, accessed) in lifecycle_cases(c).items():
+        finished = c.finish(session, status, accessed=accessed)
+        assert finished.set_cookies == [], name
+        assert finished.save_error is None, name
+        assert finished.vary_cookie is (name in ("read", "changed", "emptied")), name
+
+
+def test_finish_reports_a_session_too_large_to_save():
+    c = codec()
+    session = c.load(None)
+    session.replace({"big": "x" * 5000})
+    finished = c.finish(session, 200)
+    assert finished.set_cookies == [] and finished.vary_cookie
+    assert isinstance(finished.save_error, ss.CookieTooLargeError)
+    assert "save_error='cookie too large'" in repr(finished)
+
+
+def test_finish_refresh_comes_with_vary():
+    """Issue 18, item 3's case: a refresh of a session the handler never
+    read still carries Vary: Cookie."""
+    clock = ss.ManualClock(T0)
+    c = codec(clock=clock, refresh=60)
+    session = c.load(None)
+    session.replace({"n": 1})
+    cookie = cookie_of(c.finish(session, 200).set_cookies[0])
+    clock.advance(60)
+    finished = c.finish(c.load(cookie), 200)
+    assert len(finished.set_cookies) == 1 and finished.vary_cookie is True
+
+
+def test_needs_vary_and_the_status_argument():
+    c = codec()
+    session = c.load(None)
+    session.replace({"n": 1})
+    finished = c.finish(session, 200)
+    assert ss.Finished.VARY_TOKEN == "Cookie"
+    assert finished.needs_vary([]) is True
+    assert finished.needs_vary(["Accept-Encoding"]) is True
+    assert finished.needs_vary(["Accept-Encoding, cookie"]) is False
+    assert finished.needs_vary([b"COOKIE"]) is False
+    assert finished.needs_vary("*") is False
+    quiet = c.finish(c.load(None), 200)
+    assert quiet.needs_vary([]) is False
+    for bad in (99, 1000, -1):
+        with pytest.raises(ValueError, match="from 100 to 999"):
+            c.finish(session, bad)
+    with pytest.raises(TypeError):
+        c.finish(session, "200")
+    with pytest.raises(TypeError, match="str or bytes"):
+        finished.needs_vary([1])
+
+
+def test_each_request_if_permanent_refreshes_permanent_sessions_only():
+    clock = ss.ManualClock(T0)
+    c = codec(clock=clock, refresh="each_request_if_permanent")
+    permanent = c.load(None)
+    permanent.replace({"n": 1, "_permanent": True})
+    browser = c.load(None)
+    browser.replace({"n": 1})
+    permanent_cookie = cookie_of(c.finish(permanent, 200).set_cookies[0])
+    browser_cookie = cookie_of(c.finish(browser, 200).set_cookies[0])
+    clock.advance(1)
+    assert len(c.finish(c.load(permanent_cookie), 200).set_cookies) == 1
+    assert c.finish(c.load(browser_cookie), 200).set_cookies == []
+
+
+def test_a_bytes_tag_with_invalid_base64_is_not_a_session():
+    """Issue 18, item 9: `{" b": "!!"}` is refused like the core and the
+    command line refuse it, wherever it comes from; valid base64 opens."""
+    keyring = ss.Keyring.from_text(KEYS_1)
+    c = codec()
+    with pytest.raises(ss.InvalidBytesError):
+        ss.loads('{" b": "!!"}')
+    for text in ('{"x": {" b": "!!"}}', '{"x": [{" b": "!!"}]}', '{"x": {" b": "AA="}}', '{"x": {" b": 7}}'):
+        with pytest.raises(ss.InvalidBytesError):
+            ss.loads(text)
+        with pytest.raises(ss.InvalidBytesError):
+            ss.Session.from_json(text)
+        # Sealed by a writer that does not check (the bytes codec, under the
+        # session cookie's name): authentic, and still refused.
+        value = ss.Codec(keyring, clock=ss.ManualClock(T0)).seal(text.encode(), b"__Host-session")
+        with pytest.raises(ss.InvalidBytesError):
+            c.open(value)
+        session = c.load(f"__Host-session={value}")
+        assert session.to_dict() == {} and isinstance(session.rejected, ss.InvalidBytesError)
+        assert c.finish(session, 200).set_cookies == [c.delete_cookie_header()]
+    assert ss.loads('{"x": {" b": "AA=="}}') == {"x": b"\x00"}
+    value = ss.Codec(keyring, clock=ss.ManualClock(T0)).seal(b'{"x": {" b": "AA=="}}', b"__Host-session")
+    assert c.open(value).to_dict() == {"x": b"\x00"}

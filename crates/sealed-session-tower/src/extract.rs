@@ -20,7 +20,8 @@ use sealed_session::{SessionError, SessionHandle, TypedHandle};
 /// gives `None` instead.
 ///
 /// ```
-/// use sealed_session_tower::{Error, Session, random_token};
+/// use sealed_session_tower::sealed_session::random_token;
+/// use sealed_session_tower::{Error, Session};
 ///
 /// async fn login(session: Session) -> Result<String, Error> {
 ///     session.regenerate(); // a new session id at login: no fixation
@@ -45,7 +46,7 @@ impl Session {
     /// [`sealed_session::Session::regenerate`].
     ///
     /// ```
-    /// # use sealed_session_tower::{Session, SessionHandle};
+    /// # use sealed_session_tower::Session;
     /// # fn demo(session: Session) -> Result<(), sealed_session_tower::SessionError> {
     /// session.insert("user_id", 7)?;
     /// session.regenerate();
@@ -127,8 +128,8 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for Session {
 /// [`Typed`](crate::Typed)), as an axum extractor: a [`TypedHandle<T>`]
 /// through `Deref` (`get`, `set`, `update`, `clear`, `regenerate`…). Needs
 /// a layer built with
-/// [`build_typed::<T>()`](crate::SessionLayerBuilder::build_typed), for the
-/// same `T`.
+/// [`SessionLayer::typed_builder::<T>`](crate::SessionLayer::typed_builder),
+/// for the same `T`.
 ///
 /// ```
 /// use sealed_session_tower::TypedSession;
@@ -241,7 +242,7 @@ impl fmt::Display for MissingSession {
             write!(
                 f,
                 "no typed session of type `{}` in this request: is the layer installed? \
-                 Add `.layer(SessionLayer::builder(keyring).build_typed::<{}>()?)` around this route",
+                 Add `.layer(SessionLayer::typed_builder::<{}>(keyring).build()?)` around this route",
                 self.wanted, self.wanted
             )
         }

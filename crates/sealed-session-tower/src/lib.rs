@@ -4,7 +4,11 @@
 
 extern crate alloc;
 
+mod future;
+mod kind;
 mod layer;
+mod plain_http;
+mod service;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
@@ -20,14 +24,14 @@ pub mod __private;
 
 #[cfg(feature = "axum")]
 pub use extract::{Error, MissingSession, Session, TypedSession};
-pub use layer::{
-    DefaultOnSaveError, Json, OnSaveError, ResponseFuture, SessionKind, SessionLayer,
-    SessionLayerBuilder, SessionService, Typed,
-};
-/// The std crate underneath: the codec, the session, keys, clocks.
+pub use future::ResponseFuture;
+pub use kind::{Json, SessionKind, Typed};
+pub use layer::{DefaultOnSaveError, OnSaveError, SessionLayer};
+/// The std crate underneath: the codec, the session, keys, clocks, and the
+/// lifecycle every integration shares.
 pub use sealed_session;
 pub use sealed_session::{
-    ConfigError, KEYS_ENV, Key, Keyring, KeyringError, Legacy, ManualClock, Refresh, SameSite,
-    SessionCodec, SessionError, SessionHandle, TypedHandle, keyring_from_env, keyring_from_file,
-    random_token, tokens_match,
+    ConfigError, Keyring, SessionCodec, SessionCodecBuilder, SessionError, SessionHandle,
+    TypedHandle,
 };
+pub use service::SessionService;

@@ -1,5 +1,5 @@
 //! axum-login (and any code written for tower-sessions 0.14) on sealed
-//! cookies: [`TowerSessionsLayer`] puts a [`tower_sessions_core::Session`]
+//! cookies: [`TowerSessionsLayer`] puts a `tower_sessions_core::Session`
 //! into each request, backed by the sealed cookie instead of a store.
 //!
 //! Feature `tower-sessions-0_14`. The version is in the name because it
@@ -7,33 +7,39 @@
 //! `tower_sessions::Session` **0.14** from the request, and a `Session` of
 //! another version is another type, which it would not find (it answers
 //! every request with an empty 500). A compile-time test of this crate
-//! checks that `axum_login::tower_sessions::Session` is [`Session`].
+//! checks that `axum_login::tower_sessions::Session` is
+//! `tower_sessions_core::Session`.
 //!
 //! # How it works
 //!
-//! For each request the layer opens the cookie with the
-//! [`SessionCodec`] (keys, rotation, idle and absolute timeouts: as
+//! For each request the layer opens the cookie with the [`SessionCodec`]
+//! (keys, rotation, idle and absolute timeouts: as
 //! [`SessionLayer`](crate::SessionLayer)), and gives the session a
-//! [`SessionStore`] of its own that holds only that request's record. After
+//! `SessionStore` of its own that holds only that request's record. After
 //! the handler it maps the record's data back onto the sealed session (a
-//! flat JSON object, which Flask reads too) and lets the codec decide
-//! `Set-Cookie`. No server keeps any state.
+//! flat JSON object, which Flask reads too) and asks
+//! [`SessionCodec::finish`] what goes on the response, exactly as
+//! [`SessionLayer`](crate::SessionLayer) does: the same `Set-Cookie`, the
+//! same `Vary`, for every status. No server keeps any state.
 //!
 //! - `cycle_id()` (axum-login's `login`) gives the session a new identity,
 //!   as [`regenerate`](sealed_session::Session::regenerate); `flush()`
 //!   (`logout`) deletes the cookie.
-//! - Responses always carry `Vary: Cookie`: tower-sessions cannot tell the
-//!   layer whether a handler read the session (axum-login reads it on
-//!   every request anyway).
-//! - A 5xx writes nothing; a session that cannot be saved (too large)
+//! - `Vary: Cookie` when the handler read or wrote the session: the store
+//!   sees the first read, because tower-sessions loads a session lazily
+//!   through its store. A session not sealed yet (new, or migrated from a
+//!   legacy cookie) therefore carries a placeholder id from the start
+//!   (`Session::id()` is `Some`); the cookie gets an id of its own when it
+//!   is sealed.
+//! - A 5xx writes no cookie; a session that cannot be saved (too large)
 //!   becomes an empty 500, as in [`SessionLayer`](crate::SessionLayer).
 //! - The key `_permanent` is reserved (Flask's permanent flag): a session
-//!   holding it is not saved, and the request fails with a 500 and a logged
-//!   [`SessionError::ReservedKey`].
+//!   holding it is not saved, and the request answers with the save-error
+//!   response and a logged [`SessionError::ReservedKey`].
 //! - Values go through `serde_json::Value`: an integer beyond 64 bits
 //!   written by another program becomes a float if the handler saves the
 //!   session.
-//! - [`Expiry`]: `None` or [`Expiry::OnSessionEnd`] make a cookie that ends
+//! - `Expiry`: `None` or `Expiry::OnSessionEnd` make a cookie that ends
 //!   with the browser session; any other value a permanent session, whose
 //!   cookie lasts the idle timeout. How long a session lives is always the
 //!   layer's idle and absolute timeouts, sealed in the cookie.
@@ -47,57 +53,48 @@
 //!
 //! `AuthManagerLayer` cannot be used: it builds tower-sessions' own session
 //! layer, which would replace this one. Wrap the routes in axum-login's
-//! public `AuthManager` service directly, inside the session layer:
-//!
-//! ```ignore
-//! use tower::layer::layer_fn;
-//! use axum_login::AuthManager;
-//!
-//! let sessions = SessionLayer::builder(keyring).build_tower_sessions()?;
-//! let app = Router::new()
-//!     .route("/me", get(me))
-//!     .layer(layer_fn(move |inner| AuthManager::new(inner, backend.clone(), "axum-login.data")))
-//!     .layer(sessions);
-//! ```
-//!
-//! The crate's `tests/axum_login.rs` runs exactly this: log in, restart
-//! the server with no state, still logged in, log out.
+//! public `AuthManager` service directly, inside the session layer; the
+//! crate's README shows a whole app (login, logout, the error mapping), and
+//! `tests/axum_login.rs` runs it over HTTP: log in, restart the server
+//! with no state, still logged in, log out.
 
 use alloc::sync::Arc;
 use core::fmt;
 use core::future::Future;
 use core::pin::Pin;
+use core::sync::atomic::{AtomicBool, Ordering};
 use core::task::{Context, Poll};
 use core::time::Duration;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::COOKIE;
 use http::{Request, Response};
-use sealed_session::{Saved, SessionCodec, SessionError};
+use sealed_session::{Keyring, Outcome, SessionCodec, SessionCodecBuilder, SessionError};
 use serde_json::Value;
 use time::OffsetDateTime;
 use tower_layer::Layer;
 use tower_service::Service;
 use tower_sessions_core::session::{Id, Record};
-use tower_sessions_core::session_store;
+use tower_sessions_core::{Expiry, Session, SessionStore, session_store};
 
-pub use tower_sessions_core::{self, Expiry, Session, SessionStore};
+pub use tower_sessions_core;
 
-use crate::layer::{DefaultOnSaveError, OnSaveError, append_vary_cookie};
+use crate::future::apply;
+use crate::layer::{DefaultOnSaveError, OnSaveError};
+use crate::plain_http::PlainHttpCheck;
 
 /// A tower layer that puts a [`tower_sessions_core::Session`] (0.14) into
 /// each request, kept in the sealed cookie; see the [module docs](self).
-/// Build it with
-/// [`SessionLayerBuilder::build_tower_sessions`](crate::SessionLayerBuilder::build_tower_sessions)
-/// or [`TowerSessionsLayer::new`].
 ///
 /// ```
-/// use sealed_session_tower::{Key, Keyring, SessionLayer};
+/// use sealed_session_tower::Keyring;
+/// use sealed_session_tower::sealed_session::Key;
+/// use sealed_session_tower::tower_sessions_0_14::TowerSessionsLayer;
 ///
-/// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
-///     .build_tower_sessions()?
+/// let layer = TowerSessionsLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+///     .build()?
 ///     .with_permanent(true);
 /// # Ok::<(), sealed_session_tower::ConfigError>(())
 /// ```
@@ -105,16 +102,33 @@ pub struct TowerSessionsLayer<H = DefaultOnSaveError> {
     codec: SessionCodec,
     permanent: bool,
     on_save_error: H,
+    plain_http: PlainHttpCheck,
 }
 
 impl TowerSessionsLayer {
-    /// A layer over a codec built elsewhere.
+    /// The std crate's [`SessionCodecBuilder`], building this layer: the
+    /// same settings, names and defaults as
+    /// [`SessionLayer::builder`](crate::SessionLayer::builder).
+    pub fn builder(keyring: Keyring) -> SessionCodecBuilder<Self> {
+        SessionCodecBuilder::new(keyring)
+    }
+
+    /// A layer over a codec built elsewhere. The same as
+    /// `TowerSessionsLayer::from(codec)`.
     #[must_use]
     pub fn new(codec: SessionCodec) -> Self {
+        Self::from(codec)
+    }
+}
+
+impl From<SessionCodec> for TowerSessionsLayer {
+    fn from(codec: SessionCodec) -> Self {
+        let plain_http = PlainHttpCheck::for_codec(&codec);
         Self {
             codec,
             permanent: false,
             on_save_error: DefaultOnSaveError,
+            plain_http,
         }
     }
 }
@@ -137,7 +151,14 @@ impl<H> TowerSessionsLayer<H> {
             codec: self.codec,
             permanent: self.permanent,
             on_save_error: handler,
+            plain_http: self.plain_http,
         }
+    }
+
+    /// The codec: cookie name, timeouts, keys.
+    #[must_use]
+    pub fn codec(&self) -> &SessionCodec {
+        &self.codec
     }
 }
 
@@ -147,6 +168,7 @@ impl<H: Clone> Clone for TowerSessionsLayer<H> {
             codec: self.codec.clone(),
             permanent: self.permanent,
             on_save_error: self.on_save_error.clone(),
+            plain_http: self.plain_http.clone(),
         }
     }
 }
@@ -175,6 +197,23 @@ impl<S, H: Clone> Layer<S> for TowerSessionsLayer<H> {
 pub struct TowerSessionsService<S, H = DefaultOnSaveError> {
     inner: S,
     layer: TowerSessionsLayer<H>,
+}
+
+impl<S, H> TowerSessionsService<S, H> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, by value.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
 }
 
 impl<S: Clone, H: Clone> Clone for TowerSessionsService<S, H> {
@@ -223,142 +262,179 @@ where
             tracing::debug!(reason = error.as_str(), "session cookie rejected");
         }
         let mut sealed = loaded.session;
-        let opened = match record_of(&sealed, &codec) {
+        // Every read goes through a copy: the session itself is marked
+        // accessed only when the handler reads it (through the store).
+        let view = sealed.clone();
+        let opened = match record_of(&view, &codec) {
             Ok(record) => record,
             Err(error) => {
                 // Authentic, but not representable as serde_json values:
                 // start over, and delete the cookie.
                 tracing::debug!(reason = error.as_str(), "session cookie rejected");
                 sealed.clear();
-                None
+                empty_record(&codec)
             }
         };
-        let id = opened.as_ref().map(|record| record.id);
-        let permanent = self.layer.permanent || sealed.permanent();
+        let permanent = self.layer.permanent || view.permanent();
         let expiry = permanent.then(|| Expiry::OnInactivity(seconds(codec.idle_timeout())));
+        let id = opened.id;
         let store = Arc::new(RequestStore {
             opened,
+            accessed: AtomicBool::new(false),
             captured: Mutex::new(None),
-            deleted: core::sync::atomic::AtomicBool::new(false),
+            deleted: AtomicBool::new(false),
         });
-        let session = Session::new(id, Arc::clone(&store), expiry);
+        let session = Session::new(Some(id), Arc::clone(&store), expiry);
+        let plain_http = self.layer.plain_http.observe(&request);
         request.extensions_mut().insert(session.clone());
         let future = self.inner.call(request);
         let on_save_error = self.layer.on_save_error.clone();
         Box::pin(async move {
             let mut response = future.await?;
-            if response.status().is_server_error() {
-                return Ok(response);
-            }
-            match finish(&codec, &mut sealed, &session, &store).await {
-                Ok(saved) => {
-                    let headers = response.headers_mut();
-                    for value in saved.header_values() {
-                        headers.append(SET_COOKIE, value);
-                    }
-                    append_vary_cookie(headers);
-                    Ok(response)
-                }
+            let outcome = Outcome::Status(response.status().as_u16());
+            let finished = match carry(&mut sealed, &session, &store, outcome).await {
+                Ok(()) => codec.finish(&sealed, outcome),
                 Err(error) => {
+                    // The adapter's own save error (a reserved key, say):
+                    // the save-error response, and nothing committed.
                     tracing::error!(
                         reason = error.as_str(),
                         cookie = codec.cookie_name(),
                         "session not saved; answering with the save-error response"
                     );
-                    Ok(on_save_error.response(error))
+                    response = on_save_error.response(error);
+                    codec.finish(&sealed, Outcome::Failed)
                 }
-            }
+            };
+            Ok(apply(
+                response,
+                finished,
+                &codec,
+                &on_save_error,
+                plain_http,
+            ))
         })
     }
 }
 
-/// Carries the tower-sessions changes over to the sealed session, and asks
-/// the codec what to send.
-async fn finish(
-    codec: &SessionCodec,
+/// Carries what the handler did to the tower-sessions `Session` over to
+/// the sealed session: that it was read, a new identity (`cycle_id`), new
+/// data, the expiry. A failed request carries only the read.
+async fn carry(
     sealed: &mut sealed_session::Session,
     session: &Session,
     store: &RequestStore,
-) -> Result<Saved, SessionError> {
-    if store.deleted.load(core::sync::atomic::Ordering::Acquire) {
-        sealed.regenerate();
+    outcome: Outcome,
+) -> Result<(), SessionError> {
+    let modified = session.is_modified();
+    if modified || store.accessed.load(Ordering::Acquire) {
+        // Marks the sealed session accessed: the response varies.
+        let _ = sealed.is_empty();
     }
-    if session.is_modified() {
-        session
-            .save()
-            .await
-            .map_err(|_| SessionError::Unserializable)?;
-        let captured = store
-            .captured
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(record) = captured {
-            if record
-                .data
-                .contains_key(sealed_session::Session::PERMANENT_KEY)
-            {
-                return Err(SessionError::ReservedKey);
-            }
-            let json =
-                serde_json::to_vec(&record.data).map_err(|_| SessionError::Unserializable)?;
-            sealed.replace_from_json(&json)?;
+    if outcome.failed() || !modified {
+        return Ok(());
+    }
+    session
+        .save()
+        .await
+        .map_err(|_| SessionError::Unserializable)?;
+    let captured = store
+        .captured
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(record) = captured {
+        if record.data.is_empty() {
+            // `flush` (logout), `clear`, or the last key removed: the std
+            // session's own `clear`, which deletes a cookie that came with
+            // the request and sends nothing for a session that never had
+            // one.
+            sealed.clear();
+            return Ok(());
         }
+        if record
+            .data
+            .contains_key(sealed_session::Session::PERMANENT_KEY)
+        {
+            return Err(SessionError::ReservedKey);
+        }
+        if store.deleted.load(Ordering::Acquire) {
+            // `cycle_id` (axum-login's `login`): a new identity.
+            sealed.regenerate();
+        }
+        let json = serde_json::to_vec(&record.data).map_err(|_| SessionError::Unserializable)?;
+        sealed.replace_from_json(&json)?;
     }
     let permanent = !matches!(session.expiry(), None | Some(Expiry::OnSessionEnd));
     sealed.set_permanent(permanent);
-    codec.save(sealed)
+    Ok(())
 }
 
-/// The record of an opened session; `None` for a new one.
+/// The record the handler sees: the session's data under its id. A session
+/// not sealed yet (new, or migrated from a legacy cookie) gets a
+/// placeholder id, never sealed: tower-sessions loads a session with an id
+/// lazily, through the store, on its first read or write, and that is how
+/// the store learns that the handler touched the session (for
+/// `Vary: Cookie`).
 fn record_of(
     sealed: &sealed_session::Session,
     codec: &SessionCodec,
-) -> Result<Option<Record>, SessionError> {
-    let (Some(id), Some(issued_at)) = (sealed.id(), sealed.issued_at()) else {
-        return Ok(None);
-    };
-    let mut data = HashMap::with_capacity(sealed.len());
+) -> Result<Record, SessionError> {
+    let mut record = empty_record(codec);
     for (key, raw) in sealed.iter() {
         let value: Value =
             serde_json::from_str(raw.get()).map_err(|_| SessionError::InvalidJson)?;
-        data.insert(key.to_owned(), value);
+        record.data.insert(key.to_owned(), value);
     }
-    let idle_end = issued_at.saturating_add(codec.idle_timeout().as_secs());
-    let absolute_end = sealed
-        .created_at()
-        .unwrap_or(issued_at)
-        .saturating_add(codec.absolute_timeout().as_secs());
-    let end = i64::try_from(idle_end.min(absolute_end)).unwrap_or(i64::MAX);
-    let expiry_date =
-        OffsetDateTime::from_unix_timestamp(end).unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    Ok(Some(Record {
+    if let (Some(id), Some(issued_at)) = (sealed.id(), sealed.issued_at()) {
         // The same 16 bytes: both ids display as the same base64url text.
-        id: Id(i128::from_le_bytes(*id.as_bytes())),
-        data,
-        expiry_date,
-    }))
+        record.id = Id(i128::from_le_bytes(*id.as_bytes()));
+        let idle_end = issued_at.saturating_add(codec.idle_timeout().as_secs());
+        let absolute_end = sealed
+            .created_at()
+            .unwrap_or(issued_at)
+            .saturating_add(codec.absolute_timeout().as_secs());
+        record.expiry_date = date(idle_end.min(absolute_end));
+    }
+    Ok(record)
+}
+
+/// An empty record under a placeholder id, ending one idle timeout from now.
+fn empty_record(codec: &SessionCodec) -> Record {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    Record {
+        id: Id::default(),
+        data: HashMap::new(),
+        expiry_date: date(now.saturating_add(codec.idle_timeout().as_secs())),
+    }
+}
+
+fn date(unix_seconds: u64) -> OffsetDateTime {
+    let seconds = i64::try_from(unix_seconds).unwrap_or(i64::MAX);
+    OffsetDateTime::from_unix_timestamp(seconds).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 fn seconds(duration: Duration) -> time::Duration {
     time::Duration::seconds(i64::try_from(duration.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// One request's store: `load` returns the record opened from the cookie,
-/// `create` and `save` capture the record to seal, `delete` notes a new
-/// identity or a logout.
+/// One request's store: `load` returns the record opened from the cookie
+/// (or the new session's empty one) and notes that the handler touched the
+/// session, `create` and `save` capture the record to seal, `delete` notes
+/// a new identity or a logout.
 struct RequestStore {
-    opened: Option<Record>,
+    opened: Record,
+    accessed: AtomicBool,
     captured: Mutex<Option<Record>>,
-    deleted: core::sync::atomic::AtomicBool,
+    deleted: AtomicBool,
 }
 
 impl fmt::Debug for RequestStore {
     /// Never the data.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestStore")
-            .field("opened", &self.opened.is_some())
-            .finish_non_exhaustive()
+        f.debug_struct("RequestStore").finish_non_exhaustive()
     }
 }
 
@@ -375,16 +451,12 @@ impl SessionStore for RequestStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        Ok(self
-            .opened
-            .as_ref()
-            .filter(|record| record.id == *id)
-            .cloned())
+        self.accessed.store(true, Ordering::Release);
+        Ok((self.opened.id == *id).then(|| self.opened.clone()))
     }
 
     async fn delete(&self, _id: &Id) -> session_store::Result<()> {
-        self.deleted
-            .store(true, core::sync::atomic::Ordering::Release);
+        self.deleted.store(true, Ordering::Release);
         Ok(())
     }
 }

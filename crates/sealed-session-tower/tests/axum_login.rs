@@ -15,8 +15,9 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use axum_login::{AuthManager, AuthUser, AuthnBackend};
 use reqwest::cookie::{CookieStore, Jar};
-use sealed_session_tower::tower_sessions_0_14::Session;
-use sealed_session_tower::{Keyring, SessionLayer};
+use sealed_session_tower::Keyring;
+use sealed_session_tower::tower_sessions_0_14::TowerSessionsLayer;
+use sealed_session_tower::tower_sessions_0_14::tower_sessions_core::Session;
 use serde::Deserialize;
 use tower::layer::layer_fn;
 
@@ -137,8 +138,8 @@ fn app() -> Router {
         },
     )]);
     let backend = Backend(Arc::new(users));
-    let sessions = SessionLayer::builder(Keyring::from_text(KEYS).unwrap())
-        .build_tower_sessions()
+    let sessions = TowerSessionsLayer::builder(Keyring::from_text(KEYS).unwrap())
+        .build()
         .unwrap();
     Router::new()
         .route("/login", post(login))
@@ -219,7 +220,7 @@ async fn axum_login_on_sealed_sessions_survives_a_restart() {
     assert_eq!(cookies.len(), 1);
     assert!(cookies[0].starts_with("__Host-session="));
     assert!(cookies[0].ends_with("; HttpOnly; Secure; SameSite=Lax; Path=/"));
-    assert_eq!(response.headers()[header::VARY], "cookie");
+    assert_eq!(response.headers()[header::VARY], "Cookie");
 
     let (status, body) = text(&client, client.get(format!("{base}/me"))).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "alice (7)"));

@@ -12,6 +12,7 @@ extern crate alloc;
 mod app;
 
 use alloc::sync::Arc;
+use core::time::Duration;
 
 use axum::Router;
 use axum::extract::Query;
@@ -20,8 +21,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use reqwest::cookie::{CookieStore, Jar};
 use sealed_session_core::{Header, OVERHEAD};
-use sealed_session_tower::sealed_session::SessionCodec;
-use sealed_session_tower::{Error, Keyring, ManualClock, Session, SessionLayer, TypedSession};
+use sealed_session_tower::sealed_session::{ManualClock, SessionCodec};
+use sealed_session_tower::{Error, Keyring, Session, SessionLayer, TypedSession};
 use serde_json::{Value, json};
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -76,7 +77,7 @@ fn test_routes() -> Router {
 /// The example's layer, with the test's clock.
 fn layer(keyring: Keyring, clock: &Arc<ManualClock>) -> SessionLayer {
     app::layer(keyring)
-        .with_clock(Arc::clone(clock))
+        .clock(Arc::clone(clock))
         .build()
         .unwrap()
 }
@@ -244,7 +245,7 @@ async fn login_me_counter_rotate_keys_logout() {
         cookies[0]
     );
     assert!(cookies[0].ends_with("; HttpOnly; Secure; SameSite=Lax; Path=/"));
-    assert_eq!(vary(&response), ["cookie"]);
+    assert_eq!(vary(&response), ["Cookie"]);
     let csrf = response.json::<Value>().await.unwrap()["csrf"]
         .as_str()
         .unwrap()
@@ -324,7 +325,7 @@ async fn a_tampered_cookie_gets_a_fresh_session_and_a_deletion() {
     let response = me_raw(&server, format!("{NAME}={tampered}").parse().unwrap()).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(set_cookies(&response), [DELETION]);
-    assert_eq!(vary(&response), ["cookie"]);
+    assert_eq!(vary(&response), ["Cookie"]);
 }
 
 #[tokio::test]
@@ -403,7 +404,7 @@ async fn the_4096_byte_rule_on_name_and_value() {
     let response = fill(largest + 1).await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(set_cookies(&response).is_empty());
-    assert!(vary(&response).is_empty());
+    assert_eq!(vary(&response), ["Cookie"], "the session was touched");
     assert_eq!(response.text().await.unwrap(), "");
 
     // The browser's cookie is untouched and still works.
@@ -438,43 +439,125 @@ async fn a_configured_handler_answers_an_oversized_session() {
     );
 }
 
+/// Issue 18, item 2: an attacker who can set a cookie of the session's name
+/// for the victim's site (a sibling subdomain with `Domain=`, a longer
+/// `Path`; possible only under a name without the `__Host-` prefix) plants
+/// an authentic session of their own beside the victim's. It used to win
+/// when newer (login CSRF: the victim acts in the attacker's account). Now
+/// two authentic sessions that disagree on the id leave the request
+/// anonymous, and nothing is deleted: neither identity wins, in any order.
 #[tokio::test]
-async fn duplicate_cookies_the_newest_authentic_wins_in_both_orders() {
+async fn an_attackers_authentic_cookie_beside_the_victims_wins_nothing() {
     let clock = Arc::new(ManualClock::new(T0));
     let server = Server::start(app(keys_before(), &clock)).await;
-    // The attacker's own genuine session, planted next to the victim's
-    // (by a sibling subdomain, say), sealed earlier.
+    // The attacker's own genuine session, and the victim's, sealed a little
+    // later; then one sealed in the same second as the victim's.
     let (attacker, _) = login_raw(&server, "mallory").await;
     clock.advance(10);
     let (victim, _) = login_raw(&server, "victim").await;
-    let garbage = "AQACAAAAAGsOFJcIUAeiUYIoz5R96IfuoZ0yFZvyF";
+    let (same_second, _) = login_raw(&server, "mallory").await;
 
-    for (first, second) in [
-        (&attacker, &victim),
-        (&victim, &attacker),
-        (&garbage.to_owned(), &victim),
-        (&victim, &garbage.to_owned()),
+    for planted in [&attacker, &same_second] {
+        for (first, second) in [(planted, &victim), (&victim, planted)] {
+            let header = format!("{NAME}={first}; theme=dark; {NAME}={second}");
+            let response = me_raw(&server, header.parse().unwrap()).await;
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{header}");
+            assert!(
+                set_cookies(&response).is_empty(),
+                "nothing deleted: {header}"
+            );
+            assert_eq!(vary(&response), ["Cookie"]);
+            assert_eq!(
+                response.json::<Value>().await.unwrap(),
+                json!({ "error": "not logged in" })
+            );
+        }
+        // In separate Cookie headers too (as HTTP/2 sends them).
+        for (first, second) in [(planted, &victim), (&victim, planted)] {
+            let response = reqwest::Client::new()
+                .get(server.url("/me"))
+                .header(header::COOKIE, format!("{NAME}={first}"))
+                .header(header::COOKIE, format!("{NAME}={second}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+            assert!(set_cookies(&response).is_empty());
+        }
+    }
+
+    // A login through the ambiguity starts a fresh session (a new id); it
+    // neither joins the attacker's account nor deletes either cookie.
+    let response = reqwest::Client::new()
+        .post(server.url("/login"))
+        .header(
+            header::COOKIE,
+            format!("{NAME}={attacker}; {NAME}={victim}"),
+        )
+        .form(&[("user", "victim")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 1);
+    let fresh = cookie_value(&cookies[0]).to_owned();
+    let response = me_raw(&server, format!("{NAME}={fresh}").parse().unwrap()).await;
+    assert_eq!(response.json::<Value>().await.unwrap()["user_id"], "victim");
+}
+
+#[tokio::test]
+async fn garbage_beside_the_real_cookie_hides_and_deletes_nothing() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(app(keys_before(), &clock)).await;
+    let (victim, _) = login_raw(&server, "victim").await;
+    let garbage = "AQACAAAAAGsOFJcIUAeiUYIoz5R96IfuoZ0yFZvyF";
+    for header in [
+        format!("{NAME}={garbage}; theme=dark; {NAME}={victim}"),
+        format!("{NAME}={victim}; theme=dark; {NAME}={garbage}"),
     ] {
-        let header = format!("{NAME}={first}; theme=dark; {NAME}={second}");
         let response = me_raw(&server, header.parse().unwrap()).await;
         assert_eq!(response.status(), StatusCode::OK, "{header}");
         assert!(set_cookies(&response).is_empty(), "no deletion: {header}");
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["user_id"], "victim", "{header}");
     }
+}
 
-    // In separate Cookie headers too (as HTTP/2 sends them).
+/// Issue 18, item 3: a refresh (the cookie is over a minute old) on a
+/// response whose handler never touched the session still says
+/// `Vary: Cookie`, so that no shared cache hands the cookie to others.
+#[tokio::test]
+async fn a_refresh_of_an_untouched_session_carries_vary_cookie() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(app(keys_before(), &clock)).await;
+    let (value, _) = login_raw(&server, "ann").await;
+    let cookie = format!("{NAME}={value}");
+
+    // Under a minute: the index page neither reads nor writes anything.
+    clock.advance(59);
     let response = reqwest::Client::new()
-        .get(server.url("/me"))
-        .header(header::COOKIE, format!("{NAME}={garbage}"))
-        .header(header::COOKIE, format!("{NAME}={victim}"))
-        .header(header::COOKIE, format!("{NAME}={attacker}"))
+        .get(server.url("/"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(set_cookies(&response).is_empty());
+    assert!(vary(&response).is_empty());
+
+    // A minute: the same page refreshes the cookie, with Vary.
+    clock.advance(1);
+    let response = reqwest::Client::new()
+        .get(server.url("/"))
+        .header(header::COOKIE, &cookie)
         .send()
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(set_cookies(&response).is_empty());
-    assert_eq!(response.json::<Value>().await.unwrap()["user_id"], "victim");
+    let cookies = set_cookies(&response);
+    assert_eq!(cookies.len(), 1);
+    assert_ne!(cookie_value(&cookies[0]), value);
+    assert_eq!(vary(&response), ["Cookie"]);
 }
 
 #[tokio::test]
@@ -520,7 +603,7 @@ async fn a_handler_panic_behind_catch_panic_leaves_the_cookie_alone() {
     let response = client.post(server.url("/boom")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert!(set_cookies(&response).is_empty());
-    assert!(vary(&response).is_empty());
+    assert_eq!(vary(&response), ["Cookie"], "the session was touched");
     assert_eq!(jar_session(&jar, &server), before);
     assert_count_is_1(&client, &server).await;
 }
@@ -553,7 +636,7 @@ async fn a_5xx_leaves_the_cookie_alone_even_after_a_logout() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(set_cookies(&response).is_empty());
-    assert!(vary(&response).is_empty());
+    assert_eq!(vary(&response), ["Cookie"], "the session was touched");
     assert_eq!(jar_session(&jar, &server), before);
     assert_count_is_1(&client, &server).await;
 }
@@ -571,16 +654,16 @@ async fn vary_cookie_when_the_session_was_read_and_only_then() {
     assert!(set_cookies(&response).is_empty());
 
     let response = client.get(server.url("/me")).send().await.unwrap();
-    assert_eq!(vary(&response), ["cookie"]);
+    assert_eq!(vary(&response), ["Cookie"]);
 
     // Appended to the handler's own Vary.
     let response = client.get(server.url("/vary")).send().await.unwrap();
-    assert_eq!(vary(&response), ["accept-encoding", "cookie"]);
+    assert_eq!(vary(&response), ["accept-encoding", "Cookie"]);
 
     // A read of a session without a cookie varies too.
     let response = reqwest::get(server.url("/me")).await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(vary(&response), ["cookie"]);
+    assert_eq!(vary(&response), ["Cookie"]);
     assert!(set_cookies(&response).is_empty());
 }
 
@@ -616,9 +699,11 @@ async fn a_typed_session_round_trips() {
         "emptied"
     }
     let clock = Arc::new(ManualClock::new(T0));
-    let layer = app::layer(keys_before())
-        .with_clock(Arc::clone(&clock))
-        .build_typed::<Cart>()
+    let layer = SessionLayer::typed_builder::<Cart>(keys_before())
+        .idle_timeout(Duration::from_secs(3600))
+        .absolute_timeout(Duration::from_secs(3600))
+        .clock(Arc::clone(&clock))
+        .build()
         .unwrap();
     let router = Router::new()
         .route("/add", post(add))
@@ -654,9 +739,9 @@ async fn the_flask_shared_settings_write_flask_json_under_session() {
     // The settings of examples/axum_flask_shared/main.rs.
     let clock = Arc::new(ManualClock::new(T0));
     let layer = app::layer(keys_before())
-        .with_name("session")
-        .with_secure(false)
-        .with_clock(Arc::clone(&clock))
+        .cookie_name("session")
+        .secure(false)
+        .clock(Arc::clone(&clock))
         .build()
         .unwrap();
     let server = Server::start(app::routes().layer(layer)).await;
@@ -705,4 +790,85 @@ async fn the_flask_shared_settings_write_flask_json_under_session() {
     );
     let cookies = jar.cookies(&server.base.parse().unwrap());
     assert!(cookies.is_none(), "{cookies:?}");
+}
+
+/// The crate's warning events, collected on this thread (the test's
+/// runtime is single-threaded, so the server's events land here too).
+#[derive(Clone, Default)]
+struct Warnings(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl tracing::Subscriber for Warnings {
+    fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+        *metadata.level() == tracing::Level::WARN
+            && metadata.target().starts_with("sealed_session_tower")
+    }
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        struct Text(String);
+        impl tracing::field::Visit for Text {
+            fn record_debug(
+                &mut self,
+                field: &tracing::field::Field,
+                value: &dyn core::fmt::Debug,
+            ) {
+                self.0 += &format!("{}={value:?} ", field.name());
+            }
+        }
+        let mut text = Text(String::new());
+        event.record(&mut text);
+        self.0.lock().unwrap().push(text.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+/// Issue 18, item 13: served over plain HTTP to a host that is not local
+/// (a LAN address here), the `Secure` cookie would be dropped by the
+/// browser without a word; the layer logs one warning that says so, once.
+/// On localhost, or with no sign of plain HTTP, it says nothing.
+#[tokio::test(flavor = "current_thread")]
+async fn a_secure_cookie_over_plain_http_to_a_lan_host_warns_once() {
+    let warnings = Warnings::default();
+    let _guard = tracing::subscriber::set_default(warnings.clone());
+    let clock = Arc::new(ManualClock::new(T0));
+    let login_as = |server: &Server, host: &'static str, origin: Option<&'static str>| {
+        let mut request = reqwest::Client::new()
+            .post(server.url("/login"))
+            .header(header::HOST, host)
+            .form(&[("user", "ann")]);
+        if let Some(origin) = origin {
+            request = request.header(header::ORIGIN, origin);
+        }
+        request.send()
+    };
+
+    let server = Server::start(app(keys_before(), &clock)).await;
+    // localhost over plain HTTP: browsers keep the cookie; no warning.
+    let response = login_as(&server, "localhost:3000", Some("http://localhost:3000"))
+        .await
+        .unwrap();
+    assert_eq!(set_cookies(&response).len(), 1);
+    // A LAN host with no sign of plain HTTP (TLS may end in the process).
+    login_as(&server, "192.168.1.5:3000", None).await.unwrap();
+    assert!(warnings.0.lock().unwrap().is_empty());
+
+    // The browser's Origin says http://192.168.1.5:3000: one warning.
+    for _ in 0..3 {
+        let response = login_as(&server, "192.168.1.5:3000", Some("http://192.168.1.5:3000"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let logged = warnings.0.lock().unwrap().clone();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert!(logged[0].contains("host=192.168.1.5:3000"), "{}", logged[0]);
+    assert!(
+        logged[0].contains("browsers keep Secure cookies over http only on localhost"),
+        "{}",
+        logged[0]
+    );
 }

@@ -8,6 +8,7 @@
 mod builder;
 mod open;
 mod response;
+mod revoke;
 mod seal;
 
 use alloc::sync::Arc;
@@ -79,6 +80,8 @@ pub(crate) struct Inner {
     legacy: Vec<LegacySource>,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    /// Checked on every open (REVOCATION.md); see `codec/revoke.rs`.
+    revocations: Option<Arc<dyn crate::revocation::Revocations>>,
 }
 
 impl fmt::Debug for SessionCodec {

@@ -61,6 +61,12 @@ pub enum SessionError {
     /// of their own. None is used and none is deleted; see
     /// [`SessionCodec::load`](crate::SessionCodec::load).
     AmbiguousSession,
+    /// The session was revoked (a logout, or its subject signed out
+    /// everywhere): see [`SessionCodec::revoke`](crate::SessionCodec::revoke).
+    Revoked,
+    /// The revocation list cannot vouch for the session (its store has
+    /// been unreachable for longer than allowed): refused, failing closed.
+    RevocationUnavailable,
 }
 
 impl SessionError {
@@ -104,6 +110,8 @@ impl SessionError {
             Self::CookieTooLarge => "cookie too large",
             Self::Random => "OS random number generator failed",
             Self::AmbiguousSession => "several authentic session cookies disagree",
+            Self::Revoked => "session revoked",
+            Self::RevocationUnavailable => "revocation list unavailable",
         }
     }
 }

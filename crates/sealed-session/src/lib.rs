@@ -15,6 +15,8 @@ mod keys;
 mod legacy;
 mod payload;
 mod random;
+pub mod reload;
+pub mod revocation;
 mod session;
 mod time;
 mod token;
@@ -39,8 +41,13 @@ pub use keys::{
 #[cfg(feature = "flask")]
 #[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
 pub use legacy::flask;
+#[cfg(feature = "starlette")]
+#[cfg_attr(docsrs, doc(cfg(feature = "starlette")))]
+pub use legacy::starlette;
 pub use payload::SessionId;
 pub use random::{FixedRandom, OsRandom, SecureRandom, generate_key};
+pub use reload::{ReloadError, ReloadOptions, ReloadStatus, Reloading};
+pub use revocation::{MemoryRevocations, Revocations, Verdict};
 pub use sealed_session_core::{
     Compression, Error, ErrorKind, Key, KeyTextError, KeyTextReason, Keyring,
 };

@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! payload = meta body [padding]
-//! meta    = 0x00 flags created_at(u64 BE) [id(16)]    (10 or 26 bytes)
-//! flags   = bit 0: permanent, bit 1: id present; bits 2-7 reserved (0)
+//! meta    = 0x00 flags created_at(u64 BE) [id(16)] [subject_len(1) subject]
+//! flags   = bit 0: permanent, bit 1: id present, bit 2: subject present;
+//!           bits 3-7 reserved (0)
 //! body    = a JSON object (JSON sessions) or a postcard value (typed)
 //! padding = spaces (JSON sessions only), up to a multiple of a block
 //! ```
@@ -23,6 +24,7 @@ use crate::error::SessionError;
 const MARKER: u8 = 0x00;
 const PERMANENT: u8 = 0b01;
 const HAS_ID: u8 = 0b10;
+const HAS_SUBJECT: u8 = 0b100;
 /// Length of the metadata without and with an id.
 pub(crate) const META_LEN: usize = 10;
 pub(crate) const META_WITH_ID_LEN: usize = META_LEN + SessionId::LEN;
@@ -68,13 +70,16 @@ impl fmt::Debug for SessionId {
 }
 
 /// What the payload says about the session besides its data.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Meta {
     /// When the session was created (Unix seconds); `None` until first
     /// sealed.
     pub(crate) created_at: Option<u64>,
     pub(crate) id: Option<SessionId>,
     pub(crate) permanent: bool,
+    /// Who the session belongs to, named by the app at login (FORMAT.md
+    /// §12, REVOCATION.md): 1 to 255 bytes of UTF-8.
+    pub(crate) subject: Option<alloc::sync::Arc<str>>,
 }
 
 impl Meta {
@@ -87,11 +92,19 @@ impl Meta {
         if self.id.is_some() {
             flags |= HAS_ID;
         }
+        if self.subject.is_some() {
+            flags |= HAS_SUBJECT;
+        }
         out.push(MARKER);
         out.push(flags);
         out.extend_from_slice(&created_at.to_be_bytes());
         if let Some(id) = &self.id {
             out.extend_from_slice(&id.0);
+        }
+        if let Some(subject) = &self.subject {
+            // `set_subject` bounds it to 1..=255 bytes.
+            out.push(u8::try_from(subject.len()).unwrap_or(u8::MAX));
+            out.extend_from_slice(&subject.as_bytes()[..subject.len().min(255)]);
         }
     }
 
@@ -106,7 +119,7 @@ impl Meta {
         let (Some(&flags), Some(created)) = (payload.get(1), payload.get(2..META_LEN)) else {
             return Err(SessionError::InvalidSession);
         };
-        if flags & !(PERMANENT | HAS_ID) != 0 {
+        if flags & !(PERMANENT | HAS_ID | HAS_SUBJECT) != 0 {
             return Err(SessionError::InvalidSession);
         }
         let mut created_at = [0u8; 8];
@@ -115,6 +128,7 @@ impl Meta {
             created_at: Some(u64::from_be_bytes(created_at)),
             id: None,
             permanent: flags & PERMANENT != 0,
+            subject: None,
         };
         let mut body = &payload[META_LEN..];
         if flags & HAS_ID != 0 {
@@ -125,6 +139,16 @@ impl Meta {
             bytes.copy_from_slice(id);
             meta.id = Some(SessionId(bytes));
             body = &body[SessionId::LEN..];
+        }
+        if flags & HAS_SUBJECT != 0 {
+            let (&len, rest) = body.split_first().ok_or(SessionError::InvalidSession)?;
+            let bytes = rest
+                .get(..usize::from(len))
+                .filter(|bytes| !bytes.is_empty())
+                .ok_or(SessionError::InvalidSession)?;
+            let subject = core::str::from_utf8(bytes).map_err(|_| SessionError::InvalidSession)?;
+            meta.subject = Some(subject.into());
+            body = &rest[usize::from(len)..];
         }
         Ok((meta, body))
     }
@@ -150,6 +174,7 @@ mod tests {
             created_at: Some(0x0102_0304_0506_0708),
             id: Some(SessionId([0xaa; 16])),
             permanent: true,
+            subject: None,
         };
         let mut out = Vec::new();
         meta.write(0x0102_0304_0506_0708, &mut out);
@@ -158,8 +183,47 @@ mod tests {
         assert_eq!(&out[..10], [0, 3, 1, 2, 3, 4, 5, 6, 7, 8]);
         assert_eq!(Meta::read(&out).unwrap(), (meta, &b"{}"[..]));
 
+        // FORMAT.md §12: the subject after the id, its length first.
+        let meta = Meta {
+            created_at: Some(0x0102_0304_0506_0708),
+            id: Some(SessionId([0xaa; 16])),
+            permanent: false,
+            subject: Some("user-42".into()),
+        };
+        let mut out = Vec::new();
+        meta.write(0x0102_0304_0506_0708, &mut out);
+        out.extend_from_slice(b"{}");
+        let mut expected = vec![0, 6, 1, 2, 3, 4, 5, 6, 7, 8];
+        expected.extend_from_slice(&[0xaa; 16]);
+        expected.push(7);
+        expected.extend_from_slice(b"user-42{}");
+        assert_eq!(out, expected);
+        assert_eq!(Meta::read(&out).unwrap(), (meta, &b"{}"[..]));
+
         let bare = Meta::read(b" {\"a\":1}").unwrap();
         assert_eq!(bare, (Meta::default(), &b" {\"a\":1}"[..]));
+    }
+
+    /// The example of FORMAT.md §12, byte for byte.
+    #[test]
+    fn subject_vector_of_format_md() {
+        let meta = Meta {
+            created_at: Some(1_796_659_200),
+            id: Some(SessionId([0xaa; 16])),
+            permanent: false,
+            subject: Some("user-42".into()),
+        };
+        let mut out = Vec::new();
+        meta.write(1_796_659_200, &mut out);
+        out.extend_from_slice(b"{}");
+        let hex: String = out.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            format!(
+                "0006000000006b16d800{}07757365722d34327b7d",
+                "aa".repeat(16)
+            )
+        );
     }
 
     #[test]
@@ -172,6 +236,11 @@ mod tests {
             b"\x00\x00\x01\x02",
             b"\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00{}",
             b"\x00\x02\x00\x00\x00\x00\x00\x00\x00\x00short",
+            // Reserved bit 3; a subject of length 0, cut short, not UTF-8.
+            b"\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00{}",
+            b"\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00{}",
+            b"\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x09abc",
+            b"\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x01\xff{}",
         ] {
             assert_eq!(
                 Meta::read(bad),

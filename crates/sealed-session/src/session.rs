@@ -42,7 +42,7 @@ pub(crate) struct State {
 impl Clone for State {
     fn clone(&self) -> Self {
         Self {
-            meta: self.meta,
+            meta: self.meta.clone(),
             issued_at: self.issued_at,
             reseal_advised: self.reseal_advised,
             replaces_rejected: self.replaces_rejected,
@@ -131,6 +131,7 @@ impl State {
             || self.meta.created_at.is_some();
         if held {
             self.meta.permanent = false;
+            self.meta.subject = None;
             self.renew();
         }
         held
@@ -919,6 +920,38 @@ impl Session {
     /// ```
     pub fn regenerate(&mut self) {
         self.state.renew();
+    }
+
+    /// Names who the session belongs to (the user id), at login: sealed in
+    /// the session's metadata (FORMAT.md §12), so that
+    /// [`SessionCodec::revoke_subject`](crate::SessionCodec::revoke_subject)
+    /// (sign-out-everywhere) reaches every session of that subject. Kept
+    /// by [`Session::regenerate`], forgotten by [`Session::clear`].
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::new();
+    /// session.regenerate();
+    /// session.set_subject("user-42")?;
+    /// assert_eq!(session.subject(), Some("user-42"));
+    /// # Ok::<(), sealed_session::revocation::RevocationError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`RevocationError::Subject`](crate::revocation::RevocationError::Subject)
+    /// for an empty subject or one over 255 bytes.
+    pub fn set_subject(&mut self, subject: &str) -> Result<(), crate::revocation::RevocationError> {
+        crate::revocation::check_subject(subject)?;
+        if self.state.meta.subject.as_deref() != Some(subject) {
+            self.state.meta.subject = Some(subject.into());
+            self.state.change();
+        }
+        Ok(())
+    }
+
+    /// The subject named at login, if any.
+    #[must_use]
+    pub fn subject(&self) -> Option<&str> {
+        self.state.meta.subject.as_deref()
     }
 
     /// When the cookie this session was opened from was sealed (Unix

@@ -89,6 +89,10 @@ pub(crate) const STEPS: &[Step] = &[
         run: test_workspace,
     },
     Step {
+        name: "redis: revocation across instances against a real redis-server",
+        run: crate::fleet::redis_tests,
+    },
+    Step {
         name: "browser: the tower example in headless Chromium",
         run: crate::browser::browser_tests,
     },
@@ -126,6 +130,10 @@ pub(crate) const STEPS: &[Step] = &[
     Step {
         name: "wasm: harness module under Node (interop, golden vectors)",
         run: crate::portability::wasm_node_tests,
+    },
+    Step {
+        name: "js: the npm package in workerd, Node, Deno, Bun and Express",
+        run: crate::js::js_package,
     },
     Step {
         name: "bare metal: thumbv7em example under QEMU",

@@ -17,7 +17,9 @@ mod browser;
 mod ci;
 #[cfg(test)]
 mod docs;
+mod fleet;
 mod fuzz;
+mod js;
 mod load;
 mod portability;
 mod python;

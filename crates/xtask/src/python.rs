@@ -74,37 +74,38 @@ fn venv_python(venv: &Path) -> PathBuf {
 
 /// The Python package (`crates/sealed-session-py`): its own CI script
 /// builds the wheel with maturin, installs it into the venv and runs pytest
-/// over it; then the cross-service test runs against the axum example
-/// (`sealed-session-tower`'s `axum_flask_shared`), sharing one keyring
-/// file: Flask logs in and Rust reads and changes the session, and the
-/// reverse.
+/// over it, once, with the two opt-in suites selected too:
+/// - the cross-service test against the axum example
+///   (`sealed-session-tower-examples`' `axum_flask_shared`), sharing one keyring
+///   file: Flask logs in and Rust reads and changes the session, the
+///   reverse, and one idle timeout for both;
+/// - the lifecycle's conformance table (`tests/conformance`), whose runner
+///   checks the Flask interface as it checks the Rust stacks.
 ///
 /// # Errors
 ///
-/// When the venv, the wheel, pytest, the example's build or the
-/// cross-service test fails.
+/// When the venv, the example's or the runner's build, the wheel or pytest
+/// fails.
 pub(crate) fn python_package(ws: &Workspace) -> Result<(), String> {
     let python = ensure_python_venv(ws)?;
-    let script = ws.root.join("crates/sealed-session-py/ci.sh");
-    let mut package = Command::new("bash");
-    package.arg(&script).current_dir(&ws.root);
-    ws.run(package.env("SEALED_SESSION_PYTHON", &python))?;
-    cross_service(ws, &script)
-}
-
-/// Starts the axum example on 127.0.0.1 (port 0) with a fresh keyring
-/// file, and runs the package's `cross_service` tests against it.
-fn cross_service(ws: &Workspace, script: &Path) -> Result<(), String> {
     ws.run_cargo(&[
         "build",
         "-p",
-        "sealed-session-tower",
-        "--example",
+        "sealed-session-tower-examples",
+        "--bin",
         "axum_flask_shared",
     ])?;
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-conformance",
+        "--bin",
+        "conformance",
+    ])?;
+    let runner = ws.root.join("target/debug/conformance");
     let keys = ws.root.join("target").join("cross-service-keys.txt");
     write_private_keyring(&keys)?;
-    let example = ws.root.join("target/debug/examples/axum_flask_shared");
+    let example = ws.root.join("target/debug/axum_flask_shared");
     let mut server = Command::new(&example)
         .env("SEALED_SESSION_KEYS_FILE", &keys)
         .stdout(std::process::Stdio::piped())
@@ -120,14 +121,19 @@ fn cross_service(ws: &Workspace, script: &Path) -> Result<(), String> {
             .strip_prefix("listening on ")
             .ok_or_else(|| format!("the example printed {line:?}, not its address"))?
             .to_owned();
-        let mut tests = Command::new("bash");
-        tests
-            .arg(script)
-            .args(["--", "-m", "cross_service"])
+        let mut package = Command::new("bash");
+        package
+            .arg(ws.root.join("crates/sealed-session-py/ci.sh"))
+            // An empty marker expression selects every test, the opt-in
+            // `cross_service` and `conformance` ones included: one wheel
+            // build, one pytest run.
+            .args(["--", "-m", ""])
+            .env("SEALED_SESSION_PYTHON", &python)
             .env("SEALED_SESSION_RUST_URL", &url)
             .env("SEALED_SESSION_KEYS_FILE", &keys)
+            .env("SEALED_SESSION_CONFORMANCE", &runner)
             .current_dir(&ws.root);
-        ws.run(&mut tests)
+        ws.run(&mut package)
     })();
     let _ = server.kill();
     let _ = server.wait();

@@ -111,7 +111,8 @@ mod floor {
 }
 
 mod sealed {
-    use sealed_session_tower::{Error, Key, Keyring, Session, SessionLayer};
+    use sealed_session_tower::sealed_session::Key;
+    use sealed_session_tower::{Error, Keyring, Session, SessionLayer};
 
     use super::{Query, Router, Size, get, post};
 

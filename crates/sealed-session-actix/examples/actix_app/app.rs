@@ -7,32 +7,90 @@
 //! make the browser send the cookie, but it cannot read the token.
 
 use core::time::Duration;
+use std::ffi::OsString;
 
 use actix_web::{HttpRequest, HttpResponse, Result, web};
-use sealed_session_actix::sealed_session::{KEYS_ENV, keyring_from_env, keyring_from_file};
-use sealed_session_actix::{HandlerError, Session, random_token, tokens_match};
-use sealed_session_actix::{Keyring, SessionMiddleware, SessionMiddlewareBuilder};
+use sealed_session_actix::sealed_session::{
+    KEYS_ENV, keyring_from_env, keyring_from_file, tokens_match,
+};
+use sealed_session_actix::{HandlerError, Keyring, SessionCodecBuilder};
+use sealed_session_actix::{Session, SessionMiddleware, random_token};
 use serde_json::json;
 
 // ---------------------------------------------------------------- glue
 
-/// The keyring: from the file named by `APP_KEYS_FILE` (`chmod 600`), else
-/// from `SEALED_SESSION_KEYS`, else the demo keyring.
-#[cfg_attr(test, allow(dead_code))] // main.rs only: the tests choose their keys
-pub(crate) fn keyring() -> Result<Keyring, Box<dyn core::error::Error>> {
-    Ok(match std::env::var_os("APP_KEYS_FILE") {
-        Some(path) => keyring_from_file(path)?,
-        None if std::env::var_os(KEYS_ENV).is_some() => keyring_from_env(KEYS_ENV)?,
-        None => {
-            eprintln!("WARNING: the PUBLIC demo keys seal these sessions; set {KEYS_ENV}");
-            demo_keyring()?
+/// The variable naming the key file (`chmod 600`; `sealed-session keygen`
+/// makes one).
+pub(crate) const KEYS_FILE_ENV: &str = "SEALED_SESSION_KEYS_FILE";
+
+/// The flag that runs the example with the public demo keys.
+pub(crate) const DEMO_FLAG: &str = "--demo";
+
+/// What `main` prints at start-up with [`DEMO_FLAG`].
+pub(crate) const DEMO_WARNING: &str = "WARNING: --demo: these sessions are sealed with the PUBLIC demo keys \
+     from the example's source, so ANYONE CAN FORGE SESSIONS (log in as any user). \
+     Never expose this server; give it keys in SEALED_SESSION_KEYS_FILE or SEALED_SESSION_KEYS.";
+
+/// Why the example refuses to start without keys.
+pub(crate) const NO_KEYS: &str = "no keys: set SEALED_SESSION_KEYS_FILE to a key file (chmod 600; \
+     `sealed-session keygen` makes one) or SEALED_SESSION_KEYS to keyring text, \
+     or pass --demo to try the example with public keys that let anyone forge sessions";
+
+/// What `main` starts: the keyring, the port, whether the keys are the
+/// demo's.
+#[cfg_attr(test, allow(dead_code))] // main.rs reads every field
+pub(crate) struct Startup {
+    pub(crate) keyring: Keyring,
+    pub(crate) port: u16,
+    pub(crate) demo: bool,
+}
+
+/// Reads the command line (`[--demo] [PORT]`) and the environment (`env`,
+/// `std::env::var_os` in `main`): the keyring from the file named by
+/// `SEALED_SESSION_KEYS_FILE`, else from `SEALED_SESSION_KEYS`, else the
+/// public demo keys with `--demo` only; the port from the argument, else
+/// `PORT`, else 0 (the system picks).
+///
+/// # Errors
+/// [`NO_KEYS`] without keys or `--demo`; an unreadable key file or text; an
+/// unknown flag or a port that is not a number.
+pub(crate) fn startup(
+    args: impl IntoIterator<Item = String>,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Result<Startup, Box<dyn core::error::Error>> {
+    let (mut demo, mut port) = (false, None);
+    for arg in args {
+        match arg.as_str() {
+            DEMO_FLAG => demo = true,
+            flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}").into()),
+            _ => port = Some(arg),
         }
+    }
+    let keyring = if let Some(path) = env(KEYS_FILE_ENV) {
+        keyring_from_file(path)?
+    } else if env(KEYS_ENV).is_some() {
+        keyring_from_env(KEYS_ENV)? // reads the text itself, and wipes its copy
+    } else if demo {
+        demo_keyring()?
+    } else {
+        return Err(NO_KEYS.into());
+    };
+    let port = match port.or_else(|| env("PORT").and_then(|port| port.into_string().ok())) {
+        Some(port) => port.parse().map_err(|_| format!("not a port: {port}"))?,
+        None => 0,
+    };
+    // The demo flag means nothing once real keys are given.
+    let demo = demo && env(KEYS_FILE_ENV).is_none() && env(KEYS_ENV).is_none();
+    Ok(Startup {
+        keyring,
+        port,
+        demo,
     })
 }
 
 /// The session settings: sessions end after an hour without a request, and
 /// an hour after login in any case.
-pub(crate) fn sessions(keyring: Keyring) -> SessionMiddlewareBuilder {
+pub(crate) fn sessions(keyring: Keyring) -> SessionCodecBuilder<SessionMiddleware> {
     SessionMiddleware::builder(keyring)
         .idle_timeout(Duration::from_secs(3600))
         .absolute_timeout(Duration::from_secs(3600))
@@ -43,11 +101,71 @@ pub(crate) fn sessions(keyring: Keyring) -> SessionMiddlewareBuilder {
 /// The app's routes; `main.rs` wraps them in the session middleware.
 pub(crate) fn routes(config: &mut web::ServiceConfig) {
     config
+        .route("/", web::get().to(index))
         .route("/login", web::post().to(login))
         .route("/me", web::get().to(me))
         .route("/counter", web::post().to(counter))
-        .route("/logout", web::post().to(logout));
+        .route("/logout", web::post().to(logout))
+        .default_service(web::to(not_found));
 }
+
+/// `GET /`: a page to try the app in a browser. Logged out: a login form;
+/// logged in: the user, the count, and buttons that send the CSRF token
+/// (the page's script reads it from the page, which only this origin can).
+async fn index(session: Session) -> Result<HttpResponse> {
+    let body = match session.get::<u64>("user_id")? {
+        None => PAGE_LOGGED_OUT.to_owned(),
+        Some(user_id) => {
+            let count = session.get::<u64>("count")?.unwrap_or(0);
+            let csrf: String = session.get("csrf")?.unwrap_or_default();
+            // Every value is digits or base64url: nothing to escape.
+            PAGE_LOGGED_IN
+                .replace("{user_id}", &user_id.to_string())
+                .replace("{count}", &count.to_string())
+                .replace("{csrf}", &csrf)
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+/// The page of [`index`] before login.
+const PAGE_LOGGED_OUT: &str = r#"<!doctype html>
+<title>sealed-session actix example</title>
+<h1>Not logged in</h1>
+<form id="login">
+  <label>User id <input name="user_id" type="number" min="0" value="42" required></label>
+  <button>Log in</button>
+</form>
+<script>
+document.getElementById("login").onsubmit = async (event) => {
+  event.preventDefault();
+  await fetch("/login", { method: "POST", body: new URLSearchParams(new FormData(event.target)) });
+  location.reload();
+};
+</script>
+"#;
+
+/// The page of [`index`] after login.
+const PAGE_LOGGED_IN: &str = r#"<!doctype html>
+<title>sealed-session actix example</title>
+<h1>Logged in as user {user_id}</h1>
+<p>Count: <span id="count">{count}</span></p>
+<button id="counter">Count</button>
+<button id="logout">Log out</button>
+<script>
+const post = (path) => fetch(path, { method: "POST", headers: { "X-CSRF-Token": "{csrf}" } });
+document.getElementById("counter").onclick = async () => {
+  const answer = await (await post("/counter")).json();
+  document.getElementById("count").textContent = answer.count;
+};
+document.getElementById("logout").onclick = async () => {
+  await post("/logout");
+  location.reload();
+};
+</script>
+"#;
 
 /// The login form.
 #[derive(serde::Deserialize)]
@@ -71,14 +189,31 @@ async fn login(session: Session, form: web::Form<Login>) -> Result<HttpResponse>
 async fn me(session: Session) -> Result<HttpResponse> {
     Ok(match session.get::<u64>("user_id")? {
         Some(user_id) => HttpResponse::Ok().json(json!({ "user_id": user_id })),
-        None => HttpResponse::Unauthorized().finish(),
+        None => HttpResponse::Unauthorized()
+            .content_type(TEXT)
+            .body(UNAUTHORIZED),
     })
+}
+
+/// The content type of the error bodies.
+const TEXT: &str = "text/plain; charset=utf-8";
+/// The body of a 401.
+pub(crate) const UNAUTHORIZED: &str = "401 Unauthorized: not logged in; log in at /\n";
+/// The body of a 403.
+pub(crate) const FORBIDDEN: &str =
+    "403 Forbidden: log in, and send the session's CSRF token in X-CSRF-Token\n";
+/// The body of a 404.
+pub(crate) const NOT_FOUND: &str = "404 Not Found: the app is at /\n";
+
+/// Any other path or method: 404, with a body a browser shows.
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().content_type(TEXT).body(NOT_FOUND)
 }
 
 /// `POST /counter`: counts this session's calls, `{"count":1}`…
 async fn counter(session: Session, request: HttpRequest) -> Result<HttpResponse> {
     if !csrf_ok(&session, &request)? {
-        return Ok(HttpResponse::Forbidden().finish());
+        return Ok(HttpResponse::Forbidden().content_type(TEXT).body(FORBIDDEN));
     }
     let count = session.get::<u64>("count")?.unwrap_or(0) + 1;
     session.insert("count", count)?;
@@ -88,7 +223,7 @@ async fn counter(session: Session, request: HttpRequest) -> Result<HttpResponse>
 /// `POST /logout`: ends the session; the response deletes the cookie.
 async fn logout(session: Session, request: HttpRequest) -> Result<HttpResponse> {
     if !csrf_ok(&session, &request)? {
-        return Ok(HttpResponse::Forbidden().finish());
+        return Ok(HttpResponse::Forbidden().content_type(TEXT).body(FORBIDDEN));
     }
     session.purge();
     Ok(HttpResponse::NoContent().finish())
@@ -111,8 +246,8 @@ fn csrf_ok(session: &Session, request: &HttpRequest) -> Result<bool, HandlerErro
 /// !!  Anyone can read and FORGE sessions sealed with them (log in as   !!
 /// !!  any user). Never deploy with them: generate your own with        !!
 /// !!  `sealed-session keygen`, keep them in a `chmod 600` file or a    !!
-/// !!  secret store, and pass them in APP_KEYS_FILE or                  !!
-/// !!  SEALED_SESSION_KEYS.                                             !!
+/// !!  secret store, and pass them in SEALED_SESSION_KEYS_FILE or       !!
+/// !!  SEALED_SESSION_KEYS. The example uses them only with `--demo`.   !!
 /// !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!
 ///
 /// Two keys, as after a rotation: key 2 seals, key 1 (the old one) only

@@ -1,15 +1,19 @@
-//! An actix-web app with encrypted cookie sessions: login (a user id and a
-//! CSRF token, with a new session id), `/me`, a counter, logout.
+//! An actix-web app with encrypted cookie sessions: a page at `/`, login
+//! (a user id and a CSRF token, with a new session id), `/me`, a counter,
+//! logout.
 //!
 //! ```text
-//! cargo run -p sealed-session-actix --example actix_app [PORT]
+//! SEALED_SESSION_KEYS_FILE=keys.txt cargo run -p sealed-session-actix --example actix_app [PORT]
+//! cargo run -p sealed-session-actix --example actix_app -- --demo [PORT]
 //! ```
 //!
-//! Serves on 127.0.0.1, on the port given as the first argument or in
-//! `PORT`, else on one the system picks (printed). Keys come from the file
-//! named by `APP_KEYS_FILE`, else from `SEALED_SESSION_KEYS`, else the
-//! public demo keys (with a warning). Try it with curl (`-k` is not needed:
-//! curl keeps `Secure` cookies for `127.0.0.1`):
+//! Serves on 127.0.0.1, on the port given as an argument or in `PORT`, else
+//! on one the system picks (printed). Keys come from the file named by
+//! `SEALED_SESSION_KEYS_FILE` (`chmod 600`), else from
+//! `SEALED_SESSION_KEYS`; without either it refuses to start, unless
+//! `--demo` is given: it then uses the public demo keys in `app.rs`, with
+//! which anyone can forge sessions, and says so. Open `/` in a browser, or
+//! try it with curl (curl keeps `Secure` cookies for `127.0.0.1`):
 //!
 //! ```text
 //! curl -c jar -b jar -d user_id=42 http://127.0.0.1:PORT/login
@@ -21,21 +25,30 @@
 mod app;
 
 use core::net::Ipv4Addr;
+use std::process::ExitCode;
 
 use actix_web::{App, HttpServer};
 
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // Display, not the Debug text a `main` returning `Result` prints.
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 #[actix_web::main]
-async fn main() -> Result<(), Box<dyn core::error::Error>> {
-    let sessions = app::sessions(app::keyring()?).build()?;
-    let port = match std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("PORT").ok())
-    {
-        Some(port) => port.parse()?,
-        None => 0,
-    };
+async fn run() -> Result<(), Box<dyn core::error::Error>> {
+    let startup = app::startup(std::env::args().skip(1), |var| std::env::var_os(var))?;
+    if startup.demo {
+        eprintln!("{}", app::DEMO_WARNING);
+    }
+    let sessions = app::sessions(startup.keyring).build()?;
     let server = HttpServer::new(move || App::new().wrap(sessions.clone()).configure(app::routes))
-        .bind((Ipv4Addr::LOCALHOST, port))?;
+        .bind((Ipv4Addr::LOCALHOST, startup.port))?;
     for address in server.addrs() {
         println!("listening on http://{address}");
     }

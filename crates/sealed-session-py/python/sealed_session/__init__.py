@@ -2,26 +2,35 @@
 Rust crates.
 
 - :class:`Codec`: bytes in, cookie text out (envelope v1, AES-256-EAX), bound
-  to a context, with an idle timeout.
+  to a context, with an idle timeout (24 hours unless ``max_age`` says
+  otherwise).
 - :class:`SessionCodec`: JSON sessions (Flask's tagged JSON) in cookies: the
-  ``Cookie`` header in, a :class:`Session` out; the ``Set-Cookie`` headers
-  decided at the end; idle and absolute timeouts, key rotation, and the
-  legacy formats (:class:`Legacy`) until an end date.
+  ``Cookie`` header in, a :class:`Session` out; at the end,
+  :meth:`SessionCodec.finish` decides the response (:class:`Finished`: the
+  ``Set-Cookie`` values and ``Vary: Cookie``) exactly as every Rust stack
+  does; idle and absolute timeouts, key rotation, and the legacy formats
+  (:class:`Legacy`) until an end date.
 - :class:`Keyring`: the keys, from the keyring text format
   (``SEALED_SESSION_KEYS``, a key file).
 - :mod:`sealed_session.flask`: ``app.session_interface =
   SealedSessionInterface()``.
 - :mod:`sealed_session.errors`: one exception class per reason, all
   :class:`SealedSessionError`.
+- ``python -m sealed_session keygen``: a new key as keyring text.
 """
 
 from __future__ import annotations
 
 from . import errors
 from ._sealed_session import (
+    DEFAULT_ABSOLUTE_TIMEOUT,
+    DEFAULT_COOKIE_NAME,
+    DEFAULT_IDLE_TIMEOUT,
     KEYS_ENV,
+    MAX_COOKIE_LEN,
     MAX_DEPTH,
     Codec,
+    Finished,
     Keyring,
     Legacy,
     ManualClock,
@@ -34,6 +43,7 @@ from ._sealed_session import (
     loads,
 )
 from .errors import (
+    AmbiguousSessionError,
     ConfigurationError,
     ContextTooLongError,
     CookieTooLargeError,
@@ -56,9 +66,14 @@ from .errors import (
 )
 
 __all__ = [
+    "DEFAULT_ABSOLUTE_TIMEOUT",
+    "DEFAULT_COOKIE_NAME",
+    "DEFAULT_IDLE_TIMEOUT",
     "KEYS_ENV",
+    "MAX_COOKIE_LEN",
     "MAX_DEPTH",
     "Codec",
+    "Finished",
     "Keyring",
     "Legacy",
     "ManualClock",
@@ -70,6 +85,7 @@ __all__ = [
     "errors",
     "generate_keyring_text",
     "loads",
+    "AmbiguousSessionError",
     "ConfigurationError",
     "ContextTooLongError",
     "CookieTooLargeError",

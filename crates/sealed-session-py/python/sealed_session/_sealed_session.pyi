@@ -2,12 +2,16 @@
 
 import datetime
 import os
-from typing import Any, Callable, Final, Mapping, Sequence, Union, final
+from typing import Any, Callable, ClassVar, Final, Iterable, Mapping, Sequence, Union, final
 
 __version__: Final[str]
 DEBUG_BUILD: Final[bool]
 KEYS_ENV: Final[str]
 MAX_DEPTH: Final[int]
+MAX_COOKIE_LEN: Final[int]
+DEFAULT_COOKIE_NAME: Final[str]
+DEFAULT_IDLE_TIMEOUT: Final[int]
+DEFAULT_ABSOLUTE_TIMEOUT: Final[int]
 
 _Duration = Union[int, datetime.timedelta]
 _Instant = Union[datetime.datetime, int, float]
@@ -42,7 +46,7 @@ class Codec:
         self,
         keyring: Keyring,
         *,
-        max_age: _Duration | None = None,
+        max_age: _Duration | None = 86400,
         clock_skew: _Duration | None = None,
         max_text_len: int = 4096,
         max_plaintext_len: int = 65536,
@@ -50,6 +54,8 @@ class Codec:
     ) -> None: ...
     def seal(self, data: _Bytes, context: _Bytes | None = None) -> str: ...
     def open(self, value: _Text, context: _Bytes | None = None) -> bytes: ...
+    @property
+    def max_age(self) -> int | None: ...
 
 @final
 class Session:
@@ -102,6 +108,17 @@ class Legacy:
         path: str = "/",
         domain: str | None = None,
     ) -> Legacy: ...
+    @staticmethod
+    def starlette_signed(
+        secret_key: str,
+        *,
+        since: _Instant,
+        until: _Instant,
+        max_age: _Duration | None = None,
+        cookie_name: str = "session",
+        path: str = "/",
+        domain: str | None = None,
+    ) -> Legacy: ...
     @property
     def cookie_name(self) -> str: ...
 
@@ -117,7 +134,19 @@ class Saved:
     def headers(self) -> list[str]: ...
 
 @final
+class Finished:
+    VARY_TOKEN: ClassVar[str]
+    @property
+    def set_cookies(self) -> list[str]: ...
+    @property
+    def vary_cookie(self) -> bool: ...
+    @property
+    def save_error(self) -> Exception | None: ...
+    def needs_vary(self, existing: Union[_Text, Iterable[_Text]]) -> bool: ...
+
+@final
 class SessionCodec:
+    MAX_CANDIDATES: ClassVar[int]
     def __init__(
         self,
         keyring: Keyring,
@@ -140,6 +169,7 @@ class SessionCodec:
     ) -> None: ...
     def load(self, cookie_header: Union[_Text, Sequence[_Text], None] = None) -> Session: ...
     def save(self, session: Session) -> Saved: ...
+    def finish(self, session: Session, status: int | None, *, accessed: bool = False) -> Finished: ...
     def seal(self, session: Union[Session, Mapping[str, Any]]) -> str: ...
     def open(self, value: _Text) -> Session: ...
     def open_legacy(self, value: _Text) -> Session: ...

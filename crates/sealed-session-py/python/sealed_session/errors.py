@@ -21,6 +21,7 @@ __all__ = [
     "TooLargeError",
     "LifetimeExceededError",
     "LegacyNoLongerAcceptedError",
+    "AmbiguousSessionError",
     "InvalidSessionError",
     "InvalidJsonError",
     "TooDeepError",
@@ -105,6 +106,15 @@ class LegacyNoLongerAcceptedError(SealedSessionError, ValueError):
     after the end date of its acceptance."""
 
     reason = "legacy cookie no longer accepted"
+
+
+class AmbiguousSessionError(SealedSessionError, ValueError):
+    """Several cookies under the session's name opened with different
+    session ids (or too many came): one of them may have been planted beside
+    the user's own, to log them into another account. None is used and none
+    is deleted: the request gets a new, empty session."""
+
+    reason = "several authentic session cookies disagree"
 
 
 class InvalidSessionError(SealedSessionError, ValueError):

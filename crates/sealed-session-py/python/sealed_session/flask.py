@@ -12,9 +12,21 @@ Handlers keep using :data:`flask.session` as before: the same dict, the same
 tagged JSON: bytes, tuples, UUIDs, datetimes, Markup, nested dicts). What
 changes is the cookie: encrypted and authenticated (AES-256-EAX), bound to
 its name, with a key id for rotation, an idle timeout
-(``PERMANENT_SESSION_LIFETIME``) and an absolute one
-(``SEALED_SESSION_ABSOLUTE_LIFETIME``, 7 days by default), both checked on
-the server.
+(``SEALED_SESSION_IDLE_TIMEOUT``, 24 hours by default) and an absolute one
+(``SEALED_SESSION_ABSOLUTE_TIMEOUT``, 7 days by default), both checked on
+the server. The defaults are the Rust crate's own, so a Rust service and this
+interface that share a session agree on them unless one side changes them.
+
+**What goes on the response** is decided in Rust, by the one lifecycle every
+stack of this project follows (:meth:`~sealed_session.SessionCodec.finish`):
+one codec per app, asked once per response. One deliberate difference from
+Flask's own interface: **on a 5xx response the session is not saved** (no
+``Set-Cookie`` at all: no new value, no refresh, no deletion), so a request
+that failed commits nothing and the browser keeps the cookie it had. A 4xx
+still saves (a failed login form keeps its flashed message). ``Vary: Cookie``
+is added whenever the session was read or written, or a cookie is sent,
+whatever the status. A session too large for a cookie turns the response into
+an empty 500 (:meth:`SealedSessionInterface.save_error_response`).
 
 Configuration (Flask's keys are honoured; the ``SEALED_SESSION_*`` keys are
 this package's):
@@ -32,16 +44,20 @@ this package's):
 ``SESSION_COOKIE_SECURE``                 honoured for names without a ``__Host-``
                                           or ``__Secure-`` prefix (those are always
                                           ``Secure``: browsers require it)
-``PERMANENT_SESSION_LIFETIME``            the idle timeout, and a permanent
-                                          session's ``Max-Age`` (capped by the
-                                          absolute timeout)
-``SEALED_SESSION_ABSOLUTE_LIFETIME``      the absolute timeout (default 7 days)
+``SEALED_SESSION_IDLE_TIMEOUT``           the idle timeout (default 24 hours, the
+                                          Rust crate's ``idle_timeout``), and a
+                                          permanent session's ``Max-Age`` (capped
+                                          by what is left of the absolute timeout)
+``SEALED_SESSION_ABSOLUTE_TIMEOUT``       the absolute timeout (default 7 days, the
+                                          Rust crate's ``absolute_timeout``)
 ``SESSION_REFRESH_EACH_REQUEST``          as in Flask: ``True`` seals a permanent
                                           session again on every request, ``False``
                                           only when changed; a browser-session one
-                                          only when changed
+                                          only when changed (its idle timeout then
+                                          counts from its last change)
 ``SEALED_SESSION_REFRESH_AFTER``          instead: any session is sealed again once
-                                          its cookie is this old (timedelta or s)
+                                          its cookie is this old (timedelta or s),
+                                          the Rust crate's ``Refresh::After``
 ``SEALED_SESSION_MIGRATE_FROM``           ``"flask"`` and/or ``"encrypted_session"``
 ``SEALED_SESSION_MIGRATE_SINCE/UNTIL``    the migration's start and end date
                                           (timezone-aware datetimes)
@@ -49,14 +65,26 @@ this package's):
 ``SEALED_SESSION_MIGRATE_COOKIE_NAME``    where the old cookies are (``"session"``)
 ========================================  ==========================================
 
+``PERMANENT_SESSION_LIFETIME`` does not set a timeout here (it still bounds
+the age of Flask's own cookies while they are migrated): an app that changed
+it from Flask's default is refused until it sets ``SEALED_SESSION_IDLE_TIMEOUT``,
+so that no timeout changes silently.
+
 **The cookie's name.** Flask's default name is ``session``, which any
-sibling subdomain can overwrite. This interface uses ``__Host-session``
-unless the app names the cookie (``SEALED_SESSION_COOKIE_NAME``, the
-``cookie_name`` argument, or a ``SESSION_COOKIE_NAME`` other than Flask's
-default): browsers accept a ``__Host-`` cookie only over HTTPS, with
-``Path=/`` and no ``Domain``, so nobody else can plant or overwrite it. To
-share the session with a Rust service, give both sides the same name (say
-``SEALED_SESSION_COOKIE_NAME = "session"``) and the same keyring.
+sibling subdomain can overwrite, or plant beside the real one. This interface
+uses ``__Host-session`` unless the app names the cookie
+(``SEALED_SESSION_COOKIE_NAME``, the ``cookie_name`` argument, or a
+``SESSION_COOKIE_NAME`` other than Flask's default): browsers accept a
+``__Host-`` cookie only over HTTPS, with ``Path=/`` and no ``Domain``, so
+nobody else can plant or overwrite it. To share the session with a Rust
+service, give both sides the same name, ``__Host-session`` (the default on
+both sides), the same keyring and the same timeouts. An unprefixed name
+(``session``) lets anyone who controls a sibling subdomain, or a page of the
+host over plain HTTP, set a cookie of that name that the browser sends along
+with the real one: with a session of their own (authentic, sealed by your
+service for the attacker's account), they can log the victim into the
+attacker's account (login CSRF), or make the victim's requests carry no
+session.
 """
 
 from __future__ import annotations
@@ -68,25 +96,36 @@ from flask import Flask
 from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 from flask.wrappers import Request, Response
 
-from ._sealed_session import Keyring, Legacy, ManualClock, Session, SessionCodec
+from . import _sealed_session
+from ._sealed_session import Finished, Keyring, Legacy, ManualClock, Session, SessionCodec
 from .errors import ConfigurationError, SealedSessionError
 
 __all__ = [
     "DEFAULT_COOKIE_NAME",
-    "DEFAULT_ABSOLUTE_LIFETIME",
+    "DEFAULT_IDLE_TIMEOUT",
+    "DEFAULT_ABSOLUTE_TIMEOUT",
     "SealedFlaskSession",
     "SealedSessionInterface",
     "SealedSession",
 ]
 
-#: The cookie's name unless the app names it.
-DEFAULT_COOKIE_NAME = "__Host-session"
+#: The cookie's name unless the app names it: the Rust crate's default.
+DEFAULT_COOKIE_NAME: str = _sealed_session.DEFAULT_COOKIE_NAME
 #: Flask's default ``SESSION_COOKIE_NAME``, which this interface does not
 #: take as the app naming its cookie.
 FLASK_DEFAULT_COOKIE_NAME = "session"
-#: The absolute timeout unless ``SEALED_SESSION_ABSOLUTE_LIFETIME`` says
-#: otherwise.
-DEFAULT_ABSOLUTE_LIFETIME = datetime.timedelta(days=7)
+#: The idle timeout unless ``SEALED_SESSION_IDLE_TIMEOUT`` says otherwise:
+#: the Rust crate's default.
+DEFAULT_IDLE_TIMEOUT = datetime.timedelta(seconds=_sealed_session.DEFAULT_IDLE_TIMEOUT)
+#: The absolute timeout unless ``SEALED_SESSION_ABSOLUTE_TIMEOUT`` says
+#: otherwise: the Rust crate's default.
+DEFAULT_ABSOLUTE_TIMEOUT = datetime.timedelta(seconds=_sealed_session.DEFAULT_ABSOLUTE_TIMEOUT)
+#: Flask's default ``PERMANENT_SESSION_LIFETIME``; another value is refused
+#: unless ``SEALED_SESSION_IDLE_TIMEOUT`` is set (see the module docs).
+FLASK_DEFAULT_LIFETIME = datetime.timedelta(days=31)
+#: Config keys of earlier versions, refused with the key that replaced them
+#: (a setting that is silently ignored could lengthen a timeout).
+_RENAMED_KEYS = {"SEALED_SESSION_ABSOLUTE_LIFETIME": "SEALED_SESSION_ABSOLUTE_TIMEOUT"}
 
 Duration = Union[datetime.timedelta, int]
 
@@ -98,8 +137,8 @@ _SETTING_KEYS = {
     "secure": "SESSION_COOKIE_SECURE",
     "same_site": "SESSION_COOKIE_SAMESITE",
     "partitioned": "SESSION_COOKIE_PARTITIONED",
-    "idle_timeout": "PERMANENT_SESSION_LIFETIME",
-    "absolute_timeout": "SEALED_SESSION_ABSOLUTE_LIFETIME",
+    "idle_timeout": "SEALED_SESSION_IDLE_TIMEOUT",
+    "absolute_timeout": "SEALED_SESSION_ABSOLUTE_TIMEOUT",
     "refresh": "SEALED_SESSION_REFRESH_AFTER",
     "legacy": "SEALED_SESSION_MIGRATE_FROM",
 }
@@ -140,15 +179,19 @@ class SealedSessionInterface(SessionInterface):
 
     Every argument is optional and wins over the app's config: ``keyring``
     (else ``SEALED_SESSION_KEYS``/``SEALED_SESSION_KEYS_FILE``),
-    ``cookie_name``, ``absolute_lifetime``, ``legacy`` (a list of
-    :class:`~sealed_session.Legacy`, added to what ``SEALED_SESSION_MIGRATE_*``
-    configures) and ``clock`` (a :class:`~sealed_session.ManualClock`, for
-    tests).
+    ``cookie_name``, ``idle_timeout`` and ``absolute_timeout`` (timedeltas or
+    seconds), ``legacy`` (a list of :class:`~sealed_session.Legacy`, added to
+    what ``SEALED_SESSION_MIGRATE_*`` configures) and ``clock`` (a
+    :class:`~sealed_session.ManualClock`, for tests).
 
-    The codec is built, and the configuration checked, when the app first
-    opens a session (or by :meth:`SealedSession.init_app`): change the config
-    before that. A refused configuration raises
+    The app's one codec is built, and the configuration checked, when the
+    app first opens a session (or by :meth:`SealedSession.init_app`): change
+    the config before that. A refused configuration raises
     :class:`~sealed_session.ConfigurationError` naming the config key.
+
+    The response is decided by :meth:`~sealed_session.SessionCodec.finish`
+    from the response's status: on a 5xx the session is **not** saved (Flask
+    saves it; see the module docs).
     """
 
     session_class = SealedFlaskSession
@@ -158,13 +201,15 @@ class SealedSessionInterface(SessionInterface):
         keyring: Keyring | None = None,
         *,
         cookie_name: str | None = None,
-        absolute_lifetime: Duration | None = None,
+        idle_timeout: Duration | None = None,
+        absolute_timeout: Duration | None = None,
         legacy: Sequence[Legacy] = (),
         clock: ManualClock | None = None,
     ) -> None:
         self.keyring = keyring
         self.cookie_name = cookie_name
-        self.absolute_lifetime = absolute_lifetime
+        self.idle_timeout = idle_timeout
+        self.absolute_timeout = absolute_timeout
         self.legacy = list(legacy)
         self.clock = clock
 
@@ -191,8 +236,7 @@ class SealedSessionInterface(SessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"])
 
     def open_session(self, app: Flask, request: Request) -> SealedFlaskSession:
-        codec = self.codecs(app)[0]
-        sealed = codec.load(request.environ.get("HTTP_COOKIE"))
+        sealed = self.codec(app).load(request.environ.get("HTTP_COOKIE"))
         rejected = sealed.rejected
         if rejected is not None:
             app.logger.debug("session cookie rejected: %s", rejected)
@@ -207,7 +251,7 @@ class SealedSessionInterface(SessionInterface):
         return self.session_class(data, sealed)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        permanent, browser = self.codecs(app)
+        codec = self.codec(app)
         if not isinstance(session, SealedFlaskSession):
             # Another interface's session (an app that swapped interfaces
             # mid-request): start a sealed one from its data.
@@ -222,51 +266,62 @@ class SealedSessionInterface(SessionInterface):
                 sealed.clear()
         if session._regenerate:
             sealed.regenerate()
-        # The two codecs differ only in when they seal an unchanged session
-        # again: Flask refreshes permanent sessions only.
-        saved = (permanent if sealed.permanent else browser).save(sealed)
-        if session.accessed or saved.session_cookie is not None:
-            response.vary.add("Cookie")
-        for header in saved.headers:
+        finished = codec.finish(sealed, response.status_code, accessed=session.accessed)
+        if finished.save_error is not None:
+            self.save_error_response(app, finished.save_error, response)
+        for header in finished.set_cookies:
             response.headers.add("Set-Cookie", header)
+        if finished.needs_vary(response.headers.getlist("Vary")):
+            response.vary.add(Finished.VARY_TOKEN)
+
+    def save_error_response(self, app: Flask, error: SealedSessionError, response: Response) -> None:
+        """Turns ``response`` into the answer to a session that could not be
+        saved (``error``, a :class:`~sealed_session.CookieTooLargeError`):
+        logs it, and makes the response an empty 500 (its headers dropped;
+        ``Vary: Cookie`` is added after). Override it for another answer; it
+        must not add a ``Set-Cookie``."""
+        app.logger.error("session not saved: %s", error)
+        response.headers.clear()
+        response.status_code = 500
+        response.set_data(b"")
 
     # --- The codec ----------------------------------------------------------------
 
     def codec(self, app: Flask) -> SessionCodec:
-        """The app's codec (the one of permanent sessions), built from its
-        config the first time."""
-        return self.codecs(app)[0]
-
-    def codecs(self, app: Flask) -> tuple[SessionCodec, SessionCodec]:
-        """The app's codecs for permanent and for browser-session sessions,
-        built from its config the first time: they differ only in when an
-        unchanged session is sealed again (``refresh``)."""
+        """The app's one codec, built from its config the first time."""
         built = app.extensions.get("sealed_session")
         if built is not None and built[0] is self:
-            return built[1], built[2]
-        permanent = self.build_codec(app, permanent=True)
-        browser = self.build_codec(app, permanent=False)
-        app.extensions["sealed_session"] = (self, permanent, browser)
-        return permanent, browser
+            return built[1]
+        codec = self.build_codec(app)
+        app.extensions["sealed_session"] = (self, codec)
+        return codec
 
-    def build_codec(self, app: Flask, permanent: bool = True) -> SessionCodec:
-        """A new codec from the app's config (see the module docs), for
-        permanent sessions or the others."""
+    def build_codec(self, app: Flask) -> SessionCodec:
+        """A new codec from the app's config (see the module docs)."""
         config = app.config
-        absolute = _seconds(
-            self.absolute_lifetime
-            if self.absolute_lifetime is not None
-            else config.get("SEALED_SESSION_ABSOLUTE_LIFETIME", DEFAULT_ABSOLUTE_LIFETIME),
-            "SEALED_SESSION_ABSOLUTE_LIFETIME",
+        for old, new in _RENAMED_KEYS.items():
+            if old in config:
+                raise ConfigurationError(f"{old}: renamed to {new}", setting=old)
+        idle = self._timeout(app, self.idle_timeout, "SEALED_SESSION_IDLE_TIMEOUT", DEFAULT_IDLE_TIMEOUT)
+        absolute = self._timeout(
+            app, self.absolute_timeout, "SEALED_SESSION_ABSOLUTE_TIMEOUT", DEFAULT_ABSOLUTE_TIMEOUT
         )
-        # A session cannot outlive the absolute timeout, so an idle timeout
-        # longer than it (Flask's default lifetime is 31 days) is that long.
-        idle = min(_seconds(app.permanent_session_lifetime, "PERMANENT_SESSION_LIFETIME"), absolute)
+        if (
+            self.idle_timeout is None
+            and "SEALED_SESSION_IDLE_TIMEOUT" not in config
+            and app.permanent_session_lifetime != FLASK_DEFAULT_LIFETIME
+        ):
+            raise ConfigurationError(
+                "PERMANENT_SESSION_LIFETIME: it does not set the idle timeout here; set "
+                "SEALED_SESSION_IDLE_TIMEOUT (the Rust side's idle_timeout: the same value on every "
+                "service that shares the session)",
+                setting="PERMANENT_SESSION_LIFETIME",
+            )
         refresh_after = config.get("SEALED_SESSION_REFRESH_AFTER")
         if refresh_after is not None:
             refresh: Any = refresh_after
-        elif permanent and config.get("SESSION_REFRESH_EACH_REQUEST", True):
-            refresh = "each_request"
+        elif config.get("SESSION_REFRESH_EACH_REQUEST", True):
+            refresh = "each_request_if_permanent"
         else:
             refresh = "never"
         same_site = config.get("SESSION_COOKIE_SAMESITE") or "Lax"
@@ -290,6 +345,10 @@ class SealedSessionInterface(SessionInterface):
             key = _SETTING_KEYS.get(error.setting, error.setting)
             raise ConfigurationError(f"{key}: {error}", setting=key) from None
 
+    def _timeout(self, app: Flask, argument: Duration | None, key: str, default: datetime.timedelta) -> int:
+        value = argument if argument is not None else app.config.get(key, default)
+        return _seconds(value, key)
+
     def _keyring(self, app: Flask) -> Keyring:
         if self.keyring is not None:
             return self.keyring
@@ -309,7 +368,7 @@ class SealedSessionInterface(SessionInterface):
         raise ConfigurationError(
             "no keys: set SEALED_SESSION_KEYS_FILE (a key file, mode 0600) or SEALED_SESSION_KEYS "
             "(keyring text, for example Keyring.from_env()), or pass keyring=; "
-            "make a key with sealed_session.generate_keyring_text()",
+            "make a key file with `python -m sealed_session keygen --out FILE`",
             setting="SEALED_SESSION_KEYS",
         )
 

@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use sealed_session_tower::{Error, Keyring, Session, SessionLayer, SessionLayerBuilder};
-use sealed_session_tower::{random_token, tokens_match};
+use sealed_session_tower::sealed_session::{random_token, tokens_match};
+use sealed_session_tower::{Error, Keyring, Session, SessionCodecBuilder, SessionLayer};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -18,10 +18,10 @@ use serde_json::json;
 const HOUR: Duration = Duration::from_secs(3600);
 
 /// The session layer's settings (the tests add a clock they control).
-pub(crate) fn layer(keyring: Keyring) -> SessionLayerBuilder {
+pub(crate) fn layer(keyring: Keyring) -> SessionCodecBuilder<SessionLayer> {
     SessionLayer::builder(keyring)
-        .with_idle_timeout(HOUR)
-        .with_absolute_timeout(HOUR)
+        .idle_timeout(HOUR)
+        .absolute_timeout(HOUR)
 }
 
 /// The routes, without the layer.

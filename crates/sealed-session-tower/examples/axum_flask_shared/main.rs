@@ -13,18 +13,32 @@
 //!
 //! ```text
 //! chmod 600 keys.txt   # the keyring file the Flask app reads too
-//! SEALED_SESSION_KEYS_FILE=keys.txt cargo run -p sealed-session-tower --example axum_flask_shared [-- PORT]
+//! SEALED_SESSION_KEYS_FILE=keys.txt cargo run -p sealed-session-tower-examples --bin axum_flask_shared [-- PORT]
 //! ```
 //!
-//! The cookie is Flask's `session`, and `Secure` is off, explicitly, so that
-//! it travels over plain HTTP between local test servers (a `__Host-` name
-//! would require `Secure`). In production keep `Secure` on, on both sides
-//! (`SESSION_COOKIE_SECURE = True` in Flask).
+//! **For local testing only**, the cookie is `session` with `Secure` off,
+//! so that it travels over plain HTTP between test servers and test
+//! clients (Python's cookie jar drops a `Secure` cookie over `http://`,
+//! even on localhost, and a `__Host-` name requires `Secure`). In
+//! production use `__Host-session` with `Secure` on both sides: in Flask,
+//! `SESSION_COOKIE_NAME = "__Host-session"`, `SESSION_COOKIE_SECURE = True`
+//! and no `SESSION_COOKIE_DOMAIN`; here, the builder's defaults. An
+//! unprefixed name lets a sibling subdomain (or a man in the middle on
+//! plain HTTP) set a cookie of that name for this site: it cannot forge a
+//! session, but it can plant an authentic session of its own (sealed for
+//! its own account on a service sharing the keys), and two authentic
+//! sessions that disagree leave the request anonymous, which logs the
+//! user out.
 
 use axum::Json;
 use axum::Router;
 use axum::routing::{get, post};
-use sealed_session_tower::{Error, Session, SessionLayer, keyring_from_file};
+#[path = "../keys.rs"]
+mod keys;
+
+use std::process::ExitCode;
+
+use sealed_session_tower::{Error, Session, SessionLayer};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -64,19 +78,21 @@ async fn logout(session: Session) -> Json<Value> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn core::error::Error>> {
-    let path = std::env::var_os("SEALED_SESSION_KEYS_FILE")
-        .ok_or("set SEALED_SESSION_KEYS_FILE to the keyring file the Flask app uses")?;
-    let port: u16 = match std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("PORT").ok())
-    {
-        Some(port) => port.parse()?,
-        None => 0,
-    };
-    let layer = SessionLayer::builder(keyring_from_file(path)?)
-        .with_name("session") // Flask's SESSION_COOKIE_NAME
-        .with_secure(false) // plain-HTTP local testing only
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), Box<dyn core::error::Error>> {
+    let args = keys::Args::parse()?;
+    let layer = SessionLayer::builder(keys::keyring(args.demo)?)
+        .cookie_name("session") // Flask's default SESSION_COOKIE_NAME; see above
+        .secure(false) // plain-HTTP local testing only; see above
         .build()?;
     let app = Router::new()
         .route("/login", post(login))
@@ -84,7 +100,7 @@ async fn main() -> Result<(), Box<dyn core::error::Error>> {
         .route("/counter", post(counter))
         .route("/logout", post(logout))
         .layer(layer);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", args.port)).await?;
     println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app).await?;
     Ok(())

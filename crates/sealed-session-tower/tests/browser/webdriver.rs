@@ -32,6 +32,9 @@ const CHROMIUM_FLAGS: &[&str] = &[
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    // `app.test` is this machine: a name that is not localhost, as a LAN
+    // address or a Docker service name would be, with no DNS involved.
+    "--host-resolver-rules=MAP app.test 127.0.0.1",
 ];
 
 /// W3C WebDriver's key for an element reference in JSON.

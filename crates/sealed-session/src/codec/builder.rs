@@ -13,6 +13,7 @@ use crate::cookie::{Attributes, MAX_COOKIE_LEN, SameSite};
 use crate::error::ConfigError;
 use crate::legacy::{Legacy, LegacySource};
 use crate::random::{OsRandom, SecureRandom};
+use crate::revocation::Revocations;
 use crate::session::Limit;
 use crate::time::{Clock, SystemClock};
 
@@ -138,6 +139,7 @@ pub struct SessionCodecBuilder<T = SessionCodec> {
     seal_format: SealFormat,
     clock: Arc<dyn Clock>,
     random: Arc<dyn SecureRandom>,
+    revocations: Option<Arc<dyn Revocations>>,
     output: PhantomData<fn() -> T>,
 }
 
@@ -183,6 +185,7 @@ impl<T: From<SessionCodec>> SessionCodecBuilder<T> {
             seal_format: SealFormat::V1,
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
+            revocations: None,
             output: PhantomData,
         }
     }
@@ -350,6 +353,18 @@ impl<T: From<SessionCodec>> SessionCodecBuilder<T> {
         self
     }
 
+    /// Checks every opened session against a revocation list: a session
+    /// revoked by [`SessionCodec::revoke`] (logout) or
+    /// [`SessionCodec::revoke_subject`] (sign-out-everywhere) is rejected
+    /// like an expired one, with [`SessionError::Revoked`](crate::SessionError::Revoked);
+    /// a list that cannot vouch for itself (Redis down past its window)
+    /// fails closed. [`MemoryRevocations`](crate::MemoryRevocations) for one
+    /// instance; `sealed-session-redis` for a fleet. Default: none.
+    pub fn revocations(mut self, list: Arc<dyn Revocations>) -> Self {
+        self.revocations = Some(list);
+        self
+    }
+
     /// Checks the configuration and builds the codec.
     ///
     /// # Errors
@@ -493,6 +508,7 @@ impl<T> SessionCodecBuilder<T> {
                 legacy: sources,
                 clock: self.clock,
                 random: self.random,
+                revocations: self.revocations,
             }),
         })
     }

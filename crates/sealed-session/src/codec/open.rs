@@ -333,6 +333,7 @@ impl SessionCodec {
         if now.saturating_sub(created_at) > self.inner.absolute {
             return Err(SessionError::LifetimeExceeded);
         }
+        self.check_revoked(&meta, created_at, now)?;
         let meta = Meta {
             created_at: Some(created_at),
             ..meta

@@ -60,7 +60,7 @@ impl SessionCodec {
     ) -> Result<String, SessionError> {
         let state = session.state();
         let body = session.encode()?;
-        let mut meta = state.meta;
+        let mut meta = state.meta.clone();
         if meta.id.is_none() {
             let mut id = [0u8; SessionId::LEN];
             self.inner.random.fill(&mut id)?;

@@ -97,7 +97,7 @@ use sha1::Sha1;
 use subtle::{Choice, ConstantTimeEq};
 use zeroize::Zeroizing;
 
-type HmacSha1 = Hmac<Sha1>;
+pub(super) type HmacSha1 = Hmac<Sha1>;
 
 /// Verifies Flask's default session cookie under `SECRET_KEY` and up to
 /// [`MAX_FALLBACKS`](Self::MAX_FALLBACKS) entries of
@@ -226,44 +226,11 @@ impl FlaskVerifier {
             return Err(Error::new(ErrorKind::Malformed));
         }
 
-        self.authenticate(signed.as_bytes(), signature.as_bytes())?;
-
-        let signed_at = decode_timestamp(timestamp)?;
-        if signed_at > now {
-            return Err(Error::new(ErrorKind::IssuedInFuture));
-        }
-        // itsdangerous: `age > max_age` expires, so an age of exactly
-        // `max_age` is valid. `signed_at <= now`, so this cannot wrap.
-        if now.saturating_sub(signed_at) > max_age {
-            return Err(Error::new(ErrorKind::Expired));
-        }
+        authenticate(&self.keys, signed.as_bytes(), signature.as_bytes())?;
+        let signed_at = check_timestamp(timestamp, now, max_age)?;
 
         let json = decode_payload(payload, self.max_json_len)?;
         Ok(FlaskPayload { json, signed_at })
-    }
-
-    /// Checks `signature` (27 characters) against the MAC of `signed` under
-    /// every key, in constant time and without stopping at a match.
-    fn authenticate(&self, signed: &[u8], signature: &[u8]) -> Result<(), Error> {
-        let mut given = Zeroizing::new([0u8; SIGNATURE_LEN]);
-        // base64ct refuses the other spellings Python's decoder accepts
-        // (unused bits set): not the signature of anything.
-        match Base64UrlUnpadded::decode(signature, &mut *given) {
-            Ok(decoded) if decoded.len() == SIGNATURE_LEN => {}
-            _ => return Err(Error::new(ErrorKind::Unauthentic)),
-        }
-        let mut matched = Choice::from(0);
-        for key in &self.keys {
-            let mut mac = key.clone();
-            mac.update(signed);
-            let expected = mac.finalize();
-            matched |= expected.as_bytes().as_slice().ct_eq(given.as_slice());
-        }
-        if bool::from(matched) {
-            Ok(())
-        } else {
-            Err(Error::new(ErrorKind::Unauthentic))
-        }
     }
 }
 
@@ -307,11 +274,57 @@ impl fmt::Debug for FlaskPayload {
     }
 }
 
+/// Checks `signature` (27 characters of base64url) against the
+/// HMAC-SHA1 of `signed` under every key, in constant time and without
+/// stopping at a match: itsdangerous's `Signer.verify_signature`, for
+/// Flask's and Starlette's keys alike.
+pub(super) fn authenticate(
+    keys: &[HmacSha1],
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let mut given = Zeroizing::new([0u8; SIGNATURE_LEN]);
+    // base64ct refuses the other spellings Python's decoder accepts
+    // (unused bits set): not the signature of anything.
+    match Base64UrlUnpadded::decode(signature, &mut *given) {
+        Ok(decoded) if decoded.len() == SIGNATURE_LEN => {}
+        _ => return Err(Error::new(ErrorKind::Unauthentic)),
+    }
+    let mut matched = Choice::from(0);
+    for key in keys {
+        let mut mac = key.clone();
+        mac.update(signed);
+        let expected = mac.finalize();
+        matched |= expected.as_bytes().as_slice().ct_eq(given.as_slice());
+    }
+    if bool::from(matched) {
+        Ok(())
+    } else {
+        Err(Error::new(ErrorKind::Unauthentic))
+    }
+}
+
+/// The authentic timestamp's time, checked as itsdangerous's
+/// `TimestampSigner.unsign(max_age=...)` checks it: after `now` is
+/// [`ErrorKind::IssuedInFuture`], an age over `max_age` is
+/// [`ErrorKind::Expired`] (an age of exactly `max_age` is valid).
+pub(super) fn check_timestamp(text: &str, now: u64, max_age: u64) -> Result<u64, Error> {
+    let signed_at = decode_timestamp(text)?;
+    if signed_at > now {
+        return Err(Error::new(ErrorKind::IssuedInFuture));
+    }
+    // `signed_at <= now`, so this cannot wrap.
+    if now.saturating_sub(signed_at) > max_age {
+        return Err(Error::new(ErrorKind::Expired));
+    }
+    Ok(signed_at)
+}
+
 /// Flask's `SecureCookieSessionInterface.salt`.
 const SALT: &[u8] = b"cookie-session";
 /// An HMAC-SHA1 tag, and its base64url text without padding.
 const SIGNATURE_LEN: usize = 20;
-const SIGNATURE_TEXT_LEN: usize = 27;
+pub(super) const SIGNATURE_TEXT_LEN: usize = 27;
 /// The most bytes a timestamp may have (itsdangerous unpacks it as `>Q`).
 const TIMESTAMP_LEN: usize = 8;
 
@@ -327,7 +340,7 @@ fn derive_key(secret_key: &[u8]) -> Result<HmacSha1, Error> {
     HmacSha1::new_from_slice(derived.as_bytes()).map_err(|_| Error::new(ErrorKind::InvalidKey))
 }
 
-const fn is_base64url(b: u8) -> bool {
+pub(super) const fn is_base64url(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 

@@ -1,10 +1,13 @@
 //! Legacy formats: reading the cookies of the Python EncryptedSession
-//! package (and, with feature `flask`, Flask's default signed cookie) until
+//! package (and, with feature `flask`, Flask's default signed cookie; with
+//! feature `starlette`, Starlette's `SessionMiddleware` cookie) until
 //! an end date, migrating them to envelope v1, and writing the
 //! EncryptedSession format for a Flask app that still needs it.
 
 #[cfg(feature = "flask")]
 pub mod flask;
+#[cfg(feature = "starlette")]
+pub mod starlette;
 
 use core::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -77,6 +80,12 @@ enum Kind {
         verifier: Result<crate::flask::FlaskVerifier, sealed_session_core::Error>,
         max_age: u64,
     },
+    #[cfg(feature = "starlette")]
+    StarletteSigned {
+        /// A refused key is kept as its error, for `build()` to report.
+        verifier: Result<starlette::StarletteVerifier, sealed_session_core::Error>,
+        max_age: u64,
+    },
 }
 
 impl fmt::Debug for Legacy {
@@ -97,6 +106,8 @@ impl Kind {
             Self::EncryptedSession(_) => "EncryptedSession",
             #[cfg(feature = "flask")]
             Self::FlaskSigned { .. } => "Flask signed",
+            #[cfg(feature = "starlette")]
+            Self::StarletteSigned { .. } => "Starlette signed",
         }
     }
 }
@@ -171,6 +182,48 @@ impl Legacy {
         })
     }
 
+    /// The cookie of Starlette's (and FastAPI's) `SessionMiddleware`
+    /// (itsdangerous' `TimestampSigner`, HMAC-SHA1, signed but not
+    /// encrypted), verified under its `secret_key` (see
+    /// [`StarletteVerifier`](crate::starlette::StarletteVerifier)).
+    /// `max_age` is the middleware's `max_age` (14 days by default):
+    /// Starlette rejects an older signature, and so does this. Starlette's
+    /// cookie name is `session` too, the default of
+    /// [`cookie_name`](Self::cookie_name). Feature `starlette`. Such
+    /// cookies are never written.
+    ///
+    /// ```
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// use sealed_session::{Key, Keyring, Legacy, ManualClock, SessionCodec};
+    ///
+    /// let started = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([4; 32])))
+    ///     .clock(ManualClock::new(1_700_000_060))
+    ///     .accept_legacy(
+    ///         Legacy::starlette_signed(b"starlette-secret-key", Duration::from_secs(14 * 86_400))
+    ///             .since(started)
+    ///             .until(started + Duration::from_secs(14 * 86_400)),
+    ///     )
+    ///     .build()?;
+    /// // Set by Starlette 1.10 for `request.session.update({"user_id": 42, "name": "alice"})`.
+    /// let cookie = "session=eyJ1c2VyX2lkIjogNDIsICJuYW1lIjogImFsaWNlIn0=.ZVPxAA.vALEwFK2s4ghnBGplZ8dGuF5Bl4";
+    /// let session = codec.load([cookie]).session;
+    /// assert_eq!(session.get::<u64>("user_id")?, Some(42));
+    /// assert_eq!(session.get::<String>("name")?.as_deref(), Some("alice"));
+    /// // Answered with a v1 cookie, and Starlette's cookie deleted.
+    /// let saved = codec.save(&session)?;
+    /// assert!(saved.session_cookie.set_cookie().unwrap().starts_with("__Host-session=AQAB"));
+    /// assert!(saved.legacy_cookie.unwrap().starts_with("session=; Path=/"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "starlette")]
+    pub fn starlette_signed(secret_key: &[u8], max_age: core::time::Duration) -> Self {
+        Self::new(Kind::StarletteSigned {
+            verifier: starlette::StarletteVerifier::new(secret_key),
+            max_age: max_age.as_secs(),
+        })
+    }
+
     /// Another secret key that may have signed a Flask cookie
     /// (`SECRET_KEY_FALLBACKS`), for [`Legacy::flask_signed`]. `build()`
     /// refuses it for any other legacy format, and refuses an empty key or
@@ -189,6 +242,8 @@ impl Legacy {
             }
             #[cfg(feature = "legacy")]
             Kind::EncryptedSession(_) => self.misused_fallback = true,
+            #[cfg(feature = "starlette")]
+            Kind::StarletteSigned { .. } => self.misused_fallback = true,
         }
         self
     }
@@ -272,6 +327,13 @@ impl Legacy {
                 })?),
                 max_age,
             },
+            #[cfg(feature = "starlette")]
+            Kind::StarletteSigned { verifier, max_age } => Kind::StarletteSigned {
+                verifier: Ok(verifier.map_err(|_| {
+                    bad("an empty Starlette secret key: anyone could sign with it")
+                })?),
+                max_age,
+            },
             // The writer (SealFormat::Legacy) compresses as the builder
             // says; the reader accepts both flags whatever it says.
             #[cfg(feature = "legacy")]
@@ -344,6 +406,8 @@ impl LegacySource {
             Kind::EncryptedSession(codec) => Some(codec),
             #[cfg(feature = "flask")]
             Kind::FlaskSigned { .. } => None,
+            #[cfg(feature = "starlette")]
+            Kind::StarletteSigned { .. } => None,
         }
     }
 
@@ -377,6 +441,17 @@ impl LegacySource {
             Kind::EncryptedSession(ref codec) => (Zeroizing::new(codec.open_to_vec(value)?), true),
             #[cfg(feature = "flask")]
             Kind::FlaskSigned {
+                ref verifier,
+                max_age,
+            } => {
+                let verifier = verifier
+                    .as_ref()
+                    .map_err(|_| SessionError::from(sealed_session_core::ErrorKind::InvalidKey))?;
+                let payload = verifier.verify(value, now, max_age)?;
+                (payload.into_json(), false)
+            }
+            #[cfg(feature = "starlette")]
+            Kind::StarletteSigned {
                 ref verifier,
                 max_age,
             } => {

@@ -1,21 +1,16 @@
-//! The layer, its service and its response future.
+//! [`SessionLayer`]: the configuration (a codec and what to answer when a
+//! session cannot be saved), and [`OnSaveError`].
 
 use core::fmt;
-use core::future::Future;
 use core::marker::PhantomData;
-use core::pin::Pin;
-use core::task::{Context, Poll, ready};
 
-use http::header::{SET_COOKIE, VARY};
-use http::{HeaderMap, HeaderValue, Request, Response, StatusCode};
-use pin_project_lite::pin_project;
-use sealed_session::{SessionCodec, SessionError};
+use http::{Response, StatusCode};
+use sealed_session::{Keyring, SessionCodec, SessionCodecBuilder, SessionError};
 use tower_layer::Layer;
-use tower_service::Service;
 
-use super::builder::SessionLayerBuilder;
-use super::kind::{Json, SessionKind, Typed};
-use sealed_session::Keyring;
+use crate::kind::{Json, SessionKind, Typed};
+use crate::plain_http::PlainHttpCheck;
+use crate::service::SessionService;
 
 /// A tower layer that keeps the session in a sealed cookie: it opens the
 /// session cookie before the inner service and writes `Set-Cookie` after
@@ -26,26 +21,27 @@ use sealed_session::Keyring;
 /// answers a session that cannot be saved ([`OnSaveError`]).
 ///
 /// Before the inner service runs, the layer reads every `Cookie` header of
-/// the request ([`SessionCodec::load`]): the session that opens (the most
-/// recently sealed, when several same-name cookies do), or a new empty one.
-/// The shared handle goes into the request's extensions, where the axum
-/// extractors ([`Session`](crate::Session),
-/// [`TypedSession`](crate::TypedSession)) or any service find it.
+/// the request ([`SessionCodec::load`], whose docs give the rule for
+/// several cookies of the same name) and puts the session's handle into the
+/// request's extensions, where the axum extractors
+/// ([`Session`](crate::Session), [`TypedSession`](crate::TypedSession)) or
+/// any service find it.
 ///
-/// After the inner service, unless the response is a **5xx** (then nothing
-/// is written: the session stays as the browser has it):
-/// - `Set-Cookie` only when [`SessionCodec::save`] says so: the session
-///   changed, it opened under an older key (re-seal), or its refresh is due;
-/// - a deletion cookie, with the same `Path`/`Domain`/`Secure`, when the
-///   session was cleared or the incoming cookie was rejected (tampered,
-///   expired, another key);
-/// - `Vary: Cookie` (appended to an existing `Vary`) when the session was
-///   read, or a cookie is set;
+/// After the inner service, the layer hands the response's status to
+/// [`SessionCodec::finish`], which decides for every stack alike (the
+/// tower-sessions adapter, the actix middleware and the Flask interface
+/// ask it too), and writes what it says:
+/// - `Set-Cookie`: the sealed session when it changed, opened under an
+///   older key or is due for a refresh; a deletion when it was purged or
+///   the request's cookie was rejected; **nothing on a 5xx**, so a failed
+///   request commits nothing and the browser keeps what it had;
+/// - `Vary: Cookie` (appended to the response's own `Vary`) when the
+///   session was read or written, or a cookie is set, whatever the status;
 /// - when the session cannot be sealed (a session too large for one
 ///   cookie: name and value over 4096 bytes), the response is replaced by
-///   what [`OnSaveError`] says, an empty 500 by default, and the reason is
-///   logged with `tracing` at error level. Nothing is truncated and nothing
-///   is dropped silently.
+///   what [`OnSaveError`] says, an empty 500 by default, with `Vary: Cookie`
+///   and no `Set-Cookie`, and the reason is logged with `tracing` at error
+///   level. Nothing is truncated and nothing is dropped silently.
 ///
 /// A rejected cookie is logged at debug level with its reason
 /// ([`SessionError::as_str`]), never its value.
@@ -55,7 +51,18 @@ use sealed_session::Keyring;
 /// A panic unwinds through the layer's future, which is dropped: nothing
 /// is written. With tower-http's `CatchPanicLayer` **inside** the session
 /// layer the client gets a 500 instead of a closed connection, and the
-/// layer, seeing a 5xx, again writes nothing.
+/// layer, seeing a 5xx, again writes no cookie.
+///
+/// # Plain HTTP
+///
+/// Browsers keep a `Secure` cookie (and so the default `__Host-session`)
+/// over plain `http://` only on `localhost` and loopback addresses. Served
+/// over plain HTTP under any other name (a LAN address, a Docker service
+/// name, `*.test`), the cookie is dropped by the browser without a word,
+/// and every request is anonymous. The layer logs one warning, at the first
+/// such request it sees (a `Secure` cookie set in answer to a request whose
+/// `Host` is not local and that did not come over HTTPS): serve over
+/// HTTPS, or use `localhost`.
 ///
 /// # One cookie, no chunks
 ///
@@ -78,61 +85,77 @@ use sealed_session::Keyring;
 /// ```
 /// use std::time::Duration;
 /// use http::{Request, Response};
-/// use sealed_session_tower::{Key, Keyring, SessionHandle, SessionLayer};
+/// use sealed_session_tower::{Keyring, SessionError, SessionHandle, SessionLayer};
+/// use sealed_session_tower::sealed_session::Key;
 /// use tower::{Service, ServiceBuilder, ServiceExt, service_fn};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
-///     .with_idle_timeout(Duration::from_secs(3600))
+///     .idle_timeout(Duration::from_secs(3600))
 ///     .build()?;
 /// let mut service = ServiceBuilder::new().layer(layer).service(service_fn(
 ///     |request: Request<String>| async move {
 ///         let session = request.extensions().get::<SessionHandle>().unwrap();
 ///         session.insert("user_id", 42)?;
-///         Ok::<_, sealed_session_tower::SessionError>(Response::new(String::new()))
+///         Ok::<_, SessionError>(Response::new(String::new()))
 ///     },
 /// ));
 ///
 /// let response = service.ready().await?.call(Request::new(String::new())).await?;
 /// let set_cookie = response.headers()["set-cookie"].to_str()?;
 /// assert!(set_cookie.starts_with("__Host-session="));
-/// assert_eq!(response.headers()["vary"], "cookie");
+/// assert_eq!(response.headers()["vary"], "Cookie");
 /// # Ok(())
 /// # }
 /// ```
 pub struct SessionLayer<K = Json, H = DefaultOnSaveError> {
     codec: SessionCodec,
     on_save_error: H,
+    plain_http: PlainHttpCheck,
     kind: PhantomData<fn() -> K>,
 }
 
 impl SessionLayer {
-    /// A builder with the secure defaults of
-    /// [`SessionCodecBuilder`](sealed_session::SessionCodecBuilder):
-    /// `__Host-session`, `Secure`, `HttpOnly`, `SameSite=Lax`, `Path=/`, idle
-    /// timeout 24 hours, absolute timeout 7 days.
+    /// The std crate's [`SessionCodecBuilder`], building a layer: the same
+    /// settings under the same names in every crate of the workspace, with
+    /// the secure defaults (`__Host-session`, `Secure`, `HttpOnly`,
+    /// `SameSite=Lax`, `Path=/`, idle timeout 24 hours, absolute timeout 7
+    /// days). Every setting is checked once, in `build`.
     ///
     /// ```
     /// use std::time::Duration;
     /// use sealed_session_tower::{Keyring, SessionLayer};
+    /// use sealed_session_tower::sealed_session::{Key, SameSite};
     ///
-    /// let keyring = Keyring::from_text("1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n")?;
+    /// let keyring = Keyring::new(2, &Key::from_bytes([2; 32])).with_key(1, &Key::from_bytes([1; 32]))?;
     /// let layer = SessionLayer::builder(keyring)
-    ///     .with_idle_timeout(Duration::from_secs(3600))
-    ///     .with_absolute_timeout(Duration::from_secs(8 * 3600))
+    ///     .cookie_name("__Host-app")
+    ///     .same_site(SameSite::Strict)
+    ///     .idle_timeout(Duration::from_secs(30 * 60))
+    ///     .absolute_timeout(Duration::from_secs(12 * 3600))
     ///     .build()?;
+    /// assert_eq!(layer.codec().cookie_name(), "__Host-app");
+    ///
+    /// // Every mistake is found once, at start-up, and names its setting.
+    /// let error = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
+    ///     .secure(false)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.setting(), "secure");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn builder(keyring: Keyring) -> SessionLayerBuilder {
-        SessionLayerBuilder::new(keyring)
+    pub fn builder(keyring: Keyring) -> SessionCodecBuilder<Self> {
+        SessionCodecBuilder::new(keyring)
     }
 
     /// A layer over a codec built elsewhere (and maybe shared with other
-    /// code that seals or opens the same cookies).
+    /// code that seals or opens the same cookies). The same as
+    /// `SessionLayer::from(codec)`.
     ///
     /// ```
-    /// use sealed_session_tower::{Key, Keyring, SessionCodec, SessionLayer};
+    /// use sealed_session_tower::{Keyring, SessionCodec, SessionLayer};
+    /// use sealed_session_tower::sealed_session::Key;
     ///
     /// let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([1; 32]))).build()?;
     /// let layer = SessionLayer::new(codec.clone());
@@ -140,14 +163,37 @@ impl SessionLayer {
     /// ```
     #[must_use]
     pub fn new(codec: SessionCodec) -> Self {
-        Self::with_kind(codec)
+        Self::from(codec)
+    }
+
+    /// [`SessionLayer::builder`] for a layer keeping one value of type `T`
+    /// (sealed as postcard), for the [`TypedSession<T>`](crate::TypedSession)
+    /// extractor.
+    ///
+    /// ```
+    /// use sealed_session_tower::{Keyring, SessionLayer};
+    /// use sealed_session_tower::sealed_session::Key;
+    ///
+    /// #[derive(serde::Serialize, serde::Deserialize, Clone)]
+    /// struct Cart { items: Vec<u32> }
+    ///
+    /// let layer = SessionLayer::typed_builder::<Cart>(Keyring::new(1, &Key::from_bytes([1; 32])))
+    ///     .build()?;
+    /// # Ok::<(), sealed_session_tower::ConfigError>(())
+    /// ```
+    pub fn typed_builder<T>(keyring: Keyring) -> SessionCodecBuilder<SessionLayer<Typed<T>>>
+    where
+        Typed<T>: SessionKind,
+    {
+        SessionCodecBuilder::new(keyring)
     }
 
     /// A layer over a codec built elsewhere, keeping a typed session (see
     /// [`Typed`]).
     ///
     /// ```
-    /// use sealed_session_tower::{Key, Keyring, SessionCodec, SessionLayer};
+    /// use sealed_session_tower::{Keyring, SessionCodec, SessionLayer};
+    /// use sealed_session_tower::sealed_session::Key;
     ///
     /// #[derive(serde::Serialize, serde::Deserialize, Clone)]
     /// struct Cart { items: Vec<u32> }
@@ -161,15 +207,17 @@ impl SessionLayer {
     where
         Typed<T>: SessionKind,
     {
-        SessionLayer::with_kind(codec)
+        SessionLayer::from(codec)
     }
 }
 
-impl<K: SessionKind> SessionLayer<K> {
-    pub(crate) fn with_kind(codec: SessionCodec) -> Self {
+impl<K: SessionKind> From<SessionCodec> for SessionLayer<K> {
+    fn from(codec: SessionCodec) -> Self {
+        let plain_http = PlainHttpCheck::for_codec(&codec);
         Self {
             codec,
             on_save_error: DefaultOnSaveError,
+            plain_http,
             kind: PhantomData,
         }
     }
@@ -179,7 +227,8 @@ impl<K, H> SessionLayer<K, H> {
     /// The codec: cookie name, timeouts, keys.
     ///
     /// ```
-    /// use sealed_session_tower::{Key, Keyring, SessionLayer};
+    /// use sealed_session_tower::{Keyring, SessionLayer};
+    /// use sealed_session_tower::sealed_session::Key;
     ///
     /// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32]))).build()?;
     /// assert_eq!(layer.codec().idle_timeout().as_secs(), 24 * 3600);
@@ -198,7 +247,8 @@ impl<K, H> SessionLayer<K, H> {
     ///
     /// ```
     /// use http::{Response, StatusCode};
-    /// use sealed_session_tower::{Key, Keyring, SessionError, SessionLayer};
+    /// use sealed_session_tower::{Keyring, SessionError, SessionLayer};
+    /// use sealed_session_tower::sealed_session::Key;
     ///
     /// let layer = SessionLayer::builder(Keyring::new(1, &Key::from_bytes([1; 32])))
     ///     .build()?
@@ -213,8 +263,17 @@ impl<K, H> SessionLayer<K, H> {
         SessionLayer {
             codec: self.codec,
             on_save_error: handler,
+            plain_http: self.plain_http,
             kind: PhantomData,
         }
+    }
+
+    pub(crate) fn on_save_error_handler(&self) -> &H {
+        &self.on_save_error
+    }
+
+    pub(crate) fn plain_http(&self) -> &PlainHttpCheck {
+        &self.plain_http
     }
 }
 
@@ -223,6 +282,7 @@ impl<K, H: Clone> Clone for SessionLayer<K, H> {
         Self {
             codec: self.codec.clone(),
             on_save_error: self.on_save_error.clone(),
+            plain_http: self.plain_http.clone(),
             kind: PhantomData,
         }
     }
@@ -240,155 +300,7 @@ impl<S, K: SessionKind, H: Clone> Layer<S> for SessionLayer<K, H> {
     type Service = SessionService<S, K, H>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        SessionService {
-            inner,
-            layer: self.clone(),
-        }
-    }
-}
-
-/// The service [`SessionLayer`] wraps around `S`: `poll_ready` is the inner
-/// service's; `call` opens the session, then calls the inner service; see
-/// [`SessionLayer`] for an example that drives it.
-pub struct SessionService<S, K = Json, H = DefaultOnSaveError> {
-    inner: S,
-    layer: SessionLayer<K, H>,
-}
-
-impl<S: Clone, K, H: Clone> Clone for SessionService<S, K, H> {
-    fn clone(&self) -> Self {
-        Self {
-            inner: self.inner.clone(),
-            layer: self.layer.clone(),
-        }
-    }
-}
-
-impl<S: fmt::Debug, K, H> fmt::Debug for SessionService<S, K, H> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SessionService")
-            .field("inner", &self.inner)
-            .field("layer", &self.layer)
-            .finish()
-    }
-}
-
-impl<S, K, H, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S, K, H>
-where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    K: SessionKind,
-    H: OnSaveError<ResBody> + Clone,
-{
-    type Response = Response<ResBody>;
-    type Error = S::Error;
-    type Future = ResponseFuture<S::Future, K, H>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    /// Opening the cookie is synchronous, so the inner service is called
-    /// right here: the service that was polled ready is the one called,
-    /// with no clone-and-swap and no `S: Clone` bound.
-    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let codec = &self.layer.codec;
-        let (handle, rejected) = K::load(codec, request.headers());
-        if let Some(error) = rejected {
-            tracing::debug!(reason = error.as_str(), "session cookie rejected");
-        }
-        request.extensions_mut().insert(handle.clone());
-        ResponseFuture {
-            inner: self.inner.call(request),
-            codec: codec.clone(),
-            handle,
-            on_save_error: self.layer.on_save_error.clone(),
-        }
-    }
-}
-
-pin_project! {
-    /// The response future of [`SessionService`]: the inner service's
-    /// future, then the `Set-Cookie` and `Vary` headers.
-    pub struct ResponseFuture<F, K: SessionKind, H> {
-        #[pin]
-        inner: F,
-        codec: SessionCodec,
-        handle: <K as super::kind::sealed::Kind>::Handle,
-        on_save_error: H,
-    }
-}
-
-impl<F, K: SessionKind, H> fmt::Debug for ResponseFuture<F, K, H> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture").finish_non_exhaustive()
-    }
-}
-
-impl<F, K, H, B, E> Future for ResponseFuture<F, K, H>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-    K: SessionKind,
-    H: OnSaveError<B>,
-{
-    type Output = Result<Response<B>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let response = ready!(this.inner.poll(cx))?;
-        Poll::Ready(Ok(finish::<K, H, B>(
-            response,
-            this.codec,
-            this.handle,
-            this.on_save_error,
-        )))
-    }
-}
-
-/// The response step: nothing on a 5xx, else the codec's decision.
-fn finish<K: SessionKind, H: OnSaveError<B>, B>(
-    mut response: Response<B>,
-    codec: &SessionCodec,
-    handle: &<K as super::kind::sealed::Kind>::Handle,
-    on_save_error: &H,
-) -> Response<B> {
-    if response.status().is_server_error() {
-        return response;
-    }
-    let (accessed, saved) = K::save(codec, handle);
-    match saved {
-        Ok(saved) => {
-            let headers = response.headers_mut();
-            let mut set = false;
-            for value in saved.header_values() {
-                headers.append(SET_COOKIE, value);
-                set = true;
-            }
-            if accessed || set {
-                append_vary_cookie(headers);
-            }
-            response
-        }
-        Err(error) => {
-            tracing::error!(
-                reason = error.as_str(),
-                cookie = codec.cookie_name(),
-                "session not saved; answering with the save-error response"
-            );
-            on_save_error.response(error)
-        }
-    }
-}
-
-/// Adds `Cookie` to `Vary`, unless a `Vary` already names it or says `*`.
-pub(crate) fn append_vary_cookie(headers: &mut HeaderMap) {
-    let covered = headers.get_all(VARY).iter().any(|value| {
-        value.as_bytes().split(|&b| b == b',').any(|token| {
-            let token = token.trim_ascii();
-            token == b"*" || token.eq_ignore_ascii_case(b"cookie")
-        })
-    });
-    if !covered {
-        headers.append(VARY, HeaderValue::from_static("cookie"));
+        SessionService::new(inner, self.clone())
     }
 }
 
@@ -453,32 +365,5 @@ where
 {
     fn response(&self, error: SessionError) -> Response<B> {
         self(error)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vary(existing: &[&'static str]) -> Vec<String> {
-        let mut headers = HeaderMap::new();
-        for value in existing {
-            headers.append(VARY, HeaderValue::from_static(value));
-        }
-        append_vary_cookie(&mut headers);
-        headers
-            .get_all(VARY)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect()
-    }
-
-    #[test]
-    fn vary_is_appended_once() {
-        assert_eq!(vary(&[]), ["cookie"]);
-        assert_eq!(vary(&["accept-encoding"]), ["accept-encoding", "cookie"]);
-        assert_eq!(vary(&["Accept, Cookie"]), ["Accept, Cookie"]);
-        assert_eq!(vary(&["*"]), ["*"]);
-        assert_eq!(vary(&["origin", " COOKIE "]), ["origin", " COOKIE "]);
     }
 }

@@ -1,0 +1,241 @@
+//! The CI step of the npm package (`js/`, over `crates/sealed-session-js`):
+//! builds the WASM module, generates its JavaScript glue with the pinned
+//! wasm-bindgen CLI, installs the package's npm dependencies from its
+//! lockfile, compiles the TypeScript (`tsc` checks the types, the glue's
+//! generated `.d.ts` included) and runs the package's tests with Node's
+//! test runner: the API, the FORMAT.md vectors, the scenarios and the
+//! project's conformance table (`tests/conformance`) over HTTP in workerd,
+//! Node, Deno, Bun and Express (the runtimes come from npm packages, see
+//! `js/package.json`), the iron-session migration, one session shared
+//! with the Rust command line and with the axum example
+//! `axum_flask_shared`; then the Python package's cross-service test with
+//! Flask against the Hono app.
+//!
+//! Installs what is missing: Debian's `nodejs` and `npm`, the rustup target
+//! `wasm32-unknown-unknown`, and `wasm-bindgen-cli` at exactly the version
+//! `crates/sealed-session-js/Cargo.toml` pins (`cargo install --locked`,
+//! about four CPU minutes, once per machine).
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use crate::portability::{apt_install, target_dir};
+use crate::python::ensure_python_venv;
+use crate::workspace::{Workspace, succeeds};
+
+const TARGET: &str = "wasm32-unknown-unknown";
+
+/// Runs the whole step; prints how long each part took.
+///
+/// # Errors
+///
+/// When an install, the build or a test fails.
+pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
+    let started = Instant::now();
+    ensure_node()?;
+    ws.ensure_rustup_target(TARGET)?;
+    let version = pinned_wasm_bindgen(ws)?;
+    ensure_wasm_bindgen(ws, &version)?;
+    let installed = started.elapsed();
+
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-js",
+        "--target",
+        TARGET,
+        // Not the `size` profile: opt-level 3 seals and opens about three
+        // times faster in WASM, for about 40 KB more gzipped (README.md).
+        "--release",
+    ])?;
+    let module = target_dir(ws)?
+        .join(TARGET)
+        .join("release/sealed_session_js.wasm");
+    let package = ws.root.join("js");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--weak-refs",
+            "--omit-default-module-path",
+        ])
+        .arg("--out-dir")
+        .arg(package.join("wasm"))
+        .arg(&module);
+    ws.run(&mut bindgen)?;
+    let built = started.elapsed();
+
+    if npm_install_needed(&package) {
+        ws.run(npm(&package).arg("ci"))?;
+    }
+    ws.run(npm(&package).args(["run", "build"]))?;
+    let compiled = started.elapsed();
+
+    // The Rust sides of the shared-session tests (test/node/rust.test.js,
+    // test/node/axum.test.js).
+    ws.run_cargo(&["build", "-p", "sealed-session-cli"])?;
+    // The conformance runner, run against every runtime's app.
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-conformance",
+        "--bin",
+        "conformance",
+    ])?;
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-tower",
+        "--example",
+        "axum_flask_shared",
+    ])?;
+    let target = target_dir(ws)?;
+    let mut test = Command::new("node");
+    test.args(["--test", "--test-concurrency=1", "test/node/"])
+        .current_dir(&package)
+        .env("SEALED_SESSION_CLI", target.join("debug/sealed-session"))
+        .env(
+            "SEALED_SESSION_CONFORMANCE",
+            target.join("debug/conformance"),
+        )
+        .env(
+            "SEALED_SESSION_AXUM",
+            target.join("debug/examples/axum_flask_shared"),
+        );
+    let result = ws
+        .run(&mut test)
+        .and_then(|()| flask_cross_service(ws, &package));
+    let mut size = Command::new("node");
+    size.arg("bench/size.mjs").current_dir(&package);
+    let sized = ws.run(&mut size);
+    println!(
+        "js step: installs {:.1}s, wasm build and bindgen {:.1}s, npm and tsc {:.1}s, tests {:.1}s",
+        installed.as_secs_f64(),
+        (built - installed).as_secs_f64(),
+        (compiled - built).as_secs_f64(),
+        (started.elapsed() - compiled).as_secs_f64()
+    );
+    result.and(sized)
+}
+
+/// The Python package's cross-service test (Flask's side: its
+/// `test_cross_service.py`, written for the axum example) against the Hono
+/// app of the same contract (`js/test/servers/shared.js`), sharing one
+/// keyring file: Flask logs in and Hono reads and changes the session, and
+/// the reverse. Builds and installs the Python package's wheel when the
+/// Python step has not (`crates/sealed-session-py/ci.sh`).
+fn flask_cross_service(ws: &Workspace, package: &Path) -> Result<(), String> {
+    let python = ensure_python_venv(ws)?;
+    let keys = target_dir(ws)?.join("js-cross-service-keys.txt");
+    let text = std::fs::read_to_string(package.join("test/data/keys.txt"))
+        .map_err(|e| format!("cannot read the test keys: {e}"))?;
+    let _ = std::fs::remove_file(&keys);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&keys)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", keys.display()))?;
+    let mut server = Command::new("node")
+        .arg("test/servers/shared.js")
+        .arg(&keys)
+        .current_dir(package)
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the Hono app: {e}"))?;
+    let result = (|| {
+        let stdout = server.stdout.take().ok_or("the Hono app has no stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the Hono app's address: {e}"))?;
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .ok_or_else(|| format!("the Hono app printed {line:?}, not its address"))?
+            .to_owned();
+        let mut tests = Command::new("bash");
+        tests
+            .arg(ws.root.join("crates/sealed-session-py/ci.sh"))
+            .args(["--", "-m", "cross_service"])
+            .env("SEALED_SESSION_PYTHON", &python)
+            .env("SEALED_SESSION_RUST_URL", &url)
+            .env("SEALED_SESSION_KEYS_FILE", &keys)
+            .current_dir(&ws.root);
+        ws.run(&mut tests)
+    })();
+    let _ = server.kill();
+    let _ = server.wait();
+    result
+}
+
+/// `npm` in the package's directory.
+fn npm(package: &Path) -> Command {
+    let mut command = Command::new("npm");
+    command.current_dir(package);
+    command
+}
+
+/// Whether `npm ci` must run: no `node_modules`, or a lockfile newer than
+/// the one npm wrote into it at the last install.
+fn npm_install_needed(package: &Path) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    match (
+        modified(&package.join("package-lock.json")),
+        modified(&package.join("node_modules/.package-lock.json")),
+    ) {
+        (Some(lock), Some(installed)) => lock > installed,
+        _ => true,
+    }
+}
+
+/// Installs Debian's Node.js and npm unless both run.
+fn ensure_node() -> Result<(), String> {
+    if succeeds(Command::new("node").arg("--version"))
+        && succeeds(Command::new("npm").arg("--version"))
+    {
+        return Ok(());
+    }
+    println!("`node` or `npm` not found; installing Debian's nodejs and npm");
+    apt_install(&["--no-install-recommends", "nodejs", "npm"])
+}
+
+/// The exact wasm-bindgen version the JS crate pins (`"=X.Y.Z"`).
+fn pinned_wasm_bindgen(ws: &Workspace) -> Result<String, String> {
+    let manifest = ws.root.join("crates/sealed-session-js/Cargo.toml");
+    let text = std::fs::read_to_string(&manifest)
+        .map_err(|e| format!("cannot read {}: {e}", manifest.display()))?;
+    let key = "wasm-bindgen = { version = \"=";
+    let start = text
+        .find(key)
+        .map(|at| at + key.len())
+        .ok_or("crates/sealed-session-js/Cargo.toml pins no `wasm-bindgen = { version = \"=...`")?;
+    let len = text[start..]
+        .find('"')
+        .ok_or("unterminated wasm-bindgen version")?;
+    Ok(text[start..start + len].to_owned())
+}
+
+/// Installs wasm-bindgen-cli `version` unless `wasm-bindgen --version` says it.
+fn ensure_wasm_bindgen(ws: &Workspace, version: &str) -> Result<(), String> {
+    let wanted = format!("wasm-bindgen {version}");
+    let current = Command::new("wasm-bindgen").arg("--version").output();
+    if let Ok(output) = current
+        && String::from_utf8_lossy(&output.stdout).trim() == wanted
+    {
+        return Ok(());
+    }
+    println!("`{wanted}` not found; installing wasm-bindgen-cli {version}");
+    ws.run_cargo(&[
+        "install",
+        "--locked",
+        "wasm-bindgen-cli",
+        "--version",
+        &format!("={version}"),
+    ])
+}

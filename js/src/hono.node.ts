@@ -1,0 +1,4 @@
+// `sealed-session/hono` under Node, Deno and Bun: the WASM read from disk first.
+import './node.js';
+
+export * from './hono.js';
