@@ -26,7 +26,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, error, web};
 use reqwest::cookie::{CookieStore as _, Jar};
 use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderValue, SET_COOKIE, VARY};
 use reqwest::{Client, Response, StatusCode, Url};
-use sealed_session_actix::sealed_session::{Key, ManualClock};
+use sealed_session_actix::sealed_session::{Key, KeyringError, ManualClock, keyring_from_file};
 use sealed_session_actix::{Keyring, Session, SessionExt as _, SessionMiddleware};
 use sealed_session_core::Header;
 
@@ -640,24 +640,32 @@ fn demo_keyring_has_a_new_and_an_old_key() {
 }
 
 /// Without keys the example refuses to start, unless `--demo` is given,
-/// whose start-up message says that anyone can forge sessions; keys from
-/// `SEALED_SESSION_KEYS_FILE` win over `--demo`.
+/// whose start-up message says that anyone can forge sessions; keys (from
+/// the environment, as `keyring_from_environment` reads them in `main`)
+/// win over `--demo`, and a key file others can read stops start-up.
 #[test]
 fn example_refuses_to_start_without_keys_unless_demo() {
     let args = |list: &[&str]| list.iter().map(|&arg| arg.to_owned()).collect::<Vec<_>>();
-    let error = app::startup(args(&[]), |_| None).err().unwrap();
+    let no_keys = || {
+        Err(KeyringError::EnvMissing {
+            var: "SEALED_SESSION_KEYS or SEALED_SESSION_KEYS_FILE".to_owned(),
+        })
+    };
+    let error = app::startup(args(&[]), no_keys, None).err().unwrap();
     assert_eq!(
         error.to_string(),
         "no keys: set SEALED_SESSION_KEYS_FILE to a key file (chmod 600; \
          `sealed-session keygen` makes one) or SEALED_SESSION_KEYS to keyring text, \
          or pass --demo to try the example with public keys that let anyone forge sessions"
     );
-    let error = app::startup(args(&["8080"]), |_| None).err().unwrap();
+    let error = app::startup(args(&["8080"]), no_keys, None).err().unwrap();
     assert_eq!(error.to_string(), app::NO_KEYS);
-    let error = app::startup(args(&["--dmeo"]), |_| None).err().unwrap();
+    let error = app::startup(args(&["--dmeo"]), no_keys, None)
+        .err()
+        .unwrap();
     assert_eq!(error.to_string(), "unknown flag --dmeo");
 
-    let demo = app::startup(args(&["--demo", "8080"]), |_| None).unwrap();
+    let demo = app::startup(args(&["--demo", "8080"]), no_keys, None).unwrap();
     assert!(demo.demo);
     assert_eq!((demo.keyring.primary_id(), demo.port), (2, 8080));
     assert!(
@@ -684,22 +692,20 @@ fn example_refuses_to_start_without_keys_unless_demo() {
         file.write_all(b"7 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n")
             .unwrap();
     }
-    let env = |var: &str| (var == app::KEYS_FILE_ENV).then(|| path.clone().into_os_string());
-    let real = app::startup(args(&["--demo"]), env).unwrap();
+    let from_file = || keyring_from_file(&path);
+    let real = app::startup(args(&["--demo"]), from_file, None).unwrap();
     assert!(!real.demo);
     assert_eq!((real.keyring.primary_id(), real.port), (7, 0));
-    let port = |var: &str| match var {
-        app::KEYS_FILE_ENV => Some(path.clone().into_os_string()),
-        "PORT" => Some("9090".into()),
-        _ => None,
-    };
-    assert_eq!(app::startup(args(&[]), port).unwrap().port, 9090);
+    let port = app::startup(args(&[]), from_file, Some("9090".into())).unwrap();
+    assert_eq!(port.port, 9090);
     // A key file others can read: refused, `--demo` or not.
     {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let error = app::startup(args(&["--demo"]), env).err().unwrap();
+    let error = app::startup(args(&["--demo"]), from_file, None)
+        .err()
+        .unwrap();
     assert!(
         error
             .to_string()

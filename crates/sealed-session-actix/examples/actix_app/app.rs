@@ -10,18 +10,12 @@ use core::time::Duration;
 use std::ffi::OsString;
 
 use actix_web::{HttpRequest, HttpResponse, Result, web};
-use sealed_session_actix::sealed_session::{
-    KEYS_ENV, keyring_from_env, keyring_from_file, tokens_match,
-};
+use sealed_session_actix::sealed_session::{KeyringError, tokens_match};
 use sealed_session_actix::{HandlerError, Keyring, SessionCodecBuilder};
 use sealed_session_actix::{Session, SessionMiddleware, random_token};
 use serde_json::json;
 
 // ---------------------------------------------------------------- glue
-
-/// The variable naming the key file (`chmod 600`; `sealed-session keygen`
-/// makes one).
-pub(crate) const KEYS_FILE_ENV: &str = "SEALED_SESSION_KEYS_FILE";
 
 /// The flag that runs the example with the public demo keys.
 pub(crate) const DEMO_FLAG: &str = "--demo";
@@ -45,42 +39,39 @@ pub(crate) struct Startup {
     pub(crate) demo: bool,
 }
 
-/// Reads the command line (`[--demo] [PORT]`) and the environment (`env`,
-/// `std::env::var_os` in `main`): the keyring from the file named by
-/// `SEALED_SESSION_KEYS_FILE`, else from `SEALED_SESSION_KEYS`, else the
-/// public demo keys with `--demo` only; the port from the argument, else
-/// `PORT`, else 0 (the system picks).
+/// Reads the command line (`[--demo] [PORT]`) and the keys: `keys` is
+/// `sealed_session::keyring_from_environment` in `main` (the text in
+/// `SEALED_SESSION_KEYS`, else the file named by
+/// `SEALED_SESSION_KEYS_FILE`); without either, the public demo keys with
+/// `--demo` only. The port from the argument, else `port` (`PORT` in
+/// `main`), else 0 (the system picks).
 ///
 /// # Errors
 /// [`NO_KEYS`] without keys or `--demo`; an unreadable key file or text; an
 /// unknown flag or a port that is not a number.
 pub(crate) fn startup(
     args: impl IntoIterator<Item = String>,
-    env: impl Fn(&str) -> Option<OsString>,
+    keys: impl FnOnce() -> Result<Keyring, KeyringError>,
+    port: Option<OsString>,
 ) -> Result<Startup, Box<dyn core::error::Error>> {
-    let (mut demo, mut port) = (false, None);
+    let (mut demo, mut port_arg) = (false, None);
     for arg in args {
         match arg.as_str() {
             DEMO_FLAG => demo = true,
             flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}").into()),
-            _ => port = Some(arg),
+            _ => port_arg = Some(arg),
         }
     }
-    let keyring = if let Some(path) = env(KEYS_FILE_ENV) {
-        keyring_from_file(path)?
-    } else if env(KEYS_ENV).is_some() {
-        keyring_from_env(KEYS_ENV)? // reads the text itself, and wipes its copy
-    } else if demo {
-        demo_keyring()?
-    } else {
-        return Err(NO_KEYS.into());
+    let (keyring, demo) = match keys() {
+        Ok(keyring) => (keyring, false), // `--demo` means nothing once keys are given
+        Err(KeyringError::EnvMissing { .. }) if demo => (demo_keyring()?, true),
+        Err(KeyringError::EnvMissing { .. }) => return Err(NO_KEYS.into()),
+        Err(error) => return Err(error.into()),
     };
-    let port = match port.or_else(|| env("PORT").and_then(|port| port.into_string().ok())) {
+    let port = match port_arg.or_else(|| port.and_then(|port| port.into_string().ok())) {
         Some(port) => port.parse().map_err(|_| format!("not a port: {port}"))?,
         None => 0,
     };
-    // The demo flag means nothing once real keys are given.
-    let demo = demo && env(KEYS_FILE_ENV).is_none() && env(KEYS_ENV).is_none();
     Ok(Startup {
         keyring,
         port,

@@ -8,9 +8,9 @@
 //! ```
 //!
 //! Serves on 127.0.0.1, on the port given as an argument or in `PORT`, else
-//! on one the system picks (printed). Keys come from the file named by
-//! `SEALED_SESSION_KEYS_FILE` (`chmod 600`), else from
-//! `SEALED_SESSION_KEYS`; without either it refuses to start, unless
+//! on one the system picks (printed). Keys come from the text in
+//! `SEALED_SESSION_KEYS`, else from the file named by
+//! `SEALED_SESSION_KEYS_FILE` (`chmod 600`); without either it refuses to start, unless
 //! `--demo` is given: it then uses the public demo keys in `app.rs`, with
 //! which anyone can forge sessions, and says so. Open `/` in a browser, or
 //! try it with curl (curl keeps `Secure` cookies for `127.0.0.1`):
@@ -28,6 +28,7 @@ use core::net::Ipv4Addr;
 use std::process::ExitCode;
 
 use actix_web::{App, HttpServer};
+use sealed_session_actix::sealed_session::keyring_from_environment;
 
 fn main() -> ExitCode {
     match run() {
@@ -42,7 +43,11 @@ fn main() -> ExitCode {
 
 #[actix_web::main]
 async fn run() -> Result<(), Box<dyn core::error::Error>> {
-    let startup = app::startup(std::env::args().skip(1), |var| std::env::var_os(var))?;
+    let startup = app::startup(
+        std::env::args().skip(1),
+        keyring_from_environment,
+        std::env::var_os("PORT"),
+    )?;
     if startup.demo {
         eprintln!("{}", app::DEMO_WARNING);
     }
