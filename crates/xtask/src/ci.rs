@@ -60,7 +60,7 @@ pub(crate) const STEPS: &[Step] = &[
         run: |ws| ws.run_cargo(&["test", "-p", "sealed-session-core", "--all-features"]),
     },
     Step {
-        name: "std crate without default features, and with only `flask`",
+        name: "std crate without default features, and with only `flask` or `starlette`",
         run: |ws| {
             ws.run_cargo(&[
                 "clippy",
@@ -71,17 +71,20 @@ pub(crate) const STEPS: &[Step] = &[
                 "-D",
                 "warnings",
             ])?;
-            ws.run_cargo(&[
-                "clippy",
-                "-p",
-                "sealed-session",
-                "--no-default-features",
-                "--features",
-                "flask",
-                "--",
-                "-D",
-                "warnings",
-            ])
+            for feature in ["flask", "starlette"] {
+                ws.run_cargo(&[
+                    "clippy",
+                    "-p",
+                    "sealed-session",
+                    "--no-default-features",
+                    "--features",
+                    feature,
+                    "--",
+                    "-D",
+                    "warnings",
+                ])?;
+            }
+            Ok(())
         },
     },
     Step {
@@ -109,7 +112,7 @@ pub(crate) const STEPS: &[Step] = &[
         },
     },
     Step {
-        name: "Python package: wheel, pytest over it, and the Flask <-> axum cross-service test",
+        name: "Python package: wheel, pytest over it (Flask, Starlette, conformance), and the cross-service tests",
         run: crate::python::python_package,
     },
     Step {
