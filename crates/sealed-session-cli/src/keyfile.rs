@@ -11,7 +11,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use sealed_session::{KEYS_ENV, KEYS_FILE_ENV, KeySource, KeyringError};
+use sealed_session::{KeySource, KeyringError};
 use sealed_session_core::{Key, Keyring};
 
 use crate::failure::Failure;
@@ -81,8 +81,9 @@ pub(crate) fn write_new_key_file(path: &Path, line: &str) -> Result<(), Failure>
 fn keyring_failure(error: &KeyringError, source: KeySource<'_>) -> Failure {
     match (error, source) {
         (KeyringError::EnvMissing { .. }, _) => Failure::input(format!(
-            "no keys: pass --keys FILE, or set {KEYS_ENV} (keyring text) or {KEYS_FILE_ENV} \
-             (a key file)"
+            "no keys: pass --keys FILE, or set {} (keyring text) or {} (a key file)",
+            KeySource::TEXT_ENV,
+            KeySource::FILE_ENV
         )),
         (
             KeyringError::Permissions {

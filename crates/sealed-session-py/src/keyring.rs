@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use sealed_session::{KEYS_ENV, Key, KeyringError};
+use sealed_session::{Key, KeySource, KeyringError};
 use zeroize::Zeroizing;
 
 use crate::{args, errors};
@@ -48,7 +48,7 @@ impl Keyring {
     /// (``SEALED_SESSION_KEYS`` by default). A name that holds a key-shaped
     /// run (a key pasted where the name belongs) is withheld from errors.
     #[staticmethod]
-    #[pyo3(signature = (var = KEYS_ENV))]
+    #[pyo3(signature = (var = KeySource::TEXT_ENV))]
     fn from_env(var: &str) -> PyResult<Self> {
         sealed_session::keyring_from_env(var)
             .map(|inner| Self { inner })

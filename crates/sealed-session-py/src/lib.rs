@@ -80,7 +80,7 @@ mod _sealed_session {
 
     /// The environment variable keyring text is read from by default.
     #[pymodule_export]
-    const KEYS_ENV: &str = sealed_session::KEYS_ENV;
+    const KEYS_ENV: &str = sealed_session::KeySource::TEXT_ENV;
 
     /// How deep a session's values may nest (the outermost object is 1).
     #[pymodule_export]

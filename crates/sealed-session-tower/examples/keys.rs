@@ -9,10 +9,12 @@
 //! and says so, because anyone can forge sessions sealed under them.
 
 use sealed_session_tower::Keyring;
-use sealed_session_tower::sealed_session::{KEYS_ENV, keyring_from_env, keyring_from_file};
+use sealed_session_tower::sealed_session::{KeySource, KeyringError, keyring_from_environment};
 
+/// The variable holding the keyring text.
+const KEYS_ENV: &str = KeySource::TEXT_ENV;
 /// The variable naming the key file.
-pub(crate) const KEYS_FILE_ENV: &str = "SEALED_SESSION_KEYS_FILE";
+pub(crate) const KEYS_FILE_ENV: &str = KeySource::FILE_ENV;
 
 /// The flag that accepts the published demo keys.
 pub(crate) const DEMO_FLAG: &str = "--demo";
@@ -57,11 +59,10 @@ impl Args {
 /// The keyring: from the environment, else the demo keys if `demo`, else
 /// an error that says what to do.
 pub(crate) fn keyring(demo: bool) -> Result<Keyring, String> {
-    if std::env::var_os(KEYS_ENV).is_some() {
-        return keyring_from_env(KEYS_ENV).map_err(|error| format!("{KEYS_ENV}: {error}"));
-    }
-    if let Some(path) = std::env::var_os(KEYS_FILE_ENV) {
-        return keyring_from_file(&path).map_err(|error| format!("{KEYS_FILE_ENV}: {error}"));
+    match keyring_from_environment() {
+        Ok(keyring) => return Ok(keyring),
+        Err(KeyringError::EnvMissing { .. }) => {}
+        Err(error) => return Err(error.to_string()),
     }
     if !demo {
         return Err(format!(

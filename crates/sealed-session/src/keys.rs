@@ -9,16 +9,6 @@ use std::path::Path;
 use sealed_session_core::{Key, KeyTextError, Keyring};
 use zeroize::Zeroizing;
 
-/// The environment variable the command line (and, by convention, services)
-/// read keyring text from: `SEALED_SESSION_KEYS`.
-pub const KEYS_ENV: &str = "SEALED_SESSION_KEYS";
-
-/// The environment variable that names a key file instead:
-/// `SEALED_SESSION_KEYS_FILE`. Read by [`keyring_from_environment`] when
-/// [`KEYS_ENV`] is not set; the Flask interface's config key has the same
-/// name.
-pub const KEYS_FILE_ENV: &str = "SEALED_SESSION_KEYS_FILE";
-
 /// Where keyring text comes from: a key file, or the environment. Both
 /// [`KeySource::keyring`] and [`KeySource::primary_key`] read it the same
 /// way, with the same checks and errors.
@@ -41,13 +31,23 @@ pub enum KeySource<'a> {
     /// A key file, whatever its permissions. **Risk**: see
     /// [`keyring_from_file_any_permissions`].
     FileAnyPermissions(&'a Path),
-    /// The keyring text in [`KEYS_ENV`] or, when that is unset or blank,
-    /// the key file named by [`KEYS_FILE_ENV`] (permission-checked): see
+    /// The keyring text in [`KeySource::TEXT_ENV`] or, when that is unset or blank,
+    /// the key file named by [`KeySource::FILE_ENV`] (permission-checked): see
     /// [`keyring_from_environment`].
     Environment,
 }
 
 impl KeySource<'_> {
+    /// The environment variable the command line (and, by convention,
+    /// services) read keyring text from: `SEALED_SESSION_KEYS`.
+    pub const TEXT_ENV: &'static str = "SEALED_SESSION_KEYS";
+
+    /// The environment variable that names a key file instead:
+    /// `SEALED_SESSION_KEYS_FILE`. Read by [`keyring_from_environment`]
+    /// when [`KeySource::TEXT_ENV`] is not set; the Flask interface's
+    /// config key has the same name.
+    pub const FILE_ENV: &'static str = "SEALED_SESSION_KEYS_FILE";
+
     /// The whole keyring, its first key line the primary key.
     ///
     /// # Errors
@@ -85,14 +85,15 @@ impl KeySource<'_> {
         match self {
             Self::File(path) => read_file(path, true),
             Self::FileAnyPermissions(path) => read_file(path, false),
-            Self::Environment => match env_bytes(KEYS_ENV)
+            Self::Environment => match env_bytes(KeySource::TEXT_ENV)
                 .filter(|bytes| !bytes.iter().all(u8::is_ascii_whitespace))
             {
-                Some(bytes) => Ok((bytes, KEYS_ENV.to_owned())),
-                None => match std::env::var_os(KEYS_FILE_ENV).filter(|path| !path.is_empty()) {
+                Some(bytes) => Ok((bytes, KeySource::TEXT_ENV.to_owned())),
+                None => match std::env::var_os(KeySource::FILE_ENV).filter(|path| !path.is_empty())
+                {
                     Some(path) => read_file(Path::new(&path), true),
                     None => Err(KeyringError::EnvMissing {
-                        var: format!("{KEYS_ENV} or {KEYS_FILE_ENV}"),
+                        var: format!("{} or {}", KeySource::TEXT_ENV, KeySource::FILE_ENV),
                     }),
                 },
             },
@@ -193,7 +194,7 @@ fn io_reason(kind: io::ErrorKind) -> String {
     }
 }
 
-/// Reads a keyring from the environment variable `var` (see [`KEYS_ENV`]),
+/// Reads a keyring from the environment variable `var` (see [`KeySource::TEXT_ENV`]),
 /// in the format of [`Keyring::from_text`].
 ///
 /// The copy read is wiped; the process environment itself keeps the text
@@ -220,8 +221,8 @@ pub fn keyring_from_env(var: &str) -> Result<Keyring, KeyringError> {
 }
 
 /// Reads the keyring a service is given in its environment: the keyring
-/// text in [`KEYS_ENV`] (`SEALED_SESSION_KEYS`) or, when that is unset or
-/// blank, the key file named by [`KEYS_FILE_ENV`]
+/// text in [`KeySource::TEXT_ENV`] (`SEALED_SESSION_KEYS`) or, when that is unset or
+/// blank, the key file named by [`KeySource::FILE_ENV`]
 /// (`SEALED_SESSION_KEYS_FILE`), permission-checked as
 /// [`keyring_from_file`] checks it. The same two names, with the same
 /// precedence, as the command line and the Flask interface's config.

@@ -35,8 +35,8 @@ pub use handle::SessionHandle;
 pub use http;
 pub use json::Bytes;
 pub use keys::{
-    KEYS_ENV, KEYS_FILE_ENV, KeySource, KeyringError, key_like_runs, keyring_from_env,
-    keyring_from_environment, keyring_from_file, keyring_from_file_any_permissions, looks_like_key,
+    KeySource, KeyringError, key_like_runs, keyring_from_env, keyring_from_environment,
+    keyring_from_file, keyring_from_file_any_permissions, looks_like_key,
 };
 #[cfg(feature = "flask")]
 #[cfg_attr(docsrs, doc(cfg(feature = "flask")))]
