@@ -88,8 +88,8 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
     ws.run_cargo(&[
         "build",
         "-p",
-        "sealed-session-tower",
-        "--example",
+        "sealed-session-tower-examples",
+        "--bin",
         "axum_flask_shared",
     ])?;
     let target = target_dir(ws)?;
@@ -103,7 +103,7 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
         )
         .env(
             "SEALED_SESSION_AXUM",
-            target.join("debug/examples/axum_flask_shared"),
+            target.join("debug/axum_flask_shared"),
         );
     let result = ws
         .run(&mut test)
