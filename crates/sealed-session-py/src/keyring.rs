@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use sealed_session::{KEYS_ENV, Key, KeyringError, looks_like_key};
+use sealed_session::{Clock, KEYS_ENV, Key, KeyringError, looks_like_key};
 use zeroize::Zeroizing;
 
 use crate::{args, errors};
@@ -91,10 +91,22 @@ impl Keyring {
             .map_err(|error| loading_error(&error, "", "the key file"))
     }
 
-    /// The id of the key that seals.
+    /// The id of the first key line: the key that seals in a keyring
+    /// without times. With ``activates=`` or ``retires=`` times, the key
+    /// that seals is :meth:`primary_id_at`.
     #[getter]
     fn primary_id(&self) -> u8 {
         self.inner.primary_id()
+    }
+
+    /// The id of the key that seals at ``now`` (Unix seconds; the system
+    /// clock's time when omitted): of the keys whose times let them seal
+    /// then, the one activated last (a key without ``activates=`` counts as
+    /// activated first), the first in keyring order on a tie.
+    #[pyo3(signature = (now = None))]
+    fn primary_id_at(&self, now: Option<u64>) -> u8 {
+        self.inner
+            .primary_id_at(now.unwrap_or_else(|| sealed_session::SystemClock.now()))
     }
 
     /// The ids of all keys, the primary first.

@@ -182,3 +182,31 @@ def test_from_environment_never_echoes_a_key_in_the_file_name(monkeypatch, tmp_p
     assert_no_key(str(error.value), key)
     assert "no such file" in str(error.value)
 
+
+#: 2026-12-07T16:00:00Z, when key 3 activates (FORMAT.md's key times).
+AT_FOUR = 1_796_659_200
+KEY1_B64URL = base64.urlsafe_b64encode(KEY1).rstrip(b"=").decode()
+
+
+def activating(when: str) -> str:
+    return f"3 {KEY1_B64URL} activates={when}\n2 {KEY2.hex()}\n"
+
+
+def test_primary_id_at_is_the_key_that_seals_then():
+    keyring = ss.Keyring.from_text(activating("2026-12-07T16:00:00Z"))
+    assert keyring.primary_id == 3  # the first key line, whatever its times
+    assert keyring.primary_id_at(AT_FOUR - 1) == 2
+    assert keyring.primary_id_at(AT_FOUR) == 3
+    # It is the key a codec seals with at that time: only that key opens.
+    for now, sealing, other in [(AT_FOUR - 1, (KEY2, 2), (KEY1, 3)), (AT_FOUR, (KEY1, 3), (KEY2, 2))]:
+        clock = ss.ManualClock(now)
+        cookie = ss.SessionCodec(keyring, clock=clock).seal({"a": 1})
+        opened = ss.SessionCodec(ss.Keyring(sealing[0], key_id=sealing[1]), clock=clock).open(cookie)
+        assert opened.to_dict() == {"a": 1}
+        with pytest.raises(ss.UnknownKeyIdError):
+            ss.SessionCodec(ss.Keyring(other[0], key_id=other[1]), clock=clock).open(cookie)
+
+
+def test_primary_id_at_defaults_to_the_system_clock():
+    assert ss.Keyring.from_text(activating("2000-01-01T00:00:00Z")).primary_id_at() == 3
+    assert ss.Keyring.from_text(activating("2100-01-01T00:00:00Z")).primary_id_at() == 2
