@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use pyo3::prelude::*;
 use pyo3::types::PyString;
-use sealed_session::{Key, KeySource, KeyringError};
+use sealed_session::{Clock, Key, KeySource, KeyringError, looks_like_key};
 use zeroize::Zeroizing;
 
 use crate::{args, errors};
@@ -60,10 +60,11 @@ impl Keyring {
     /// check (for volumes where permissions mean nothing, never to silence
     /// it).
     ///
-    /// Errors name the file, unless its path holds a key-shaped run (64 hex
-    /// digits, or 43 characters of either base64 alphabet, whatever
-    /// surrounds them: a key pasted where the path belongs, ``<key>.txt``):
-    /// then the path is withheld, so that no key reaches a log.
+    /// Errors name the file, unless its path holds key-shaped text (a run
+    /// of base64 or hex characters at least 40 long, whatever surrounds
+    /// it: a key pasted where the path belongs, ``<key>.txt``, or one a
+    /// few characters short): then the path is withheld, so that no key
+    /// reaches a log.
     #[staticmethod]
     #[pyo3(signature = (path, *, any_permissions = false))]
     fn from_file(path: PathBuf, any_permissions: bool) -> PyResult<Self> {
@@ -77,10 +78,35 @@ impl Keyring {
             .map_err(|error| loading_error(&error, &path.to_string_lossy(), "the key file"))
     }
 
-    /// The id of the key that seals.
+    /// Reads the keyring a service is given in its environment: the
+    /// keyring text in ``SEALED_SESSION_KEYS`` or, when that is unset or
+    /// blank, the key file named by ``SEALED_SESSION_KEYS_FILE``, checked
+    /// as ``from_file`` checks it (only its owner may access it). The same
+    /// two names, with the same precedence, as the command line and the
+    /// Rust crates.
+    #[staticmethod]
+    fn from_environment() -> PyResult<Self> {
+        sealed_session::keyring_from_environment()
+            .map(|inner| Self { inner })
+            .map_err(|error| loading_error(&error, "", "the key file"))
+    }
+
+    /// The id of the first key line: the key that seals in a keyring
+    /// without times. With ``activates=`` or ``retires=`` times, the key
+    /// that seals is :meth:`primary_id_at`.
     #[getter]
     fn primary_id(&self) -> u8 {
         self.inner.primary_id()
+    }
+
+    /// The id of the key that seals at ``now`` (Unix seconds; the system
+    /// clock's time when omitted): of the keys whose times let them seal
+    /// then, the one activated last (a key without ``activates=`` counts as
+    /// activated first), the first in keyring order on a tie.
+    #[pyo3(signature = (now = None))]
+    fn primary_id_at(&self, now: Option<u64>) -> u8 {
+        self.inner
+            .primary_id_at(now.unwrap_or_else(|| sealed_session::SystemClock.now()))
     }
 
     /// The ids of all keys, the primary first.
@@ -107,13 +133,14 @@ pub(crate) fn generate_keyring_text(key_id: u8) -> PyResult<String> {
 
 /// The exception for a keyring that did not load from `source` (a path or
 /// a variable's name, which the message names). When `source`, or the
-/// message the Rust crate made, holds a key-shaped run, the message is
-/// rebuilt around `withheld` (what the source is) instead: a key pasted
-/// where a path or name belongs never reaches a log, whatever surrounds
-/// it.
+/// message the Rust crate made, holds key-shaped text (as the Rust
+/// crate's `looks_like_key` judges it: one rule for every package), the
+/// message is rebuilt around `withheld` (what the source is) instead: a key
+/// pasted where a path or name belongs never reaches a log, whatever
+/// surrounds it.
 fn loading_error(error: &KeyringError, source: &str, withheld: &str) -> PyErr {
     let message = error.to_string();
-    if !has_key_shaped_run(source) && !has_key_shaped_run(&message) {
+    if !looks_like_key(source) && !looks_like_key(&message) {
         return errors::keyring(message);
     }
     let shown = format!("{withheld} (name withheld: it holds key-shaped text)");
@@ -140,28 +167,4 @@ fn io_reason(kind: std::io::ErrorKind) -> String {
         std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
         kind => kind.to_string(),
     }
-}
-
-/// The fewest characters of a key in any text form the keyring format or a
-/// user might paste: 43 of base64 (either alphabet, unpadded); 64 hex
-/// digits are a longer run of the same characters.
-const KEY_SHAPED_RUN: usize = 43;
-
-/// Whether `text` holds a run of at least [`KEY_SHAPED_RUN`] characters of
-/// the standard base64 alphabet (with `=`) or of the base64url one: every
-/// key text (hex, base64url, standard base64 with `+`, `/` or padding) is
-/// such a run, whatever surrounds it. Errs on the side of withholding: a
-/// long path of plain words is withheld too.
-pub(crate) fn has_key_shaped_run(text: &str) -> bool {
-    let longest = |allowed: fn(u8) -> bool| {
-        text.as_bytes()
-            .split(|&byte| !allowed(byte))
-            .map(<[u8]>::len)
-            .max()
-            .unwrap_or(0)
-    };
-    longest(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'/' | b'='))
-        >= KEY_SHAPED_RUN
-        || longest(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_'))
-            >= KEY_SHAPED_RUN
 }

@@ -133,3 +133,80 @@ def test_from_env_never_echoes_a_key_given_as_the_name(monkeypatch, shape):
 def test_ordinary_paths_are_still_named(tmp_path):
     with pytest.raises(ss.KeyringError, match=r"^cannot read key file .*/missing-keys: no such file$"):
         ss.Keyring.from_file(tmp_path / "missing-keys")
+
+
+# Key-shaped text is judged by the std crate's `looks_like_key`, the one rule
+# of every package: it also withholds a key a few characters short (a
+# paste that lost a character), which the package's old private detector (43
+# characters or more) let through.
+@pytest.mark.parametrize("cut", [1, 3])
+def test_a_key_a_few_characters_short_is_withheld_too(monkeypatch, tmp_path, cut):
+    key = KEY_TEXTS["base64url"][cut:]
+    assert len(key) == 43 - cut
+    monkeypatch.delenv(key, raising=False)
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_env(key)
+    assert_no_key(str(error.value), key)
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_file(tmp_path / f"{key}.txt")
+    assert str(error.value) == "cannot read the key file (name withheld: it holds key-shaped text): no such file"
+
+
+def test_from_environment_reads_the_keys_then_the_key_file(monkeypatch, tmp_path):
+    path = tmp_path / "session-keys"
+    path.write_text(f"5 {KEY2.hex()}\n")
+    os.chmod(path, 0o600)
+    monkeypatch.setenv("SEALED_SESSION_KEYS", KEYS_2_THEN_1)
+    monkeypatch.setenv("SEALED_SESSION_KEYS_FILE", str(path))
+    assert ss.Keyring.from_environment().ids == [2, 1]  # the text first
+    monkeypatch.setenv("SEALED_SESSION_KEYS", " \n")  # blank: the file
+    assert ss.Keyring.from_environment().ids == [5]
+    monkeypatch.delenv("SEALED_SESSION_KEYS")
+    assert ss.Keyring.from_environment().ids == [5]
+    os.chmod(path, 0o644)
+    with pytest.raises(ss.KeyringError, match=r"mode 0644.*chmod 600"):
+        ss.Keyring.from_environment()
+    monkeypatch.delenv("SEALED_SESSION_KEYS_FILE")
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_environment()
+    assert str(error.value) == "no keys: SEALED_SESSION_KEYS or SEALED_SESSION_KEYS_FILE is not set"
+
+
+@pytest.mark.parametrize("shape", sorted(KEY_TEXTS))
+def test_from_environment_never_echoes_a_key_in_the_file_name(monkeypatch, tmp_path, shape):
+    key = KEY_TEXTS[shape]
+    monkeypatch.delenv("SEALED_SESSION_KEYS", raising=False)
+    monkeypatch.setenv("SEALED_SESSION_KEYS_FILE", str(tmp_path / f"{key}.txt"))
+    with pytest.raises(ss.KeyringError) as error:
+        ss.Keyring.from_environment()  # no such file
+    assert_no_key(str(error.value), key)
+    assert "no such file" in str(error.value)
+
+
+#: 2026-12-07T16:00:00Z, when key 3 activates (FORMAT.md's key times).
+AT_FOUR = 1_796_659_200
+KEY1_B64URL = base64.urlsafe_b64encode(KEY1).rstrip(b"=").decode()
+
+
+def activating(when: str) -> str:
+    return f"3 {KEY1_B64URL} activates={when}\n2 {KEY2.hex()}\n"
+
+
+def test_primary_id_at_is_the_key_that_seals_then():
+    keyring = ss.Keyring.from_text(activating("2026-12-07T16:00:00Z"))
+    assert keyring.primary_id == 3  # the first key line, whatever its times
+    assert keyring.primary_id_at(AT_FOUR - 1) == 2
+    assert keyring.primary_id_at(AT_FOUR) == 3
+    # It is the key a codec seals with at that time: only that key opens.
+    for now, sealing, other in [(AT_FOUR - 1, (KEY2, 2), (KEY1, 3)), (AT_FOUR, (KEY1, 3), (KEY2, 2))]:
+        clock = ss.ManualClock(now)
+        cookie = ss.SessionCodec(keyring, clock=clock).seal({"a": 1})
+        opened = ss.SessionCodec(ss.Keyring(sealing[0], key_id=sealing[1]), clock=clock).open(cookie)
+        assert opened.to_dict() == {"a": 1}
+        with pytest.raises(ss.UnknownKeyIdError):
+            ss.SessionCodec(ss.Keyring(other[0], key_id=other[1]), clock=clock).open(cookie)
+
+
+def test_primary_id_at_defaults_to_the_system_clock():
+    assert ss.Keyring.from_text(activating("2000-01-01T00:00:00Z")).primary_id_at() == 3
+    assert ss.Keyring.from_text(activating("2100-01-01T00:00:00Z")).primary_id_at() == 2
