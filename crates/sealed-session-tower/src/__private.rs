@@ -93,6 +93,14 @@ pub fn request_path(input: &[u8]) -> usize {
             values.insert(at, value);
         }
     }
+    // More values under the name than the codec tries: none is used (the
+    // same-name rule of FORMAT.md §12.6), so the genuine one is not found.
+    let under_name = sealed_session::cookie::cookie_values(
+        values.iter().map(HeaderValue::as_bytes),
+        "__Host-session",
+    )
+    .count();
+    let with_genuine = with_genuine && under_name <= SessionCodec::MAX_CANDIDATES;
     for value in values {
         request.headers_mut().append(COOKIE, value);
     }
@@ -185,6 +193,23 @@ mod tests {
         );
         // A 500 writes nothing.
         assert_eq!(request_path(&[1 | 2 | 4]), 0);
+    }
+
+    /// Found by the fuzz smoke run: five values under the name (names with
+    /// a tab before `=` count) and the genuine cookie among them. Past
+    /// `SessionCodec::MAX_CANDIDATES` none is used (the handler's check of
+    /// the genuine cookie used to fail here), and the handler's write sets
+    /// a new session: one `Set-Cookie`, no deletion.
+    #[test]
+    fn past_the_candidate_cap_the_genuine_cookie_is_not_used() {
+        let input: &[u8] = &[
+            59, 95, 95, 72, 111, 115, 116, 45, 115, 101, 115, 115, 105, 111, 110, 9, 61, 59, 35,
+            115, 116, 59, 95, 95, 72, 111, 115, 116, 45, 115, 101, 115, 115, 105, 111, 110, 9, 61,
+            59, 35, 35, 134, 59, 59, 95, 95, 72, 111, 115, 116, 45, 115, 101, 115, 115, 105, 111,
+            110, 9, 61, 116, 59, 95, 95, 72, 111, 115, 116, 45, 115, 101, 115, 115, 105, 111, 110,
+            9, 61, 59, 111, 45, 115,
+        ];
+        assert_eq!(request_path(input), 1);
     }
 
     #[test]
