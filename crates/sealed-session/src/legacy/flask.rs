@@ -114,12 +114,14 @@ pub struct FlaskVerifier {
     max_json_len: usize,
 }
 
-/// The authentic content of a Flask session cookie.
+/// The authentic content of a signed session cookie: Flask's (from
+/// [`FlaskVerifier`]) or, with feature `starlette`, Starlette's (from
+/// `StarletteVerifier`).
 ///
 /// `Debug` shows the JSON's length and the signing time, never the JSON.
-pub struct FlaskPayload {
-    json: Zeroizing<Vec<u8>>,
-    signed_at: u64,
+pub struct SignedPayload {
+    pub(super) json: Zeroizing<Vec<u8>>,
+    pub(super) signed_at: u64,
 }
 
 impl FlaskVerifier {
@@ -213,7 +215,7 @@ impl FlaskVerifier {
     ///   `now`;
     /// - [`ErrorKind::Expired`] if it is more than `max_age` seconds before
     ///   `now`.
-    pub fn verify(&self, value: &str, now: u64, max_age: u64) -> Result<FlaskPayload, Error> {
+    pub fn verify(&self, value: &str, now: u64, max_age: u64) -> Result<SignedPayload, Error> {
         if value.len() > Self::MAX_VALUE_LEN {
             return Err(Error::new(ErrorKind::TooLarge));
         }
@@ -230,7 +232,7 @@ impl FlaskVerifier {
         let signed_at = check_timestamp(timestamp, now, max_age)?;
 
         let json = decode_payload(payload, self.max_json_len)?;
-        Ok(FlaskPayload { json, signed_at })
+        Ok(SignedPayload { json, signed_at })
     }
 }
 
@@ -243,9 +245,10 @@ impl fmt::Debug for FlaskVerifier {
     }
 }
 
-impl FlaskPayload {
-    /// The session's JSON exactly as Flask signed it (decompressed): Flask's
-    /// tagged JSON, normally an object, not checked here.
+impl SignedPayload {
+    /// The session's JSON exactly as the framework signed it (Flask's
+    /// decompressed, tagged JSON; Starlette's `json.dumps`), normally an
+    /// object, not checked here.
     #[must_use]
     pub fn json(&self) -> &[u8] {
         &self.json
@@ -257,17 +260,17 @@ impl FlaskPayload {
         self.json
     }
 
-    /// When Flask signed the cookie, in seconds since the Unix epoch: when
-    /// the session was last saved, not when it began.
+    /// When the framework signed the cookie, in seconds since the Unix
+    /// epoch: when the session was last saved, not when it began.
     #[must_use]
     pub const fn signed_at(&self) -> u64 {
         self.signed_at
     }
 }
 
-impl fmt::Debug for FlaskPayload {
+impl fmt::Debug for SignedPayload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("FlaskPayload")
+        f.debug_struct("SignedPayload")
             .field("json_len", &self.json.len())
             .field("signed_at", &self.signed_at)
             .finish_non_exhaustive()
@@ -578,7 +581,7 @@ mod tests {
         let payload = v.verify(PLAIN, T0, MONTH).unwrap();
         assert_eq!(
             format!("{payload:?}"),
-            "FlaskPayload { json_len: 29, signed_at: 1700000000, .. }"
+            "SignedPayload { json_len: 29, signed_at: 1700000000, .. }"
         );
     }
 

@@ -79,6 +79,7 @@ use sealed_session_core::{Error, ErrorKind};
 use sha1::{Digest, Sha1};
 use zeroize::{Zeroize, Zeroizing};
 
+pub use super::flask::SignedPayload;
 use super::flask::{HmacSha1, SIGNATURE_TEXT_LEN, authenticate, check_timestamp, is_base64url};
 
 /// Verifies the cookie of Starlette's `SessionMiddleware` under its
@@ -91,14 +92,6 @@ use super::flask::{HmacSha1, SIGNATURE_TEXT_LEN, authenticate, check_timestamp, 
 pub struct StarletteVerifier {
     /// One key: Starlette has no fallback keys.
     key: [HmacSha1; 1],
-}
-
-/// The authentic content of a Starlette session cookie.
-///
-/// `Debug` shows the JSON's length and the signing time, never the JSON.
-pub struct StarlettePayload {
-    json: Zeroizing<Vec<u8>>,
-    signed_at: u64,
 }
 
 impl StarletteVerifier {
@@ -158,7 +151,7 @@ impl StarletteVerifier {
     ///   `now`;
     /// - [`ErrorKind::Expired`] if it is more than `max_age` seconds before
     ///   `now`.
-    pub fn verify(&self, value: &str, now: u64, max_age: u64) -> Result<StarlettePayload, Error> {
+    pub fn verify(&self, value: &str, now: u64, max_age: u64) -> Result<SignedPayload, Error> {
         if value.len() > Self::MAX_VALUE_LEN {
             return Err(Error::new(ErrorKind::TooLarge));
         }
@@ -181,44 +174,13 @@ impl StarletteVerifier {
             .map_err(|_| Error::new(ErrorKind::Malformed))?
             .len();
         json.truncate(len);
-        Ok(StarlettePayload { json, signed_at })
+        Ok(SignedPayload { json, signed_at })
     }
 }
 
 impl fmt::Debug for StarletteVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StarletteVerifier").finish_non_exhaustive()
-    }
-}
-
-impl StarlettePayload {
-    /// The session's JSON exactly as Starlette signed it (`json.dumps` of
-    /// the session), normally an object, not checked here.
-    #[must_use]
-    pub fn json(&self) -> &[u8] {
-        &self.json
-    }
-
-    /// The JSON, taken out; it is wiped when dropped.
-    #[must_use]
-    pub fn into_json(self) -> Zeroizing<Vec<u8>> {
-        self.json
-    }
-
-    /// When Starlette signed the cookie, in seconds since the Unix epoch:
-    /// when the session was last changed, not when it began.
-    #[must_use]
-    pub const fn signed_at(&self) -> u64 {
-        self.signed_at
-    }
-}
-
-impl fmt::Debug for StarlettePayload {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StarlettePayload")
-            .field("json_len", &self.json.len())
-            .field("signed_at", &self.signed_at)
-            .finish_non_exhaustive()
     }
 }
 
@@ -250,7 +212,7 @@ mod tests {
         assert_eq!(payload.signed_at(), T0);
         assert_eq!(
             format!("{payload:?}"),
-            "StarlettePayload { json_len: 32, signed_at: 1700000000, .. }"
+            "SignedPayload { json_len: 32, signed_at: 1700000000, .. }"
         );
         assert_eq!(format!("{verifier:?}"), "StarletteVerifier { .. }");
     }
