@@ -156,7 +156,8 @@ pub(crate) const fn decoded_len(text_len: usize) -> usize {
 /// its run-time detection) and a table-driven scalar loop elsewhere. On a
 /// 1467-character cookie (1100 bytes) it took 0.2 µs where `base64ct` took
 /// 3.3 µs, and this crate's chunked `base64ct` decoder about half that
-/// (`benches/RESULTS.md` has the run). The tests below hold it to
+/// (a side-by-side run on a loaded machine, not yet in `benches/RESULTS.md`).
+/// The tests below hold it to
 /// `base64ct`'s answers on every mutation of valid texts.
 pub(crate) fn decode(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {
     let len = decoded_len(text.len());

@@ -63,8 +63,8 @@ const RESEED_BYTES: usize = OsRandom::RESEED_BYTES;
 /// The fork check is two atomic loads per draw. It used to be a `getpid`
 /// system call per draw, about 140 ns on the machine the benchmarks ran
 /// on, where a `getrandom` call per draw cost about 380 ns; the ChaCha20
-/// draw itself takes about 10 ns. See `benches/RESULTS.md` for the figures
-/// of the latest run.
+/// draw itself takes about 10 ns. `benches/RESULTS.md` holds the figures
+/// of the last quiet run, from before this change.
 ///
 /// ```
 /// use sealed_session::{OsRandom, SecureRandom};
