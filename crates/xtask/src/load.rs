@@ -941,7 +941,8 @@ fn goal(s: &mut String, runs: &[Run]) {
         "Two measures of throughput, ours (the plain layer) over theirs (≥ 1 meets the \
          goal): req/s as measured, and requests per second of server CPU (the inverse of \
          the CPU time per request: what one dedicated core would serve). On this shared \
-         machine the second is the steadier.\n"
+         machine the second is the steadier. Each ratio is the median of the rounds' \
+         ratios of the runs above; their load averages are given there.\n"
     );
     let mut missed = Vec::new();
     for (shape_index, shape) in SHAPES.iter().enumerate() {

@@ -351,9 +351,7 @@ mod redis {
             pipe.query::<()>(&mut connection).expect("the preload");
             written = entries.min(written + batch);
         }
-        let keys: u64 = redis::cmd("DBSIZE")
-            .query(&mut connection)
-            .expect("DBSIZE");
+        let keys: u64 = redis::cmd("DBSIZE").query(&mut connection).expect("DBSIZE");
         println!("{keys}");
     }
 
@@ -461,8 +459,8 @@ mod jar {
         Query(size): Query<Size>,
     ) -> Result<(PrivateCookieJar, &'static str), StatusCode> {
         let map = app_session(size.size).ok_or(StatusCode::BAD_REQUEST)?;
-        let data: AppData = serde_json::from_value(map.into())
-            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
+        let data: AppData =
+            serde_json::from_value(map.into()).map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)?;
         Ok((store(jar, &data), "ok"))
     }
 
