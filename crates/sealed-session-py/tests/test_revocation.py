@@ -195,7 +195,8 @@ def fleet_app(**config) -> Flask:
 
 
 def cookie_of(response) -> str:
-    [header] = response.headers.getlist("Set-Cookie")
+    headers = response.headers
+    [header] = headers.getlist("Set-Cookie") if hasattr(headers, "getlist") else headers.get_list("set-cookie")
     value = header.split(";", 1)[0]
     assert value.startswith(f"{NAME}=") and value != f"{NAME}="
     return value
@@ -274,3 +275,71 @@ def test_flask_with_redis_down_from_the_start_fails_closed():
     response = client.get("/me", headers={"Cookie": copy})
     assert response.status_code == 401
     assert response.headers.getlist("Set-Cookie") == [DELETION]
+
+
+# --- Starlette -----------------------------------------------------------------
+
+
+def test_starlette_logout_and_sign_out_everywhere():
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    from sealed_session.starlette import SealedSessionMiddleware
+
+    clock = ss.ManualClock(T0)
+
+    async def login(request):
+        user = request.path_params["user"]
+        request.session.regenerate()
+        request.session.set_subject(user)
+        request.session["user_id"] = user
+        return JSONResponse({"user_id": user})
+
+    async def me(request):
+        if "user_id" not in request.session:
+            return JSONResponse({"error": "not logged in"}, status_code=401)
+        return JSONResponse({"user_id": request.session["user_id"], "subject": request.session.subject})
+
+    async def logout(request):
+        request.session.revoke()
+        return JSONResponse({"logged_out": True})
+
+    async def logout_everywhere(request):
+        request.session.revoke_subject()
+        request.session.clear()
+        return JSONResponse({"logged_out": True, "everywhere": True})
+
+    app = Starlette(
+        routes=[
+            Route("/login/{user}", login, methods=["POST"]),
+            Route("/me", me),
+            Route("/logout", logout, methods=["POST"]),
+            Route("/logout-everywhere", logout_everywhere, methods=["POST"]),
+        ],
+        middleware=[
+            Middleware(SealedSessionMiddleware, keyring=ss.Keyring.from_text(KEYS_1), clock=clock, revocations=ss.MemoryRevocations())
+        ],
+    )
+    with TestClient(app, base_url="https://testserver") as client:
+
+        def call(method, path, copy=None):
+            headers = {"Cookie": copy} if copy else {}
+            response = client.request(method, path, headers=headers)
+            client.cookies.clear()
+            return response
+
+        copy = cookie_of(call("POST", "/login/ann"))
+        assert call("GET", "/me", copy).json() == {"user_id": "ann", "subject": "ann"}
+        response = call("POST", "/logout", copy)
+        assert response.headers.get_list("set-cookie") == [DELETION]
+        response = call("GET", "/me", copy)
+        assert response.status_code == 401 and response.headers.get_list("set-cookie") == [DELETION]
+
+        laptop = cookie_of(call("POST", "/login/bob"))
+        phone = cookie_of(call("POST", "/login/bob"))
+        clock.advance(1)
+        call("POST", "/logout-everywhere", laptop)
+        assert call("GET", "/me", phone).status_code == 401
