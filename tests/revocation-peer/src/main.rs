@@ -18,9 +18,11 @@
 //! defaults unless given: as the Python side's defaults. Every command waits (20 s at most) for the first load
 //! from Redis first, and exits non-zero on any error.
 
+extern crate alloc;
+
+use alloc::sync::Arc;
 use core::time::Duration;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use sealed_session::{SessionCodec, keyring_from_file};

@@ -156,7 +156,7 @@ from ._sealed_session import (
     Session,
     SessionCodec,
 )
-from .errors import ConfigurationError, RevocationUnavailableError, RevokedError, SealedSessionError
+from .errors import ConfigurationError, SealedSessionError
 
 __all__ = [
     "DEFAULT_COOKIE_NAME",
@@ -315,9 +315,9 @@ class SealedSessionInterface(SessionInterface):
         codec = self.codec(app)
         sealed = codec.load(request.environ.get("HTTP_COOKIE"))
         rejected = sealed.rejected
-        if isinstance(rejected, (RevokedError, RevocationUnavailableError)):
-            _log.info("session cookie refused: %s", rejected)
-        elif rejected is not None:
+        if rejected is not None:
+            # A revoked session's reason is logged by the Rust crate
+            # (logger ``sealed_session.revocation``).
             app.logger.debug("session cookie rejected: %s", rejected)
         try:
             data = sealed.to_dict()
@@ -385,7 +385,12 @@ class SealedSessionInterface(SessionInterface):
             with state.lock:
                 generation, keyring = watcher.current()
                 if generation != state.generation:
-                    state.codec = self.build_codec(app, keyring=keyring, revocations=state.revocations)
+                    try:
+                        state.codec = self.build_codec(app, keyring=keyring, revocations=state.revocations)
+                    except SealedSessionError as error:
+                        # The keyring loaded but the codec refused it: the
+                        # codec in force stays, and this is not retried.
+                        _log.error("keeping the current keys: the reloaded keyring was refused: %s", error)
                     state.generation = generation
         return state.codec
 
