@@ -202,3 +202,17 @@ def test_reloading_needs_a_key_file(tmp_path):
     with pytest.raises(ss.ConfigurationError) as raised:
         app.session_interface.codec(app)
     assert raised.value.setting == "SEALED_SESSION_KEYS_RELOAD"
+
+
+def test_flask_reloads_on_sighup_when_asked(tmp_path):
+    path = tmp_path / "keys"
+    replace(path, KEYS_1)
+    app = reloading_app(path)
+    app.config.update(SEALED_SESSION_KEYS_RELOAD_INTERVAL=3600, SEALED_SESSION_KEYS_RELOAD_ON_SIGHUP=True)
+    client = app.test_client(use_cookies=False)
+    assert sealed_under(cookie_of(client.post("/login/ann")), KEY1, 1)
+    replace(path, KEYS_2)
+    os.kill(os.getpid(), signal.SIGHUP)
+    watcher = app.session_interface.key_watcher(app)
+    wait_for(lambda: watcher.generation == 2, what="the reload on SIGHUP")
+    assert sealed_under(cookie_of(client.post("/login/bob")), KEY2, 2)
