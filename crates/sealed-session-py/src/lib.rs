@@ -18,6 +18,7 @@ mod reload;
 mod revocation;
 mod session;
 mod tagged_json;
+mod threaded;
 
 use pyo3::prelude::*;
 

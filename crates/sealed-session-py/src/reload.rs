@@ -11,8 +11,8 @@ use pyo3::prelude::*;
 use sealed_session::{ReloadError, ReloadOptions, Reloading, looks_like_key};
 
 use crate::keyring::{Keyring, loading_error};
-use crate::logging::Released;
 use crate::revocation::fine_duration;
+use crate::threaded::Threaded;
 
 /// One load of the key file: its keyring and its number (1 for the first).
 struct Generation {
@@ -39,8 +39,9 @@ struct Generation {
 /// object is garbage-collected.
 #[pyclass(module = "sealed_session", frozen, skip_from_py_object)]
 pub(crate) struct KeyFileWatcher {
-    /// Dropped released: the last handle joins the watcher thread.
-    inner: Released<Reloading<Generation>>,
+    /// Dropped with the interpreter released (the last handle joins the
+    /// watcher thread), and never in a forked child.
+    inner: Threaded<Reloading<Generation>>,
 }
 
 #[pymethods]
@@ -68,7 +69,7 @@ impl KeyFileWatcher {
             })
         })
         .map(|inner| Self {
-            inner: Released::new(inner),
+            inner: Threaded::new(inner),
         })
         .map_err(|error| match error {
             ReloadError::Keyring(error) => loading_error(&error, &shown, "the key file"),
@@ -100,7 +101,7 @@ impl KeyFileWatcher {
     /// :class:`KeyringError` when it does not load (the keyring in force
     /// stays).
     fn reload_now(&self, py: Python<'_>) -> PyResult<()> {
-        // Released: the watcher thread may hold the same lock and log.
+        // Detached: the watcher thread may hold the same lock and log.
         py.detach(|| self.inner.reload_now())
             .map_err(|error| crate::errors::keyring(shown_error(&error)))
     }

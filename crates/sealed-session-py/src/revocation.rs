@@ -20,7 +20,7 @@ use sealed_session::revocation::RevocationError;
 use sealed_session::{Revocations, SessionId};
 use sealed_session_redis::RedisOptions;
 
-use crate::logging::Released;
+use crate::threaded::Threaded;
 use crate::{args, errors};
 
 /// A revocation list held in this process: for one instance (several
@@ -71,8 +71,9 @@ impl MemoryRevocations {
 /// ``sealed_session.revocation``.
 #[pyclass(module = "sealed_session", frozen, skip_from_py_object)]
 pub(crate) struct RedisRevocations {
-    /// Dropped released: the last handle joins the follower thread.
-    inner: Released<sealed_session_redis::RedisRevocations>,
+    /// Dropped with the interpreter released (the last handle joins the
+    /// follower thread); in a forked child it fails closed (`threaded.rs`).
+    inner: Threaded<sealed_session_redis::RedisRevocations>,
 }
 
 #[pymethods]
@@ -112,7 +113,7 @@ impl RedisRevocations {
                 }
             })?;
         Ok(Self {
-            inner: Released::new(inner),
+            inner: Threaded::new(inner),
         })
     }
 
@@ -127,11 +128,13 @@ impl RedisRevocations {
     #[getter]
     fn health(&self) -> RevocationHealth {
         let health = self.inner.health();
+        // In a forked process the follower is not running here.
+        let forked = self.inner.forked();
         RevocationHealth {
             synced: health.synced,
-            connected: health.connected,
+            connected: health.connected && !forked,
             down_for: health.down_for.map(|down| down.as_secs_f64()),
-            failing_closed: health.failing_closed,
+            failing_closed: health.failing_closed || forked,
         }
     }
 
@@ -207,7 +210,7 @@ pub(crate) fn list_of(obj: &Bound<'_, PyAny>) -> PyResult<Arc<dyn Revocations>> 
         return Ok(list);
     }
     if let Ok(redis) = obj.cast::<RedisRevocations>() {
-        return Ok(Arc::new(Released::new((*redis.get().inner).clone())));
+        return Ok(Arc::new(redis.get().inner.share()));
     }
     Err(PyTypeError::new_err(format!(
         "revocations must be a MemoryRevocations or a RedisRevocations, not {}",

@@ -251,3 +251,45 @@ def test_an_outage_serves_then_fails_closed_then_recovers(redis, keys):
     wait_for(lambda: redis.command("KEYS", f"{PREFIX}:s:*"), what="the write-back")
     assert peer(keys, redis, "check", dropped) == "refused session revoked"
     assert peer(keys, redis, "check", kept) == "valid ann"
+
+
+def test_a_forked_worker_fails_closed_on_a_copied_list_and_flask_starts_again(redis, keys):
+    """A pre-forking server that loads the app first (gunicorn --preload)
+    copies the revocation list into each worker, but not its follower
+    thread: such a copy would never hear of another logout. It fails closed
+    in the child; the Flask interface starts a list of its own there."""
+    copied = ss.RedisRevocations(redis.url)
+    assert copied.wait_synced(20)
+    app = flask_app(keys, redis)
+    client = app.test_client(use_cookies=False)
+    value = value_of(client.post("/login/ann"))
+    codec = ss.SessionCodec(ss.Keyring.from_text(KEYS_1), revocations=copied, idle_timeout=HOUR, absolute_timeout=HOUR)
+    assert codec.load(f"{NAME}={value}").rejected is None
+    pid = os.fork()
+    if pid == 0:  # the worker
+        status = 1
+        try:
+            assert copied.health.failing_closed and not copied.health.connected
+            assert isinstance(codec.load(f"{NAME}={value}").rejected, ss.RevocationUnavailableError)
+            opened = ss.SessionCodec(ss.Keyring.from_text(KEYS_1)).load(f"{NAME}={value}")
+            try:
+                codec.revoke(opened)
+            except ss.RevocationNotSharedError as error:
+                assert "forked" in str(error)
+            else:
+                raise AssertionError("a revoke in a forked child was taken")
+            # The Flask interface starts again here: a list of its own, synced.
+            assert app.session_interface.revocation_list(app).wait_synced(20)
+            assert me(app.test_client(use_cookies=False), value).json == {"user_id": "ann", "subject": "ann"}
+            status = 0
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent's list is untouched.
+    assert not copied.health.failing_closed
+    assert codec.load(f"{NAME}={value}").rejected is None

@@ -135,6 +135,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import os
 import threading
 from typing import Any, Iterable, Mapping, Sequence, Union
 
@@ -374,10 +375,14 @@ class SealedSessionInterface(SessionInterface):
         """The app's codec, built from its config the first time, and again
         after the key file was reloaded (``SEALED_SESSION_KEYS_RELOAD``)."""
         state = app.extensions.get("sealed_session")
-        if not isinstance(state, _AppState) or state.interface is not self:
+        if not isinstance(state, _AppState) or state.interface is not self or state.pid != os.getpid():
             with _STATE_LOCK:
                 state = app.extensions.get("sealed_session")
-                if not isinstance(state, _AppState) or state.interface is not self:
+                if not isinstance(state, _AppState) or state.interface is not self or state.pid != os.getpid():
+                    # First use, or a process forked from the one that
+                    # started (a pre-forking server that loaded the app
+                    # first): the Redis follower and the key file watcher
+                    # are threads, which a fork does not copy.
                     state = self._start(app)
                     app.extensions["sealed_session"] = state
         watcher = state.watcher
@@ -584,6 +589,8 @@ class _AppState:
         generation: int,
     ) -> None:
         self.interface = interface
+        #: The process it was started in.
+        self.pid = os.getpid()
         self.codec = codec
         self.revocations = revocations
         self.watcher = watcher
