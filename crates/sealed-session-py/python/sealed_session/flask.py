@@ -106,11 +106,14 @@ shared with the Rust services; ``SEALED_SESSION_REVOCATIONS`` for a
 :class:`~sealed_session.MemoryRevocations` in one process), name the user at
 login and revoke at logout::
 
+    # login
     session.regenerate()
     session.set_subject(user.id)       # for sign-out-everywhere
-    ...
-    session.revoke()                   # logout: every copy refused, everywhere
-    session.revoke_subject()           # sign-out-everywhere: every older session
+    # logout: every copy refused, everywhere; the cookie deleted
+    session.revoke()
+    # sign-out-everywhere: every older session of the user, then this one
+    session.revoke_subject()
+    session.revoke()
 
 A revoked session is treated like an expired one: the request gets a new,
 empty session and the response deletes the cookie; the reason is logged
