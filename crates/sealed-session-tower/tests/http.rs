@@ -915,7 +915,11 @@ async fn a_cookie_replayed_after_logout_is_refused() {
     let again = post_raw(&server, "/logout", &copy, &csrf).await;
     assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
 
-    let other = me_raw(&server, HeaderValue::from_str(&format!("{NAME}={other}")).unwrap()).await;
+    let other = me_raw(
+        &server,
+        HeaderValue::from_str(&format!("{NAME}={other}")).unwrap(),
+    )
+    .await;
     assert_eq!(other.status(), StatusCode::OK);
 }
 
@@ -931,12 +935,27 @@ async fn logout_everywhere_refuses_every_session_of_the_user() {
     let (bob, _) = login_raw(&server, "bob").await;
     let cookie = |value: &str| HeaderValue::from_str(&format!("{NAME}={value}")).unwrap();
 
-    let forged = post_raw(&server, "/logout-everywhere", &format!("{NAME}={laptop}"), "x").await;
+    let forged = post_raw(
+        &server,
+        "/logout-everywhere",
+        &format!("{NAME}={laptop}"),
+        "x",
+    )
+    .await;
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
-    assert_eq!(me_raw(&server, cookie(&phone)).await.status(), StatusCode::OK);
+    assert_eq!(
+        me_raw(&server, cookie(&phone)).await.status(),
+        StatusCode::OK
+    );
 
     clock.advance(1);
-    let reply = post_raw(&server, "/logout-everywhere", &format!("{NAME}={laptop}"), &csrf).await;
+    let reply = post_raw(
+        &server,
+        "/logout-everywhere",
+        &format!("{NAME}={laptop}"),
+        &csrf,
+    )
+    .await;
     assert_eq!(reply.status(), StatusCode::OK);
     assert_eq!(set_cookies(&reply), [DELETION]);
     let body: Value = reply.json().await.unwrap();
@@ -950,7 +969,10 @@ async fn logout_everywhere_refuses_every_session_of_the_user() {
     assert_eq!(me_raw(&server, cookie(&bob)).await.status(), StatusCode::OK);
     clock.advance(1);
     let (later, _) = login_raw(&server, "ann").await;
-    assert_eq!(me_raw(&server, cookie(&later)).await.status(), StatusCode::OK);
+    assert_eq!(
+        me_raw(&server, cookie(&later)).await.status(),
+        StatusCode::OK
+    );
 }
 
 /// `/health`: 200 without a health check, and as the check says with one.
@@ -962,9 +984,9 @@ async fn health_answers_what_the_check_says() {
     assert_eq!(ok.status(), StatusCode::OK);
     assert_eq!(ok.json::<Value>().await.unwrap(), json!({ "status": "ok" }));
 
-    let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let up = Arc::new(core::sync::atomic::AtomicBool::new(true));
     let probe = Arc::clone(&up);
-    let health = app::Health::new(move || probe.load(std::sync::atomic::Ordering::Relaxed));
+    let health = app::Health::new(move || probe.load(core::sync::atomic::Ordering::Relaxed));
     let server = Server::start(
         app::routes()
             .layer(axum::Extension(health))
@@ -975,7 +997,7 @@ async fn health_answers_what_the_check_says() {
         reqwest::get(server.url("/health")).await.unwrap().status(),
         StatusCode::OK
     );
-    up.store(false, std::sync::atomic::Ordering::Relaxed);
+    up.store(false, core::sync::atomic::Ordering::Relaxed);
     let down = reqwest::get(server.url("/health")).await.unwrap();
     assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
@@ -1074,6 +1096,9 @@ async fn the_layer_reloads_the_key_file_and_keeps_the_keys_on_a_bad_one() {
         me_raw(&server, cookie(&new)).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    assert_eq!(me_raw(&server, cookie(&newer)).await.status(), StatusCode::OK);
+    assert_eq!(
+        me_raw(&server, cookie(&newer)).await.status(),
+        StatusCode::OK
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
