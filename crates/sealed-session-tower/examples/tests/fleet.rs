@@ -441,10 +441,11 @@ fn key_id(cookie: &str) -> u8 {
 /// until each has refused it (401); returns, per port, how long after
 /// `since` that was. Each figure is an upper bound: it includes the
 /// request that saw the refusal, and at most one round of requests to the
-/// other ports.
+/// other ports. `FIRST_TRY` counts the refusals seen at the first request.
 fn until_refused(ports: &[u16], cookie: &str, since: Instant) -> Vec<(u16, Duration)> {
     let mut pending = ports.to_vec();
     let mut refused = Vec::new();
+    let mut first = true;
     while !pending.is_empty() {
         pending.retain(|&port| {
             let reply = get(port, "/me", Some(cookie)).unwrap();
@@ -452,6 +453,9 @@ fn until_refused(ports: &[u16], cookie: &str, since: Instant) -> Vec<(u16, Durat
             match reply.status {
                 401 => {
                     refused.push((port, elapsed));
+                    if first {
+                        FIRST_TRY.fetch_add(1, Ordering::Relaxed);
+                    }
                     false
                 }
                 200 => {
@@ -464,9 +468,13 @@ fn until_refused(ports: &[u16], cookie: &str, since: Instant) -> Vec<(u16, Durat
                 other => panic!("GET /me on {port}: {other} {}", reply.body),
             }
         });
+        first = false;
     }
     refused
 }
+
+/// How many replays [`until_refused`] saw refused at the first request.
+static FIRST_TRY: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// p50, p99 and max, by nearest rank.
 fn percentiles(mut delays: Vec<Duration>) -> (Duration, Duration, Duration) {
@@ -591,6 +599,7 @@ fn fleet_logout_on_one_instance_is_refused_by_all() {
         .collect();
     let load = Load::start(&ports, steps);
 
+    FIRST_TRY.store(0, Ordering::Relaxed);
     let mut delays = Vec::new();
     let mut by_instance: HashMap<u16, Vec<Duration>> = HashMap::new();
     let revocations = 40;
@@ -634,6 +643,11 @@ fn fleet_logout_on_one_instance_is_refused_by_all() {
         ms(p50),
         ms(p99),
         ms(max)
+    );
+    println!(
+        "  refused at the first replay: {} of {} (the rest at the next round)",
+        FIRST_TRY.load(Ordering::Relaxed),
+        delays.len()
     );
     for &port in &ports {
         if let Some(delays) = by_instance.get(&port) {
