@@ -182,3 +182,77 @@ async fn the_axum_login_example_logs_in_and_out() {
     child.wait().unwrap();
     outcome.unwrap();
 }
+
+/// The fleet flags: `--keys FILE` (a key file others may read stops
+/// start-up, and says why), `--port`, `--fail-closed-after` only with
+/// `--redis`, and the other examples refuse them.
+#[cfg(unix)]
+#[test]
+fn the_fleet_flags_are_checked_at_start() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir =
+        std::env::temp_dir().join(format!("sealed-session-fleet-flags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys.txt");
+    std::fs::write(&file, KEYS).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = example("axum_app")
+        .arg("--keys")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("(mode 0644)"), "{stderr}");
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = example("axum_app");
+    command
+        .arg("--keys")
+        .arg(&file)
+        .args(["--port", &port.to_string()]);
+    let (line, stderr) = starts(command);
+    assert_eq!(line.trim(), format!("listening on http://127.0.0.1:{port}"));
+    assert_eq!(stderr, "");
+
+    for (name, args, error) in [
+        (
+            "axum_app",
+            &["--fail-closed-after", "5"][..],
+            "error: --fail-closed-after needs --redis; usage: ",
+        ),
+        (
+            "axum_app",
+            &["--redis"][..],
+            "error: --redis needs a value; usage: ",
+        ),
+        (
+            "axum_app",
+            &[
+                "--redis",
+                "redis://127.0.0.1:1/",
+                "--fail-closed-after",
+                "soon",
+            ][..],
+            "error: not a number of seconds: soon",
+        ),
+        (
+            "axum_flask_shared",
+            &["--redis", "redis://127.0.0.1:1/"][..],
+            "error: only axum_app takes --keys, --redis and --fail-closed-after",
+        ),
+    ] {
+        let output = example(name).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{name} {args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.starts_with(error), "{name} {args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
