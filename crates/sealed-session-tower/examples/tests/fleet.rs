@@ -792,6 +792,8 @@ fn fleet_redis_outage_serves_inside_the_window_then_fails_closed_then_recovers()
     }
     std::thread::sleep(Duration::from_millis(1500));
     set("restarting (not asserted)");
+    // Requests sent before the switch are answered before Redis is back.
+    std::thread::sleep(Duration::from_millis(200));
     fleet.redis.restart();
     let restarted = Instant::now();
     fleet.wait_healthy();
