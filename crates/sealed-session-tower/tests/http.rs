@@ -1062,11 +1062,7 @@ async fn the_layer_reloads_the_key_file_and_keeps_the_keys_on_a_bad_one() {
 
     // Key 2 in, key 1 out; SIGHUP (the poll is an hour away).
     replace_keys(&path, &format!("2 {KEY_2}\n"), 0o600);
-    let hup = std::process::Command::new("kill")
-        .args(["-HUP", &std::process::id().to_string()])
-        .status()
-        .unwrap();
-    assert!(hup.success());
+    signal_hook::low_level::raise(signal_hook::consts::SIGHUP).unwrap();
     eventually(|| async { codecs.status().reloads == 1 }).await;
     assert_eq!(
         me_raw(&server, cookie(&old)).await.status(),
