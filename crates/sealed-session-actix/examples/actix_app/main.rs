@@ -61,6 +61,9 @@ fn main() -> ExitCode {
 
 #[actix_web::main]
 async fn run() -> Result<(), Box<dyn core::error::Error>> {
+    if log::set_logger(&LOG).is_ok() {
+        log::set_max_level(log::LevelFilter::Info);
+    }
     let startup = app::startup(
         std::env::args().skip(1),
         keyring_from_environment,
@@ -135,3 +138,26 @@ fn revocations(
         app::Health::new(move || !probe.health().failing_closed),
     ))
 }
+
+/// Prints the library's own log lines on stderr: warnings and errors (a
+/// new key file that did not load and why, Redis down, failing closed) and
+/// the key reloads. A real service installs its own logger instead.
+struct StderrLog;
+
+impl log::Log for StderrLog {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn
+            || (metadata.level() <= log::Level::Info
+                && metadata.target() == "sealed_session::reload")
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            eprintln!("{} {}: {}", record.level(), record.target(), record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOG: StderrLog = StderrLog;
