@@ -290,13 +290,13 @@ fn a_replaced_key_file_is_reloaded_or_refused_with_the_reason_on_stderr() {
     assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
     // Waits (bounded: the watcher polls every second) for `text` on stderr.
     let stderr_says = |text: &str| {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let deadline = std::time::Instant::now() + core::time::Duration::from_secs(20);
         loop {
             let stderr = std::fs::read_to_string(&log).unwrap();
             if stderr.contains(text) || std::time::Instant::now() > deadline {
                 return stderr;
             }
-            std::thread::sleep(std::time::Duration::from_millis(50));
+            std::thread::sleep(core::time::Duration::from_millis(50));
         }
     };
 
