@@ -262,6 +262,12 @@ impl Fleet {
                     .args(["--redis", &redis.url(), "--fail-closed-after", &window]);
                 instances.push(spawn("flask", command, keys_file, &dir.join("flask.log")));
             }
+            // `cargo xtask ci` names the venv's Python: there the Flask
+            // instance is part of the fleet, never left out. By hand,
+            // without the venv, the fleet is the three axum instances.
+            Err(why) if std::env::var_os("SEALED_SESSION_PYTHON").is_some() => {
+                panic!("fleet: the Flask instance cannot run: {why}")
+            }
             Err(why) => println!("fleet: no Flask instance: {why}"),
         }
         let fleet = Self {
