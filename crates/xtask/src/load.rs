@@ -777,10 +777,9 @@ fn report(runs: &[Run], m: &Machine) -> String {
         "## What the Redis-backed list adds to our layer\n\n\
          Server CPU per request of `ours + RedisRevocations` minus `ours` (the lookup in a \
          mirror of {REVOKED} entries, and the follower thread's share), same round, ± as \
-         above. The lookup itself is a hash probe or two, well under a microsecond; under \
-         load this test resolves it only as \"within the noise\". \
-         `cargo bench -p sealed-session-redis --bench check` times the check alone, with \
-         0, 10k and 100k entries.\n"
+         above. The lookup itself is one or two hash probes in memory; a difference within \
+         its ± is not resolved by this test. `cargo bench -p sealed-session-redis --bench \
+         check` times the check alone, with 0, 10k and 100k entries.\n"
     );
     let _ = writeln!(
         s,
