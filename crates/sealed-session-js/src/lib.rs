@@ -507,7 +507,7 @@ pub fn bench_seal_envelope(
 }
 
 /// The other floor of `js/bench/bench.mjs`: the envelope `value` opened
-/// `times` times inside WebAssembly, as [`open_envelope`] does (see
+/// `times` times as of `now` inside WebAssembly, as [`open_envelope`] does (see
 /// [`bench_seal_envelope`]). Returns the plaintext's length. For the
 /// benchmark only.
 ///
@@ -519,13 +519,15 @@ pub fn bench_open_envelope(
     keyring_text: &str,
     value: &str,
     context: &[u8],
+    now: f64,
     times: u32,
 ) -> Result<usize, JsValue> {
     let codec = core_codec(keyring_text, None)?;
+    let now = whole_seconds("now", now)?;
     let mut len = 0;
     for _ in 0..times {
         len = codec
-            .open_to_vec(value, context, 0)
+            .open_to_vec(value, context, now)
             .map_err(|e| session_error(&SessionError::from(e)))?
             .plaintext
             .len();
