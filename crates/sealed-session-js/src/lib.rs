@@ -17,7 +17,7 @@
 //!   into its own classes.
 //!
 //! Build: `cargo build -p sealed-session-js --target wasm32-unknown-unknown
-//! --release`, then `wasm-bindgen --target web` (see
+//! --profile wasm`, then `wasm-bindgen --target web` and `wasm-opt -Oz` (see
 //! `crates/xtask/src/js.rs`).
 
 // `deny`, not `forbid`: the `#[wasm_bindgen]` expansions are unsafe glue

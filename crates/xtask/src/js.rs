@@ -1,9 +1,10 @@
 //! The CI step of the npm package (`js/`, over `crates/sealed-session-js`):
-//! builds the WASM module, generates its JavaScript glue with the pinned
-//! wasm-bindgen CLI, installs the package's npm dependencies from its
-//! lockfile, compiles the TypeScript (`tsc` checks the types, the glue's
-//! generated `.d.ts` included) and runs the package's tests with Node's
-//! test runner: the API, the FORMAT.md vectors, the scenarios and the
+//! installs the package's npm dependencies from its lockfile, builds the
+//! WASM module (the `wasm` profile), generates its JavaScript glue with the
+//! pinned wasm-bindgen CLI, shrinks the module with binaryen's `wasm-opt
+//! -Oz` (the npm package `binaryen`), compiles the TypeScript (`tsc`
+//! checks the types, the glue's generated `.d.ts` included) and runs the
+//! package's tests with Node's test runner: the API, the FORMAT.md vectors, the scenarios and the
 //! project's conformance table (`tests/conformance`) over HTTP in workerd,
 //! Node, Deno, Bun and Express (the runtimes come from npm packages, see
 //! `js/package.json`), the iron-session migration, one session shared
