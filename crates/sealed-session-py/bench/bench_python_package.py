@@ -37,7 +37,9 @@ and a FastAPI app with the same view served over HTTP by uvicorn on
 load generator: ``--connections`` keep-alive HTTP/1.1 connections from
 another process, each a browser with its own session cookie, a fixed
 ``--http-requests`` per middleware and round, the two middlewares'
-rounds interleaved.
+rounds interleaved; beside the requests per second, the server process's
+CPU time per request (``/proc``, Linux), which other processes' load
+leaves alone.
 
 Sizes are the length of the session's compact tagged JSON. Each figure is
 the median over --samples batches of about --sample-ms each, in
@@ -388,6 +390,17 @@ class Browser:
         return body
 
 
+def server_cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) a process has used, from
+    ``/proc/<pid>/stat`` (Linux), or ``None``."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def http_rates(requests: int, connections: int, rounds: int) -> dict[str, Any]:
     """Requests per second of the FastAPI app under uvicorn, with each
     middleware, under one load generator (this process's threads, one
@@ -407,6 +420,7 @@ def http_rates(requests: int, connections: int, rounds: int) -> dict[str, Any]:
                 browser.get("/start")
                 assert browser.get("/count") == b"1"
         rates: dict[str, list[float]] = {name: [] for name in servers}
+        cpu_us: dict[str, list[float]] = {name: [] for name in servers}
         per_connection = max(1, requests // connections)
         failures: list[BaseException] = []
         for _ in range(rounds):
@@ -420,6 +434,7 @@ def http_rates(requests: int, connections: int, rounds: int) -> dict[str, Any]:
                         failures.append(error)
 
                 threads = [threading.Thread(target=run, args=(b,)) for b in browsers[name]]
+                start_cpu = server_cpu_seconds(servers[name][0].pid)
                 start_time = time.perf_counter()
                 for thread in threads:
                     thread.start()
@@ -429,6 +444,9 @@ def http_rates(requests: int, connections: int, rounds: int) -> dict[str, Any]:
                 if failures:
                     raise SystemExit(f"{name}: {failures[0]!r}")
                 rates[name].append(per_connection * connections / elapsed)
+                end_cpu = server_cpu_seconds(servers[name][0].pid)
+                if start_cpu is not None and end_cpu is not None:
+                    cpu_us[name].append((end_cpu - start_cpu) / (per_connection * connections) * 1e6)
         expected = str(2 + per_connection * rounds).encode()
         for name in servers:
             for browser in browsers[name]:
@@ -439,6 +457,9 @@ def http_rates(requests: int, connections: int, rounds: int) -> dict[str, Any]:
             "requests_per_round": per_connection * connections,
             "rounds": rounds,
             "rates": {name: statistics.median(values) for name, values in rates.items()},
+            # The server's CPU time per request: what the wall clock's
+            # requests/s become when other processes hold the CPU.
+            "server_cpu_us": {name: statistics.median(values) for name, values in cpu_us.items() if values},
         }
     finally:
         for server, _ in servers.values():
@@ -452,9 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-ms", type=float, default=20.0)
     parser.add_argument("--requests", type=int, default=500, help="requests per sample")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    parser.add_argument("--http-requests", type=int, default=2000, help="HTTP requests per middleware and round")
+    parser.add_argument("--http-requests", type=int, default=1000, help="HTTP requests per middleware and round")
     parser.add_argument("--connections", type=int, default=4, help="keep-alive connections of the load generator")
-    parser.add_argument("--rounds", type=int, default=3, help="HTTP rounds per middleware")
+    parser.add_argument("--rounds", type=int, default=9, help="HTTP rounds per middleware")
     parser.add_argument("--serve", metavar="MIDDLEWARE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -560,14 +581,26 @@ def print_tables(results: dict[str, Any]) -> None:
     print(
         f"FastAPI app, the same view, over HTTP: {run['server']} on 127.0.0.1, one load generator "
         f"({run['connections']} keep-alive connections, one session each, {run['requests_per_round']} "
-        f"requests per round, {run['rounds']} rounds interleaved, median)"
+        f"requests per round, {run['rounds']} rounds interleaved, median; the server process's CPU "
+        f"time per request beside it)"
     )
     print()
-    print("| middleware | requests/s |")
-    print("|---|---:|")
-    for name, rate in rates.items():
-        print(f"| {name} | {rate:,.0f} |")
-    print(f"| sealed_session / Starlette default | {rates['sealed_session'] / rates['Starlette default']:.2f}× |")
+    cpu = run.get("server_cpu_us", {})
+    if len(cpu) == len(rates):
+        print("| middleware | requests/s | server CPU µs per request |")
+        print("|---|---:|---:|")
+        for name, rate in rates.items():
+            print(f"| {name} | {rate:,.0f} | {cpu[name]:,.0f} |")
+        print(
+            f"| sealed_session / Starlette default | {rates['sealed_session'] / rates['Starlette default']:.2f}× "
+            f"| {cpu['sealed_session'] / cpu['Starlette default']:.2f}× |"
+        )
+    else:
+        print("| middleware | requests/s |")
+        print("|---|---:|")
+        for name, rate in rates.items():
+            print(f"| {name} | {rate:,.0f} |")
+        print(f"| sealed_session / Starlette default | {rates['sealed_session'] / rates['Starlette default']:.2f}× |")
 
 
 if __name__ == "__main__":
