@@ -143,6 +143,22 @@ impl Session {
         self.inner.created_at()
     }
 
+    /// The subject named at login (:meth:`set_subject`), or ``None``.
+    #[getter]
+    fn subject(&self) -> Option<&str> {
+        self.inner.subject()
+    }
+
+    /// Names the session's subject (the user id, 1 to 255 bytes), sealed
+    /// with it, so that :meth:`SessionCodec.revoke_subject`
+    /// (sign-out-everywhere) reaches it. Raises ``ValueError`` for an empty
+    /// or too long subject. :meth:`clear` forgets it.
+    fn set_subject(&mut self, subject: &str) -> PyResult<()> {
+        self.inner
+            .set_subject(subject)
+            .map_err(|error| crate::revocation::revocation_error(&error))
+    }
+
     /// When the cookie it was opened from was sealed (Unix seconds).
     #[getter]
     fn issued_at(&self) -> Option<u64> {
@@ -631,7 +647,7 @@ impl SessionCodec {
         keyring, *, cookie_name = None, context = None, path = None, domain = None,
         secure = true, http_only = true, same_site = "Lax", partitioned = false,
         idle_timeout = None, absolute_timeout = None, refresh = None, pad_to_multiple_of = 0,
-        compress_above = None, legacy = None, clock = None
+        compress_above = None, legacy = None, clock = None, revocations = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -651,6 +667,7 @@ impl SessionCodec {
         compress_above: Option<usize>,
         legacy: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, ManualClock>>,
+        revocations: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut builder = sealed_session::SessionCodec::builder(keyring.get().inner.clone())
             .secure(secure)
@@ -695,6 +712,9 @@ impl SessionCodec {
         }
         if let Some(clock) = clock {
             builder = builder.clock(std::sync::Arc::clone(&clock.get().inner));
+        }
+        if let Some(list) = revocations.filter(|list| !list.is_none()) {
+            builder = builder.revocations(crate::revocation::list_of(list)?);
         }
         let inner = builder.build().map_err(|error| {
             let setting = match error.setting() {
@@ -841,6 +861,26 @@ impl SessionCodec {
                 rejected: None,
             })
             .map_err(errors::session_error)
+    }
+
+    /// Logout that holds on the server: revokes ``session``'s id (the
+    /// codec's ``revocations=`` list) until its absolute deadline, so every
+    /// copy of its cookie, taken before or after, is refused by every
+    /// instance sharing the list. Clear the session too, so that the
+    /// response deletes the cookie. Raises
+    /// :class:`RevocationNotSharedError` when Redis did not take it (this
+    /// instance refuses the session regardless), :class:`ConfigurationError`
+    /// without a list. A session never sealed has nothing to revoke.
+    fn revoke(&self, py: Python<'_>, session: &Bound<'_, Session>) -> PyResult<()> {
+        crate::revocation::revoke(py, &self.inner, &session.borrow().inner)
+    }
+
+    /// Sign-out-everywhere: revokes every session of ``subject``
+    /// (:meth:`Session.set_subject`) created before now. Raises as
+    /// :meth:`revoke` does, and ``ValueError`` for an empty or too long
+    /// subject.
+    fn revoke_subject(&self, py: Python<'_>, subject: &str) -> PyResult<()> {
+        crate::revocation::revoke_subject(py, &self.inner, subject)
     }
 
     /// The ``Set-Cookie`` header value that deletes the session cookie.

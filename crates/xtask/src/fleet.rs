@@ -11,7 +11,7 @@ use crate::portability::apt_install;
 use crate::workspace::Workspace;
 
 /// Where Debian's package puts the server.
-const REDIS_SERVER: &str = "/usr/bin/redis-server";
+pub(crate) const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
 /// Installs redis-server when missing, then runs the Redis tests with
 /// `--ignored`; prints how long each part took.
