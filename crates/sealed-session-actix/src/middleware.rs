@@ -15,7 +15,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::{Error, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 use sealed_session::{
-    Finished, Keyring, Outcome, SessionCodec, SessionCodecBuilder, SessionError, SessionHandle,
+    Finished, Keyring, Outcome, Reloading, SessionCodec, SessionCodecBuilder, SessionError,
+    SessionHandle,
 };
 
 use crate::session::{Session, Slot};
@@ -46,6 +47,12 @@ type ErrorHandler = Arc<dyn Fn(SessionError, &HttpRequest) -> HttpResponse + Sen
 /// (so a configuration error stops start-up), and give each worker a
 /// clone. A clone shares the codec and its keys (one `Arc`).
 ///
+/// The codec that opened the request's session is in the request's
+/// extensions too: a logout handler takes it with
+/// `web::ReqData<SessionCodec>` to call [`SessionCodec::revoke`] or
+/// [`SessionCodec::revoke_subject`]. With [`SessionMiddleware::reloading`]
+/// the codec is rebuilt when the key file changes (see there).
+///
 /// The settings are the `sealed-session` builder's, under its names
 /// ([`SessionMiddleware::builder`]); for actix-session's names, see the
 /// crate's README ("Coming from actix-session").
@@ -75,8 +82,34 @@ type ErrorHandler = Arc<dyn Fn(SessionError, &HttpRequest) -> HttpResponse + Sen
 /// ```
 #[derive(Clone)]
 pub struct SessionMiddleware {
-    codec: SessionCodec,
+    codec: Codecs,
     error_handler: Option<ErrorHandler>,
+}
+
+/// A fixed codec, or one swapped when the key file changes.
+#[derive(Clone)]
+enum Codecs {
+    Fixed(SessionCodec),
+    Reloading(Reloading<SessionCodec>),
+}
+
+impl Codecs {
+    /// The codec in force now.
+    fn current(&self) -> SessionCodec {
+        match self {
+            Self::Fixed(codec) => codec.clone(),
+            Self::Reloading(codec) => SessionCodec::clone(&codec.current()),
+        }
+    }
+}
+
+impl fmt::Debug for Codecs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(codec) => fmt::Debug::fmt(codec, f),
+            Self::Reloading(codec) => fmt::Debug::fmt(codec, f),
+        }
+    }
 }
 
 impl SessionMiddleware {
@@ -155,7 +188,49 @@ impl SessionMiddleware {
         Self::from(codec)
     }
 
-    /// The codec: the keyring, the cookie's name and the timeouts in force.
+    /// A middleware over a codec rebuilt from the key file whenever the
+    /// file changes, and on `SIGHUP` if its [`ReloadOptions`] say so (see
+    /// [`Reloading`]). The swap is atomic: each request takes the codec in
+    /// force when it starts and keeps it to the end. A new file that does
+    /// not load (bad text, a moment with no sealing key, permissions wider
+    /// than `0600`) keeps the running codec, and why is logged (target
+    /// `sealed_session::reload`) and kept in [`Reloading::status`]. The
+    /// same as `SessionMiddleware::from(reloading)`.
+    ///
+    /// Build the revocation list, if any, once, outside the build
+    /// function, and hand each rebuilt codec the same `Arc`, so that a
+    /// reload keeps the revocations.
+    ///
+    /// [`ReloadOptions`]: sealed_session::ReloadOptions
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session_actix::{SessionCodec, SessionMiddleware};
+    /// use sealed_session_actix::sealed_session::{MemoryRevocations, ReloadOptions, Reloading};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("actix-reload-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let path = dir.join("keys");
+    /// # std::fs::write(&path, "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n")?;
+    /// # #[cfg(unix)] {
+    /// # use std::os::unix::fs::PermissionsExt;
+    /// # std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?; }
+    /// let revocations = Arc::new(MemoryRevocations::new());
+    /// let codec = Reloading::watch(&path, ReloadOptions::new(), move |keyring| {
+    ///     SessionCodec::builder(keyring).revocations(revocations.clone()).build()
+    /// })?;
+    /// let sessions = SessionMiddleware::reloading(codec);
+    /// assert_eq!(sessions.codec().cookie_name(), "__Host-session");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn reloading(codec: Reloading<SessionCodec>) -> Self {
+        Self::from(codec)
+    }
+
+    /// The codec in force now: the keyring, the cookie's name and the
+    /// timeouts (with [`SessionMiddleware::reloading`], the one built from
+    /// the key file as last loaded).
     ///
     /// ```
     /// use std::time::Duration;
@@ -168,8 +243,8 @@ impl SessionMiddleware {
     /// # Ok::<(), sealed_session_actix::ConfigError>(())
     /// ```
     #[must_use]
-    pub fn codec(&self) -> &SessionCodec {
-        &self.codec
+    pub fn codec(&self) -> SessionCodec {
+        self.codec.current()
     }
 
     /// Sets what the response becomes when the session cannot be saved (it
@@ -207,7 +282,17 @@ impl From<SessionCodec> for SessionMiddleware {
     /// with an empty 500.
     fn from(codec: SessionCodec) -> Self {
         Self {
-            codec,
+            codec: Codecs::Fixed(codec),
+            error_handler: None,
+        }
+    }
+}
+
+impl From<Reloading<SessionCodec>> for SessionMiddleware {
+    /// See [`SessionMiddleware::reloading`].
+    fn from(codec: Reloading<SessionCodec>) -> Self {
+        Self {
+            codec: Codecs::Reloading(codec),
             error_handler: None,
         }
     }
@@ -253,7 +338,7 @@ pub struct SessionMiddlewareService<S> {
 
 /// A worker's copy of the configuration.
 struct Config {
-    codec: SessionCodec,
+    codec: Codecs,
     error_handler: Option<ErrorHandler>,
 }
 
@@ -281,21 +366,23 @@ where
     forward_ready!(service);
 
     fn call(&self, req: ServiceRequest) -> Self::Future {
-        // Loading is synchronous, so the inner service is called right
-        // here: no `Rc<S>` to keep it alive across an `.await`.
-        let loaded = self
-            .config
-            .codec
-            .load(req.headers().get_all(header::COOKIE));
+        // One codec for the whole request, even if the keys are reloaded
+        // meanwhile. Loading is synchronous, so the inner service is
+        // called right here: no `Rc<S>` to keep it alive across an
+        // `.await`.
+        let codec = self.config.codec.current();
+        let loaded = codec.load(req.headers().get_all(header::COOKIE));
         if let Some(error) = &loaded.rejected {
             log::debug!(
                 "sealed-session: a `{}` cookie value did not open ({error})",
-                self.config.codec.cookie_name()
+                codec.cookie_name()
             );
         }
         let handle = SessionHandle::new(loaded.session);
         req.extensions_mut()
             .insert(Slot(Session::from(handle.clone())));
+        // For logout: `SessionCodec::revoke` needs the codec's list.
+        req.extensions_mut().insert(codec.clone());
         let response = self.service.call(req);
         let config = Rc::clone(&self.config);
         // A panic unwinds through this future, which is then dropped and
@@ -303,8 +390,8 @@ where
         // it into an `Err` (below) or a 500 first.
         Box::pin(async move {
             match response.await {
-                Ok(response) => Ok(respond(response, &handle, &config)),
-                Err(error) => Err(respond_to_error(error, &handle, &config)),
+                Ok(response) => Ok(respond(response, &handle, &codec, &config)),
+                Err(error) => Err(respond_to_error(error, &handle, &codec)),
             }
         })
     }
@@ -312,10 +399,8 @@ where
 
 /// What the codec decides for `status`, under one lock, released before any
 /// user code (the error handler) runs, since that may read the session.
-fn decide(handle: &SessionHandle, config: &Config, status: u16) -> Finished {
-    config
-        .codec
-        .finish(&*handle.lock(), Outcome::Status(status))
+fn decide(handle: &SessionHandle, codec: &SessionCodec, status: u16) -> Finished {
+    codec.finish(&*handle.lock(), Outcome::Status(status))
 }
 
 /// The response side: `Set-Cookie` as decided, or the whole response
@@ -323,9 +408,10 @@ fn decide(handle: &SessionHandle, config: &Config, status: u16) -> Finished {
 fn respond<B>(
     response: ServiceResponse<B>,
     handle: &SessionHandle,
+    codec: &SessionCodec,
     config: &Config,
 ) -> ServiceResponse<EitherBody<B>> {
-    let finished = decide(handle, config, response.status().as_u16());
+    let finished = decide(handle, codec, response.status().as_u16());
     write(response, &finished, config)
 }
 
@@ -336,9 +422,9 @@ fn respond<B>(
 /// The request is gone with the error, so a session that cannot be saved
 /// here gets the default save-error response (an empty 500), not the
 /// [`error_handler`](SessionMiddleware::error_handler)'s.
-fn respond_to_error(error: Error, handle: &SessionHandle, config: &Config) -> Error {
+fn respond_to_error(error: Error, handle: &SessionHandle, codec: &SessionCodec) -> Error {
     let status = error.as_response_error().status_code().as_u16();
-    let finished = decide(handle, config, status);
+    let finished = decide(handle, codec, status);
     if finished.set_cookies.is_empty() && !finished.vary_cookie && finished.save_error.is_none() {
         return error;
     }

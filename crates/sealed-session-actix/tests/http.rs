@@ -848,6 +848,206 @@ async fn own_vary(session: Session) -> HttpResponse {
 // ------------------------------------------------------------- helpers
 
 /// `value` with its middle character changed.
+/// POST with a raw `Cookie` header and the CSRF token (no jar).
+async fn post_with_cookie(server: &Server, path: &str, cookie: &str, csrf: &str) -> Answer {
+    let request = plain_client()
+        .post(server.url(path))
+        .header(COOKIE, cookie)
+        .header("x-csrf-token", csrf);
+    Answer::read(request.send().await.unwrap()).await
+}
+
+/// Logs `user_id` in: the `Cookie` header value and the CSRF token.
+async fn logged_in(server: &Server, user_id: u64) -> (String, String) {
+    let login = post_login(&plain_client(), server, user_id, None).await;
+    assert_eq!((login.status, login.set_cookies.len()), (StatusCode::OK, 1));
+    let cookie = format!("__Host-session={}", session_value(&login.set_cookies[0]));
+    (cookie, login.csrf_token())
+}
+
+/// The attack an outside review ran on the axum example, here on this one:
+/// copy the cookie, log out, replay the copy. Logout revokes the session,
+/// so the copy is refused (401 and a deletion), on reads and writes, while
+/// another session of the same user is untouched.
+#[actix_web::test]
+async fn a_cookie_replayed_after_logout_is_refused() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(31)), &clock));
+    let (copy, csrf) = logged_in(&server, 42).await;
+    let (other, _) = logged_in(&server, 42).await;
+    assert_eq!(
+        get_with_cookie(&server, "/me", &copy).await.status,
+        StatusCode::OK
+    );
+
+    let logout = post_with_cookie(&server, "/logout", &copy, &csrf).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    assert_eq!(logout.set_cookies, [DELETE]);
+
+    clock.advance(1);
+    let replayed = get_with_cookie(&server, "/me", &copy).await;
+    assert_eq!(
+        (replayed.status, replayed.body.as_str()),
+        (StatusCode::UNAUTHORIZED, app::UNAUTHORIZED)
+    );
+    assert_eq!(replayed.set_cookies, [DELETE]);
+    let write = post_with_cookie(&server, "/counter", &copy, &csrf).await;
+    assert_eq!(write.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get_with_cookie(&server, "/me", &other).await.status,
+        StatusCode::OK
+    );
+    server.stop().await;
+}
+
+/// Sign-out-everywhere: every session of the user is refused afterwards, a
+/// later login is not, another user's session is untouched; a wrong CSRF
+/// token changes nothing. `/health` answers 200 (no Redis here).
+#[actix_web::test]
+async fn logout_everywhere_refuses_every_session_of_the_user() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(sessions(Keyring::new(1, &key(32)), &clock));
+    let (laptop, csrf) = logged_in(&server, 42).await;
+    let (phone, _) = logged_in(&server, 42).await;
+    let (other_user, _) = logged_in(&server, 7).await;
+
+    let forged = post_with_cookie(&server, "/logout-everywhere", &laptop, "x").await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        get_with_cookie(&server, "/me", &phone).await.status,
+        StatusCode::OK
+    );
+
+    clock.advance(1);
+    let reply = post_with_cookie(&server, "/logout-everywhere", &laptop, &csrf).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    assert_eq!(reply.set_cookies, [DELETE]);
+    for cookie in [&laptop, &phone] {
+        assert_eq!(
+            get_with_cookie(&server, "/me", cookie).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        get_with_cookie(&server, "/me", &other_user).await.status,
+        StatusCode::OK
+    );
+    clock.advance(1);
+    let (later, _) = logged_in(&server, 42).await;
+    assert_eq!(
+        get_with_cookie(&server, "/me", &later).await.status,
+        StatusCode::OK
+    );
+    let health = get(&plain_client(), &server, "/health").await;
+    assert_eq!(
+        (health.status, health.body.as_str()),
+        (StatusCode::OK, "ok\n")
+    );
+    server.stop().await;
+}
+
+/// `/health` answers 503 when the app's health check fails (the example's
+/// `main` asks Redis's mirror).
+#[actix_web::test]
+async fn health_answers_503_when_failing_closed() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let sessions = sessions(Keyring::new(1, &key(33)), &clock);
+    let health = web::Data::new(app::Health::new(|| false));
+    let server = serve!(move || {
+        App::new()
+            .app_data(health.clone())
+            .wrap(sessions.clone())
+            .configure(app::routes)
+    });
+    let answer = get(&plain_client(), &server, "/health").await;
+    assert_eq!(
+        (answer.status, answer.body.as_str()),
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "failing closed: the revocation list is unavailable\n"
+        )
+    );
+    server.stop().await;
+}
+
+/// Writes `text` next to `path` with `mode` and renames it over `path`.
+fn replace_keys(path: &std::path::Path, text: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let temp = path.with_extension("tmp");
+    std::fs::write(&temp, text).unwrap();
+    std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::fs::rename(&temp, path).unwrap();
+}
+
+/// The middleware over `Reloading`: the key file is replaced under a
+/// running server and picked up by the watcher (polling every 20 ms): new
+/// logins are sealed under the new key and a cookie under a removed key is
+/// refused; a file others may read, or one that is not a keyring, keeps
+/// the running keys and records why. A logout before a reload still holds
+/// after it.
+#[actix_web::test]
+async fn the_middleware_reloads_the_key_file_and_keeps_the_keys_on_a_bad_one() {
+    use sealed_session_actix::SessionCodec;
+    use sealed_session_actix::sealed_session::{
+        MemoryRevocations, ReloadError, ReloadOptions, Reloading, Revocations,
+    };
+
+    let dir = std::env::temp_dir().join(format!("actix-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys");
+    let hex = |byte: u8| format!("{byte:02x}").repeat(32);
+    replace_keys(&path, &format!("1 {}\n", hex(1)), 0o600);
+    let list: Arc<dyn Revocations> = Arc::new(MemoryRevocations::new());
+    let options = ReloadOptions::new().poll_interval(core::time::Duration::from_millis(20));
+    let codecs = Reloading::watch(&path, options, move |keyring| {
+        app::settings::<SessionCodec>(keyring)
+            .revocations(Arc::clone(&list))
+            .build()
+    })
+    .unwrap();
+    let server = Server::start(SessionMiddleware::reloading(codecs.clone()));
+    let login = post_login(&plain_client(), &server, 42, None).await;
+    assert_eq!(key_id(&login.set_cookies[0]), 1);
+    let old = format!("__Host-session={}", session_value(&login.set_cookies[0]));
+
+    replace_keys(&path, &format!("2 {}\n", hex(2)), 0o600);
+    let deadline = std::time::Instant::now() + core::time::Duration::from_secs(20);
+    while codecs.status().reloads < 1 {
+        assert!(std::time::Instant::now() < deadline, "never reloaded");
+        actix_web::rt::time::sleep(core::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        get_with_cookie(&server, "/me", &old).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let login = post_login(&plain_client(), &server, 42, None).await;
+    assert_eq!(key_id(&login.set_cookies[0]), 2);
+    let new = format!("__Host-session={}", session_value(&login.set_cookies[0]));
+    let csrf = login.csrf_token();
+
+    replace_keys(&path, &format!("1 {}\n", hex(1)), 0o644);
+    assert!(matches!(codecs.reload_now(), Err(ReloadError::Keyring(_))));
+    replace_keys(&path, "2 not-a-key\n", 0o600);
+    assert!(matches!(codecs.reload_now(), Err(ReloadError::Keyring(_))));
+    assert!(codecs.status().last_error.is_some());
+    assert_eq!(codecs.status().reloads, 1);
+    assert_eq!(
+        get_with_cookie(&server, "/me", &new).await.status,
+        StatusCode::OK
+    );
+
+    let logout = post_with_cookie(&server, "/logout", &new, &csrf).await;
+    assert_eq!(logout.status, StatusCode::NO_CONTENT);
+    replace_keys(&path, &format!("3 {}\n2 {}\n", hex(3), hex(2)), 0o600);
+    codecs.reload_now().unwrap();
+    assert_eq!(
+        get_with_cookie(&server, "/me", &new).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    server.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn tamper(value: &str) -> String {
     let mut bytes = value.as_bytes().to_vec();
     let middle = bytes.len() / 2;

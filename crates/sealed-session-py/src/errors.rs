@@ -35,14 +35,17 @@ pub(crate) mod classes {
     pyo3::import_exception!(sealed_session.errors, RandomError);
     pyo3::import_exception!(sealed_session.errors, KeyringError);
     pyo3::import_exception!(sealed_session.errors, ConfigurationError);
+    pyo3::import_exception!(sealed_session.errors, RevokedError);
+    pyo3::import_exception!(sealed_session.errors, RevocationUnavailableError);
+    pyo3::import_exception!(sealed_session.errors, RevocationNotSharedError);
 }
 
 use classes::{
     AmbiguousSessionError, ConfigurationError, ContextTooLongError, CookieTooLargeError,
     ExpiredError, InvalidBytesError, InvalidJsonError, InvalidSessionError, IssuedInFutureError,
     KeyringError as PyKeyringError, LegacyNoLongerAcceptedError, LifetimeExceededError,
-    MalformedError, NotAuthenticError, RandomError, SealedSessionError, TooDeepError,
-    TooLargeError, UnknownKeyIdError, UnknownVersionError,
+    MalformedError, NotAuthenticError, RandomError, RevocationUnavailableError, RevokedError,
+    SealedSessionError, TooDeepError, TooLargeError, UnknownKeyIdError, UnknownVersionError,
 };
 
 /// The exception for a session error: one class per reason, with the
@@ -60,6 +63,8 @@ pub(crate) fn session_error(error: SessionError) -> PyErr {
         SessionError::CookieTooLarge => CookieTooLargeError::new_err(message),
         SessionError::Random => RandomError::new_err(message),
         SessionError::AmbiguousSession => AmbiguousSessionError::new_err(message),
+        SessionError::Revoked => RevokedError::new_err(message),
+        SessionError::RevocationUnavailable => RevocationUnavailableError::new_err(message),
         // Values handed in from Python are serialized by this module, and
         // `_permanent` is taken out before Rust sees it: these mean a bug
         // here, not bad input.

@@ -138,7 +138,7 @@ pub(crate) fn generate_keyring_text(key_id: u8) -> PyResult<String> {
 /// message is rebuilt around `withheld` (what the source is) instead: a key
 /// pasted where a path or name belongs never reaches a log, whatever
 /// surrounds it.
-fn loading_error(error: &KeyringError, source: &str, withheld: &str) -> PyErr {
+pub(crate) fn loading_error(error: &KeyringError, source: &str, withheld: &str) -> PyErr {
     let message = error.to_string();
     if !looks_like_key(source) && !looks_like_key(&message) {
         return errors::keyring(message);

@@ -13,8 +13,12 @@ mod clock;
 mod codec;
 mod errors;
 mod keyring;
+mod logging;
+mod reload;
+mod revocation;
 mod session;
 mod tagged_json;
+mod threaded;
 
 use pyo3::prelude::*;
 
@@ -67,6 +71,10 @@ mod _sealed_session {
     #[pymodule_export]
     use crate::keyring::{Keyring, generate_keyring_text};
     #[pymodule_export]
+    use crate::reload::KeyFileWatcher;
+    #[pymodule_export]
+    use crate::revocation::{MemoryRevocations, RedisRevocations, RevocationHealth};
+    #[pymodule_export]
     use crate::session::{Finished, Legacy, Saved, Session, SessionCodec};
 
     /// The package version (the crate's).
@@ -98,10 +106,16 @@ mod _sealed_session {
     #[pymodule_export]
     const DEFAULT_ABSOLUTE_TIMEOUT: u64 = <SessionCodecBuilder>::DEFAULT_ABSOLUTE_TIMEOUT.as_secs();
 
+    /// The longest subject (:meth:`Session.set_subject`), in bytes.
+    #[pymodule_export]
+    const MAX_SUBJECT_LEN: usize = sealed_session::revocation::MAX_SUBJECT_LEN;
+
     /// The constants that are no Rust `const`: the default cookie name, as
-    /// a codec built with the defaults has it.
+    /// a codec built with the defaults has it. And the Rust crates' log
+    /// lines, handed to Python's `logging` (`src/logging.rs`).
     #[pymodule_init]
     fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        crate::logging::install();
         let keyring = sealed_session::Keyring::new(0, &sealed_session::Key::from_bytes([0; 32]));
         let defaults = sealed_session::SessionCodec::builder(keyring)
             .build()

@@ -38,11 +38,7 @@ impl Session {
     fn new(data: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let inner = match data {
             None => sealed_session::Session::new(),
-            Some(data) => {
-                let text = Zeroizing::new(mapping_json(data)?);
-                sealed_session::Session::from_json(text.as_bytes())
-                    .map_err(errors::session_error)?
-            }
+            Some(data) => new_session(data, None)?,
         };
         Ok(Self {
             inner,
@@ -71,11 +67,8 @@ impl Session {
     /// session it loads, and tells :meth:`SessionCodec.finish` whether the
     /// handler read it (``accessed=``).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let text = Zeroizing::new(self.inner.to_flask_json());
-        if text.as_str() == "{}" {
-            return Ok(PyDict::new(py).into_any());
-        }
-        tagged_json::loads(py, &text)
+        // Member by member: no text of the whole object to write and parse.
+        tagged_json::dict_of_members(py, self.inner.flask_members())
     }
 
     /// The data as compact tagged JSON, without ``_permanent``.
@@ -99,9 +92,9 @@ impl Session {
         data: &Bound<'_, PyAny>,
         default: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let text = Zeroizing::new(mapping_json_with(data, default)?);
+        let mut members = session_members(data, default)?;
         self.inner
-            .replace_from_json(text.as_bytes())
+            .replace_from_members(core::mem::take(&mut members.0))
             .map_err(errors::session_error)
     }
 
@@ -150,6 +143,22 @@ impl Session {
         self.inner.created_at()
     }
 
+    /// The subject named at login (:meth:`set_subject`), or ``None``.
+    #[getter]
+    fn subject(&self) -> Option<&str> {
+        self.inner.subject()
+    }
+
+    /// Names the session's subject (the user id, 1 to 255 bytes), sealed
+    /// with it, so that :meth:`SessionCodec.revoke_subject`
+    /// (sign-out-everywhere) reaches it. Raises ``ValueError`` for an empty
+    /// or too long subject. :meth:`clear` forgets it.
+    fn set_subject(&mut self, subject: &str) -> PyResult<()> {
+        self.inner
+            .set_subject(subject)
+            .map_err(|error| crate::revocation::revocation_error(&error))
+    }
+
     /// When the cookie it was opened from was sealed (Unix seconds).
     #[getter]
     fn issued_at(&self) -> Option<u64> {
@@ -186,22 +195,29 @@ impl Session {
     }
 }
 
-/// A dict (or any mapping) as tagged JSON.
-fn mapping_json(data: &Bound<'_, PyAny>) -> PyResult<String> {
-    mapping_json_with(data, None)
-}
-
-fn mapping_json_with(
+/// A new session from a dict (or any mapping).
+fn new_session(
     data: &Bound<'_, PyAny>,
     default: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<sealed_session::Session> {
+    let mut members = session_members(data, default)?;
+    sealed_session::Session::from_members(core::mem::take(&mut members.0))
+        .map_err(errors::session_error)
+}
+
+/// A dict (or any mapping) as the members of a session, each value as its
+/// tagged JSON: what `dumps` writes for it, member by member.
+fn session_members(
+    data: &Bound<'_, PyAny>,
+    default: Option<&Bound<'_, PyAny>>,
+) -> PyResult<tagged_json::Members> {
     let default = default.filter(|default| !default.is_none());
-    if data.cast::<PyDict>().is_ok() {
-        return tagged_json::dumps(data, default);
+    if let Ok(dict) = data.cast::<PyDict>() {
+        return tagged_json::members(dict, default);
     }
     if data.hasattr("keys")? {
         let dict = data.py().get_type::<PyDict>().call1((data,))?;
-        return tagged_json::dumps(&dict, default);
+        return tagged_json::members(dict.cast::<PyDict>()?, default);
     }
     Err(PyTypeError::new_err(format!(
         "session data must be a dict, not {}",
@@ -631,7 +647,7 @@ impl SessionCodec {
         keyring, *, cookie_name = None, context = None, path = None, domain = None,
         secure = true, http_only = true, same_site = "Lax", partitioned = false,
         idle_timeout = None, absolute_timeout = None, refresh = None, pad_to_multiple_of = 0,
-        compress_above = None, legacy = None, clock = None
+        compress_above = None, legacy = None, clock = None, revocations = None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -651,6 +667,7 @@ impl SessionCodec {
         compress_above: Option<usize>,
         legacy: Option<&Bound<'_, PyAny>>,
         clock: Option<&Bound<'_, ManualClock>>,
+        revocations: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let mut builder = sealed_session::SessionCodec::builder(keyring.get().inner.clone())
             .secure(secure)
@@ -695,6 +712,9 @@ impl SessionCodec {
         }
         if let Some(clock) = clock {
             builder = builder.clock(std::sync::Arc::clone(&clock.get().inner));
+        }
+        if let Some(list) = revocations.filter(|list| !list.is_none()) {
+            builder = builder.revocations(crate::revocation::list_of(list)?);
         }
         let inner = builder.build().map_err(|error| {
             let setting = match error.setting() {
@@ -811,10 +831,7 @@ impl SessionCodec {
         let sealed = if let Ok(session) = session.cast::<Session>() {
             self.inner.seal(&session.borrow().inner)
         } else {
-            let text = Zeroizing::new(mapping_json(session)?);
-            let session = sealed_session::Session::from_json(text.as_bytes())
-                .map_err(errors::session_error)?;
-            self.inner.seal(&session)
+            self.inner.seal(&new_session(session, None)?)
         };
         sealed.map_err(errors::session_error)
     }
@@ -844,6 +861,26 @@ impl SessionCodec {
                 rejected: None,
             })
             .map_err(errors::session_error)
+    }
+
+    /// Logout that holds on the server: revokes ``session``'s id (the
+    /// codec's ``revocations=`` list) until its absolute deadline, so every
+    /// copy of its cookie, taken before or after, is refused by every
+    /// instance sharing the list. Clear the session too, so that the
+    /// response deletes the cookie. Raises
+    /// :class:`RevocationNotSharedError` when Redis did not take it (this
+    /// instance refuses the session regardless), :class:`ConfigurationError`
+    /// without a list. A session never sealed has nothing to revoke.
+    fn revoke(&self, py: Python<'_>, session: &Bound<'_, Session>) -> PyResult<()> {
+        crate::revocation::revoke(py, &self.inner, &session.borrow().inner)
+    }
+
+    /// Sign-out-everywhere: revokes every session of ``subject``
+    /// (:meth:`Session.set_subject`) created before now. Raises as
+    /// :meth:`revoke` does, and ``ValueError`` for an empty or too long
+    /// subject.
+    fn revoke_subject(&self, py: Python<'_>, subject: &str) -> PyResult<()> {
+        crate::revocation::revoke_subject(py, &self.inner, subject)
     }
 
     /// The ``Set-Cookie`` header value that deletes the session cookie.

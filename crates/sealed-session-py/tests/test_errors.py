@@ -22,6 +22,8 @@ REASONS = {
     "LifetimeExceededError": "session lifetime exceeded",
     "LegacyNoLongerAcceptedError": "legacy cookie no longer accepted",
     "AmbiguousSessionError": "several authentic session cookies disagree",
+    "RevokedError": "session revoked",
+    "RevocationUnavailableError": "revocation list unavailable",
     "InvalidSessionError": "authentic plaintext is not a session",
     "InvalidJsonError": "session is not a JSON object",
     "TooDeepError": "session nests too deep",
@@ -31,6 +33,7 @@ REASONS = {
     "RandomError": "OS random number generator failed",
     "KeyringError": "invalid keyring",
     "ConfigurationError": "invalid configuration",
+    "RevocationNotSharedError": "revocation not shared",
 }
 
 

@@ -499,8 +499,8 @@ def test_the_extension_form():
     extension = SealedSession()
     extension.init_app(app)
     assert app.session_interface is extension.interface
-    assert app.extensions["sealed_session"][1].cookie_name == "__Host-session" == ss.DEFAULT_COOKIE_NAME
-    assert app.session_interface.codec(app) is app.extensions["sealed_session"][1]
+    assert app.extensions["sealed_session"].codec.cookie_name == "__Host-session" == ss.DEFAULT_COOKIE_NAME
+    assert app.session_interface.codec(app) is app.extensions["sealed_session"].codec
 
 
 def test_an_authentic_session_whose_tags_do_not_decode_is_replaced(caplog):

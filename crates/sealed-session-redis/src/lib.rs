@@ -16,9 +16,11 @@
 //!   keeps serving. [`RedisRevocations::health`] says which, for a
 //!   readiness probe; each change is logged once.
 //! - On reconnect the follower subscribes first, then reloads every entry
-//!   (nothing published in between is lost), then writes back every entry
-//!   of its mirror that Redis lacks: a Redis restarted without persistence
-//!   relearns the revocations from the instances.
+//!   (nothing published in between is lost), then writes back and
+//!   publishes every entry of its mirror that Redis lacks: a Redis
+//!   restarted without persistence relearns the revocations from the
+//!   instances, and an instance that reconnected earlier hears of a
+//!   revocation another took while Redis was down.
 //! - A revoke that Redis does not take returns
 //!   [`RevocationError::Unavailable`]; the entry is in this instance's
 //!   mirror at once regardless, and is written back on reconnect.
@@ -590,6 +592,9 @@ fn resync(inner: &Inner, connection: &mut redis::Connection) -> redis::RedisResu
     let Snapshot {
         sessions, subjects, ..
     } = inner.mirror.snapshot(now());
+    // Written back and published: the other instances may have reloaded
+    // already, and follow only the channel from then on.
+    let channel = inner.channel();
     let mut pipe = redis::pipe();
     for (id, expires_at) in sessions {
         let key = session_key(prefix, &id);
@@ -603,6 +608,10 @@ fn resync(inner: &Inner, connection: &mut redis::Connection) -> redis::RedisResu
                 .arg(&key)
                 .arg(expires_at.saturating_mul(1000))
                 .ignore();
+            pipe.cmd("PUBLISH")
+                .arg(&channel)
+                .arg(format!("s {id} {expires_at}"))
+                .ignore();
             written += 1;
         }
     }
@@ -614,6 +623,11 @@ fn resync(inner: &Inner, connection: &mut redis::Connection) -> redis::RedisResu
             pipe.cmd("PEXPIREAT")
                 .arg(&key)
                 .arg(entry.expires_at.saturating_mul(1000))
+                .ignore();
+            let encoded = Base64UrlUnpadded::encode_string(subject.as_bytes());
+            pipe.cmd("PUBLISH")
+                .arg(&channel)
+                .arg(format!("u {encoded} {} {}", entry.before, entry.expires_at))
                 .ignore();
             written += 1;
         }

@@ -5,7 +5,7 @@ use core::fmt;
 use core::marker::PhantomData;
 
 use http::{Response, StatusCode};
-use sealed_session::{Keyring, SessionCodec, SessionCodecBuilder, SessionError};
+use sealed_session::{Keyring, Reloading, SessionCodec, SessionCodecBuilder, SessionError};
 use tower_layer::Layer;
 
 use crate::kind::{Json, SessionKind, Typed};
@@ -45,6 +45,21 @@ use crate::service::SessionService;
 ///
 /// A rejected cookie is logged at debug level with its reason
 /// ([`SessionError::as_str`]), never its value.
+///
+/// The codec that opened the request's session is in the request's
+/// extensions too (a [`SessionCodec`], one `Arc`): a logout handler takes it
+/// (in axum, `Extension<SessionCodec>`) to call [`SessionCodec::revoke`] or
+/// [`SessionCodec::revoke_subject`].
+///
+/// # Reloading the keys
+///
+/// [`SessionLayer::reloading`] builds the layer over a
+/// [`Reloading<SessionCodec>`](Reloading): the codec is rebuilt from the key
+/// file when the file changes (and on `SIGHUP` if asked) and swapped in
+/// atomically; each request takes the codec in force when it starts and
+/// keeps it to the end. A new file that does not load (bad text, a gap with
+/// no sealing key, permissions wider than `0600`) keeps the running codec,
+/// and why is logged (target `sealed_session::reload`).
 ///
 /// # Panics in handlers
 ///
@@ -110,7 +125,7 @@ use crate::service::SessionService;
 /// # }
 /// ```
 pub struct SessionLayer<K = Json, H = DefaultOnSaveError> {
-    codec: SessionCodec,
+    codec: Codecs,
     on_save_error: H,
     plain_http: PlainHttpCheck,
     kind: PhantomData<fn() -> K>,
@@ -166,6 +181,40 @@ impl SessionLayer {
         Self::from(codec)
     }
 
+    /// A layer over a codec rebuilt from the key file whenever the file
+    /// changes (see [`Reloading`]; "Reloading the keys" above). The same as
+    /// `SessionLayer::from(reloading)`; for a typed session,
+    /// `SessionLayer::<Typed<T>>::from(reloading)`.
+    ///
+    /// Build the codec's revocation list, if any, once, outside the build
+    /// function, and hand each rebuilt codec the same `Arc`, so that a
+    /// reload keeps the revocations.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use sealed_session_tower::{SessionCodec, SessionLayer};
+    /// use sealed_session_tower::sealed_session::{MemoryRevocations, ReloadOptions, Reloading};
+    ///
+    /// # let dir = std::env::temp_dir().join(format!("tower-reload-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let path = dir.join("keys");
+    /// # std::fs::write(&path, "1 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n")?;
+    /// # #[cfg(unix)] {
+    /// # use std::os::unix::fs::PermissionsExt;
+    /// # std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?; }
+    /// let revocations = Arc::new(MemoryRevocations::new());
+    /// let codec = Reloading::watch(&path, ReloadOptions::new().on_sighup(true), move |keyring| {
+    ///     SessionCodec::builder(keyring).revocations(revocations.clone()).build()
+    /// })?;
+    /// let layer = SessionLayer::reloading(codec);
+    /// assert_eq!(layer.codec().cookie_name(), "__Host-session");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn reloading(codec: Reloading<SessionCodec>) -> Self {
+        Self::from(codec)
+    }
+
     /// [`SessionLayer::builder`] for a layer keeping one value of type `T`
     /// (sealed as postcard), for the [`TypedSession<T>`](crate::TypedSession)
     /// extractor.
@@ -213,7 +262,21 @@ impl SessionLayer {
 
 impl<K: SessionKind> From<SessionCodec> for SessionLayer<K> {
     fn from(codec: SessionCodec) -> Self {
-        let plain_http = PlainHttpCheck::for_codec(&codec);
+        Self::over(Codecs::Fixed(codec))
+    }
+}
+
+impl<K: SessionKind> From<Reloading<SessionCodec>> for SessionLayer<K> {
+    fn from(codec: Reloading<SessionCodec>) -> Self {
+        Self::over(Codecs::Reloading(codec))
+    }
+}
+
+impl<K: SessionKind> SessionLayer<K> {
+    fn over(codec: Codecs) -> Self {
+        // The cookie's attributes come from the application's build
+        // function, which a reload calls again with new keys only.
+        let plain_http = PlainHttpCheck::for_codec(&codec.current());
         Self {
             codec,
             on_save_error: DefaultOnSaveError,
@@ -223,8 +286,37 @@ impl<K: SessionKind> From<SessionCodec> for SessionLayer<K> {
     }
 }
 
+/// A fixed codec, or one swapped when the key file changes.
+#[derive(Clone)]
+enum Codecs {
+    Fixed(SessionCodec),
+    Reloading(Reloading<SessionCodec>),
+}
+
+impl Codecs {
+    /// The codec in force now (one `Arc` clone, plus one atomic load when
+    /// reloading).
+    fn current(&self) -> SessionCodec {
+        match self {
+            Self::Fixed(codec) => codec.clone(),
+            Self::Reloading(codec) => SessionCodec::clone(&codec.current()),
+        }
+    }
+}
+
+impl fmt::Debug for Codecs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Fixed(codec) => fmt::Debug::fmt(codec, f),
+            Self::Reloading(codec) => fmt::Debug::fmt(codec, f),
+        }
+    }
+}
+
 impl<K, H> SessionLayer<K, H> {
-    /// The codec: cookie name, timeouts, keys.
+    /// The codec in force now: cookie name, timeouts, keys (with
+    /// [`SessionLayer::reloading`], the one built from the key file as it
+    /// was last loaded).
     ///
     /// ```
     /// use sealed_session_tower::{Keyring, SessionLayer};
@@ -235,8 +327,8 @@ impl<K, H> SessionLayer<K, H> {
     /// # Ok::<(), sealed_session_tower::ConfigError>(())
     /// ```
     #[must_use]
-    pub fn codec(&self) -> &SessionCodec {
-        &self.codec
+    pub fn codec(&self) -> SessionCodec {
+        self.codec.current()
     }
 
     /// Answers a session that cannot be saved (too large for one cookie,

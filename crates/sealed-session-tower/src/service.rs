@@ -77,16 +77,20 @@ where
     /// right here: the service that was polled ready is the one called,
     /// with no clone-and-swap and no `S: Clone` bound.
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        // One codec for the whole request, even if the keys are reloaded
+        // meanwhile.
         let codec = self.layer.codec();
-        let (handle, rejected) = K::load(codec, request.headers().get_all(COOKIE));
+        let (handle, rejected) = K::load(&codec, request.headers().get_all(COOKIE));
         if let Some(error) = rejected {
             tracing::debug!(reason = error.as_str(), "session cookie rejected");
         }
         let plain_http = self.layer.plain_http().observe(&request);
         request.extensions_mut().insert(handle.clone());
+        // For logout: `SessionCodec::revoke` needs the codec's list.
+        request.extensions_mut().insert(codec.clone());
         ResponseFuture::new(
             self.inner.call(request),
-            codec.clone(),
+            codec,
             handle,
             self.layer.on_save_error_handler().clone(),
             plain_http,

@@ -872,3 +872,229 @@ async fn a_secure_cookie_over_plain_http_to_a_lan_host_warns_once() {
         logged[0]
     );
 }
+
+/// POST with a raw `Cookie` header and the CSRF token (no jar).
+async fn post_raw(server: &Server, path: &str, cookie: &str, csrf: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(server.url(path))
+        .header(header::COOKIE, cookie)
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The attack an outside review ran: copy the cookie, log out, replay the
+/// copy. Logout revokes the session, so the copy is refused on every route
+/// (a fresh session: 401, and the response deletes the cookie), while
+/// another session of the same user is untouched.
+#[tokio::test]
+async fn a_cookie_replayed_after_logout_is_refused() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(app(keys_before(), &clock)).await;
+    let (value, csrf) = login_raw(&server, "ann").await;
+    let (other, _) = login_raw(&server, "ann").await;
+    let copy = format!("{NAME}={value}");
+    assert_eq!(
+        me_raw(&server, HeaderValue::from_str(&copy).unwrap())
+            .await
+            .status(),
+        StatusCode::OK
+    );
+
+    let logout = post_raw(&server, "/logout", &copy, &csrf).await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    assert_eq!(set_cookies(&logout), [DELETION]);
+
+    clock.advance(1);
+    let replayed = me_raw(&server, HeaderValue::from_str(&copy).unwrap()).await;
+    assert_eq!(replayed.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(set_cookies(&replayed), [DELETION]);
+    let write = post_raw(&server, "/counter", &copy, &csrf).await;
+    assert_eq!(write.status(), StatusCode::UNAUTHORIZED);
+    let again = post_raw(&server, "/logout", &copy, &csrf).await;
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+
+    let other = me_raw(
+        &server,
+        HeaderValue::from_str(&format!("{NAME}={other}")).unwrap(),
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::OK);
+}
+
+/// Sign-out-everywhere: every session of the user (the subject named at
+/// login) is refused afterwards, a later login is not, another user's
+/// session is untouched; a forged CSRF token changes nothing.
+#[tokio::test]
+async fn logout_everywhere_refuses_every_session_of_the_user() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let server = Server::start(app(keys_before(), &clock)).await;
+    let (laptop, csrf) = login_raw(&server, "ann").await;
+    let (phone, _) = login_raw(&server, "ann").await;
+    let (bob, _) = login_raw(&server, "bob").await;
+    let cookie = |value: &str| HeaderValue::from_str(&format!("{NAME}={value}")).unwrap();
+
+    let forged = post_raw(
+        &server,
+        "/logout-everywhere",
+        &format!("{NAME}={laptop}"),
+        "x",
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        me_raw(&server, cookie(&phone)).await.status(),
+        StatusCode::OK
+    );
+
+    clock.advance(1);
+    let reply = post_raw(
+        &server,
+        "/logout-everywhere",
+        &format!("{NAME}={laptop}"),
+        &csrf,
+    )
+    .await;
+    assert_eq!(reply.status(), StatusCode::OK);
+    assert_eq!(set_cookies(&reply), [DELETION]);
+    let body: Value = reply.json().await.unwrap();
+    assert_eq!(body, json!({ "logged_out": true, "everywhere": true }));
+    for value in [&laptop, &phone] {
+        assert_eq!(
+            me_raw(&server, cookie(value)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(me_raw(&server, cookie(&bob)).await.status(), StatusCode::OK);
+    clock.advance(1);
+    let (later, _) = login_raw(&server, "ann").await;
+    assert_eq!(
+        me_raw(&server, cookie(&later)).await.status(),
+        StatusCode::OK
+    );
+}
+
+/// `/health`: 200 without a health check, and as the check says with one.
+#[tokio::test]
+async fn health_answers_what_the_check_says() {
+    let clock = Arc::new(ManualClock::new(T0));
+    let plain = Server::start(app(keys_before(), &clock)).await;
+    let ok = reqwest::get(plain.url("/health")).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.json::<Value>().await.unwrap(), json!({ "status": "ok" }));
+
+    let up = Arc::new(core::sync::atomic::AtomicBool::new(true));
+    let probe = Arc::clone(&up);
+    let health = app::Health::new(move || probe.load(core::sync::atomic::Ordering::Relaxed));
+    let server = Server::start(
+        app::routes()
+            .layer(axum::Extension(health))
+            .layer(layer(keys_before(), &clock)),
+    )
+    .await;
+    assert_eq!(
+        reqwest::get(server.url("/health")).await.unwrap().status(),
+        StatusCode::OK
+    );
+    up.store(false, core::sync::atomic::Ordering::Relaxed);
+    let down = reqwest::get(server.url("/health")).await.unwrap();
+    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        down.json::<Value>().await.unwrap(),
+        json!({ "status": "failing closed" })
+    );
+}
+
+/// Writes `text` next to `path` with `mode` and renames it over `path`, as
+/// `sealed-session rotate` and secret volumes do.
+#[cfg(unix)]
+fn replace_keys(path: &std::path::Path, text: &str, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    let temp = path.with_extension("tmp");
+    std::fs::write(&temp, text).unwrap();
+    std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(mode)).unwrap();
+    std::fs::rename(&temp, path).unwrap();
+}
+
+/// Waits (bounded: a broken watcher fails instead of hanging; no timing
+/// is asserted) until `done` holds.
+async fn eventually<F: core::future::Future<Output = bool>>(mut done: impl FnMut() -> F) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !done().await {
+        assert!(std::time::Instant::now() < deadline, "never happened");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The layer over `Reloading`: the key file is replaced under a running
+/// server. A new keyring is swapped in (new logins are sealed under the
+/// new key; a cookie under a removed key is refused); a file others may
+/// read, or one that is not a keyring, keeps the running keys (cookies
+/// keep working) and says why in the status; `SIGHUP` reloads at once
+/// when asked for, with polling an hour away. Logout still revokes across
+/// reloads: the revocation list is built once, outside the build function.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_layer_reloads_the_key_file_and_keeps_the_keys_on_a_bad_one() {
+    use sealed_session_tower::sealed_session::{
+        MemoryRevocations, ReloadError, ReloadOptions, Reloading, Revocations,
+    };
+
+    let dir = std::env::temp_dir().join(format!("tower-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("keys");
+    replace_keys(&path, &format!("1 {KEY_1}\n"), 0o600);
+    let list: Arc<dyn Revocations> = Arc::new(MemoryRevocations::new());
+    let options = ReloadOptions::new()
+        .poll_interval(Duration::from_secs(3600))
+        .on_sighup(true);
+    let codecs = Reloading::watch(&path, options, move |keyring| {
+        app::settings::<SessionCodec>(keyring)
+            .revocations(Arc::clone(&list))
+            .build()
+    })
+    .unwrap();
+    let server = Server::start(app::routes().layer(SessionLayer::reloading(codecs.clone()))).await;
+    let cookie = |value: &str| HeaderValue::from_str(&format!("{NAME}={value}")).unwrap();
+    let (old, old_csrf) = login_raw(&server, "ann").await;
+    assert_eq!(key_id(&old), 1);
+
+    // Key 2 in, key 1 out; SIGHUP (the poll is an hour away).
+    replace_keys(&path, &format!("2 {KEY_2}\n"), 0o600);
+    signal_hook::low_level::raise(signal_hook::consts::SIGHUP).unwrap();
+    eventually(|| async { codecs.status().reloads == 1 }).await;
+    assert_eq!(
+        me_raw(&server, cookie(&old)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let (new, csrf) = login_raw(&server, "ann").await;
+    assert_eq!(key_id(&new), 2);
+    drop(old_csrf);
+
+    // A file its group may read, and one that is not a keyring: kept.
+    replace_keys(&path, &format!("1 {KEY_1}\n"), 0o640);
+    assert!(matches!(codecs.reload_now(), Err(ReloadError::Keyring(_))));
+    replace_keys(&path, "1 not-a-key\n", 0o600);
+    assert!(matches!(codecs.reload_now(), Err(ReloadError::Keyring(_))));
+    assert!(codecs.status().last_error.is_some());
+    assert_eq!(me_raw(&server, cookie(&new)).await.status(), StatusCode::OK);
+    let (newer, _) = login_raw(&server, "bob").await;
+    assert_eq!(key_id(&newer), 2);
+
+    // Logout under one codec, replay under the next: still refused.
+    let logout = post_raw(&server, "/logout", &format!("{NAME}={new}"), &csrf).await;
+    assert_eq!(logout.status(), StatusCode::OK);
+    replace_keys(&path, &format!("3 {KEY_3}\n2 {KEY_2}\n"), 0o600);
+    codecs.reload_now().unwrap();
+    assert_eq!(codecs.status().reloads, 2);
+    assert_eq!(
+        me_raw(&server, cookie(&new)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        me_raw(&server, cookie(&newer)).await.status(),
+        StatusCode::OK
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

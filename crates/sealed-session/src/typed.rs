@@ -139,6 +139,40 @@ impl<T> TypedSession<T> {
         self.state.id()
     }
 
+    /// Names who the session belongs to (the user id), at login, as
+    /// [`Session::set_subject`](crate::Session::set_subject): sealed in the
+    /// session's metadata, so that
+    /// [`SessionCodec::revoke_subject`](crate::SessionCodec::revoke_subject)
+    /// (sign-out-everywhere) reaches this session too. Kept by
+    /// [`TypedSession::regenerate`], forgotten by [`TypedSession::clear`].
+    ///
+    /// ```
+    /// let mut session: sealed_session::TypedSession<u64> = sealed_session::TypedSession::new();
+    /// session.regenerate();
+    /// session.set(42);
+    /// session.set_subject("user-42")?;
+    /// assert_eq!(session.subject(), Some("user-42"));
+    /// # Ok::<(), sealed_session::revocation::RevocationError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`RevocationError::Subject`](crate::revocation::RevocationError::Subject)
+    /// for an empty subject or one over 255 bytes.
+    pub fn set_subject(&mut self, subject: &str) -> Result<(), crate::revocation::RevocationError> {
+        crate::revocation::check_subject(subject)?;
+        if self.state.meta.subject.as_deref() != Some(subject) {
+            self.state.meta.subject = Some(subject.into());
+            self.state.change();
+        }
+        Ok(())
+    }
+
+    /// See [`Session::subject`](crate::Session::subject).
+    #[must_use]
+    pub fn subject(&self) -> Option<&str> {
+        self.state.meta.subject.as_deref()
+    }
+
     /// See [`Session::issued_at`](crate::Session::issued_at).
     #[must_use]
     pub const fn issued_at(&self) -> Option<u64> {

@@ -92,10 +92,6 @@ pub(crate) const STEPS: &[Step] = &[
         run: test_workspace,
     },
     Step {
-        name: "redis: revocation across instances against a real redis-server",
-        run: crate::fleet::redis_tests,
-    },
-    Step {
         name: "browser: the tower example in headless Chromium",
         run: crate::browser::browser_tests,
     },
@@ -114,6 +110,12 @@ pub(crate) const STEPS: &[Step] = &[
     Step {
         name: "Python package: wheel, pytest over it (Flask, Starlette, conformance), and the cross-service tests",
         run: crate::python::python_package,
+    },
+    // After the Python package: its wheel is then in the venv, and the
+    // fleet test runs the Flask instance too.
+    Step {
+        name: "redis: revocation across instances, and the fleet of real processes, against a real redis-server",
+        run: crate::fleet::redis_tests,
     },
     Step {
         name: "rustdoc",

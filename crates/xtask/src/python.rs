@@ -80,14 +80,32 @@ fn venv_python(venv: &Path) -> PathBuf {
 ///   file: Flask logs in and Rust reads and changes the session, the
 ///   reverse, and one idle timeout for both;
 /// - the lifecycle's conformance table (`tests/conformance`), whose runner
-///   checks the Flask interface as it checks the Rust stacks.
+///   checks the Flask interface as it checks the Rust stacks;
+/// - revocation across languages (`test_redis_revocation.py`): each test
+///   starts its own redis-server (Debian's, installed here when missing)
+///   and runs the Rust peer (`tests/revocation-peer`) beside Flask.
 ///
 /// # Errors
 ///
-/// When the venv, the example's or the runner's build, the wheel or pytest
-/// fails.
+/// When the venv, the example's, the runner's or the peer's build, the
+/// redis-server install, the wheel or pytest fails.
 pub(crate) fn python_package(ws: &Workspace) -> Result<(), String> {
     let python = ensure_python_venv(ws)?;
+    if !Path::new(crate::fleet::REDIS_SERVER).exists() {
+        println!(
+            "{} missing: installing Debian's redis-server",
+            crate::fleet::REDIS_SERVER
+        );
+        crate::portability::apt_install(&["--no-install-recommends", "redis-server"])?;
+    }
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-revocation-peer",
+        "--bin",
+        "revocation-peer",
+    ])?;
+    let peer = ws.root.join("target/debug/revocation-peer");
     ws.run_cargo(&[
         "build",
         "-p",
@@ -132,6 +150,8 @@ pub(crate) fn python_package(ws: &Workspace) -> Result<(), String> {
             .env("SEALED_SESSION_RUST_URL", &url)
             .env("SEALED_SESSION_KEYS_FILE", &keys)
             .env("SEALED_SESSION_CONFORMANCE", &runner)
+            .env("SEALED_SESSION_REVOCATION_PEER", &peer)
+            .env("REDIS_SERVER", crate::fleet::REDIS_SERVER)
             .current_dir(&ws.root);
         ws.run(&mut package)
     })();

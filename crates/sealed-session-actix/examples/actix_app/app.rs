@@ -5,13 +5,20 @@
 //! Every state-changing route is a POST that must carry the session's
 //! CSRF token in an `X-CSRF-Token` header: a page on another site can
 //! make the browser send the cookie, but it cannot read the token.
+//!
+//! Logout revokes the session on the server (REVOCATION.md), so a copy of
+//! the cookie taken before the logout is refused afterwards: in memory by
+//! default, through Redis with `--redis URL` (`main.rs`).
 
+use alloc::sync::Arc;
 use core::time::Duration;
 use std::ffi::OsString;
+use std::path::PathBuf;
 
 use actix_web::{HttpRequest, HttpResponse, Result, web};
-use sealed_session_actix::sealed_session::{KeyringError, tokens_match};
-use sealed_session_actix::{HandlerError, Keyring, SessionCodecBuilder};
+use sealed_session_actix::sealed_session::revocation::RevocationError;
+use sealed_session_actix::sealed_session::{KeyringError, MemoryRevocations, tokens_match};
+use sealed_session_actix::{HandlerError, Keyring, SessionCodec, SessionCodecBuilder};
 use sealed_session_actix::{Session, SessionMiddleware, random_token};
 use serde_json::json;
 
@@ -31,15 +38,23 @@ pub(crate) const NO_KEYS: &str = "no keys: set SEALED_SESSION_KEYS_FILE to a key
      or pass --demo to try the example with public keys that let anyone forge sessions";
 
 /// What `main` starts: the keyring, the port, whether the keys are the
-/// demo's.
+/// demo's, and the fleet options.
 #[cfg_attr(test, allow(dead_code))] // main.rs reads every field
 pub(crate) struct Startup {
     pub(crate) keyring: Keyring,
     pub(crate) port: u16,
     pub(crate) demo: bool,
+    /// `--keys FILE`: the key file, watched and reloaded when it changes.
+    pub(crate) keys_file: Option<PathBuf>,
+    /// `--redis URL`: revocations shared through Redis.
+    pub(crate) redis: Option<String>,
+    /// `--fail-closed-after SECONDS`: the Redis outage window.
+    pub(crate) fail_closed_after: Option<u64>,
 }
 
-/// Reads the command line (`[--demo] [PORT]`) and the keys: `keys` is
+/// Reads the command line (`[--demo] [--port PORT | PORT] [--keys FILE]
+/// [--redis URL [--fail-closed-after SECONDS]]`) and the keys: from
+/// `--keys FILE` when given, else from `keys`, which is
 /// `sealed_session::keyring_from_environment` in `main` (the text in
 /// `SEALED_SESSION_KEYS`, else the file named by
 /// `SEALED_SESSION_KEYS_FILE`); without either, the public demo keys with
@@ -48,21 +63,42 @@ pub(crate) struct Startup {
 ///
 /// # Errors
 /// [`NO_KEYS`] without keys or `--demo`; an unreadable key file or text; an
-/// unknown flag or a port that is not a number.
+/// unknown flag, a flag without its value, or a port that is not a number.
 pub(crate) fn startup(
     args: impl IntoIterator<Item = String>,
     keys: impl FnOnce() -> Result<Keyring, KeyringError>,
     port: Option<OsString>,
 ) -> Result<Startup, Box<dyn core::error::Error>> {
-    let (mut demo, mut port_arg) = (false, None);
-    for arg in args {
+    let (mut demo, mut port_arg, mut keys_file, mut redis, mut fail_closed_after) =
+        (false, None, None, None, None);
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| args.next().ok_or_else(|| format!("{flag} needs a value"));
         match arg.as_str() {
             DEMO_FLAG => demo = true,
+            "--port" => port_arg = Some(value("--port")?),
+            "--keys" => keys_file = Some(PathBuf::from(value("--keys")?)),
+            "--redis" => redis = Some(value("--redis")?),
+            "--fail-closed-after" => {
+                let seconds = value("--fail-closed-after")?;
+                fail_closed_after = Some(
+                    seconds
+                        .parse::<u64>()
+                        .map_err(|_| format!("not a number of seconds: {seconds}"))?,
+                );
+            }
             flag if flag.starts_with('-') => return Err(format!("unknown flag {flag}").into()),
             _ => port_arg = Some(arg),
         }
     }
-    let (keyring, demo) = match keys() {
+    if fail_closed_after.is_some() && redis.is_none() {
+        return Err("--fail-closed-after needs --redis".into());
+    }
+    let loaded = match &keys_file {
+        Some(path) => sealed_session_actix::sealed_session::keyring_from_file(path),
+        None => keys(),
+    };
+    let (keyring, demo) = match loaded {
         Ok(keyring) => (keyring, false), // `--demo` means nothing once keys are given
         Err(KeyringError::EnvMissing { .. }) if demo => (demo_keyring()?, true),
         Err(KeyringError::EnvMissing { .. }) => return Err(NO_KEYS.into()),
@@ -76,15 +112,40 @@ pub(crate) fn startup(
         keyring,
         port,
         demo,
+        keys_file,
+        redis,
+        fail_closed_after,
     })
 }
 
-/// The session settings: sessions end after an hour without a request, and
-/// an hour after login in any case.
-pub(crate) fn sessions(keyring: Keyring) -> SessionCodecBuilder<SessionMiddleware> {
-    SessionMiddleware::builder(keyring)
+/// The session settings, building a middleware or (for `Reloading`) a
+/// codec: sessions end after an hour without a request, and an hour after
+/// login in any case. Logout needs a revocation list: an in-memory one
+/// unless the caller sets another (`.revocations(redis)`).
+pub(crate) fn settings<T: From<SessionCodec>>(keyring: Keyring) -> SessionCodecBuilder<T> {
+    SessionCodecBuilder::new(keyring)
         .idle_timeout(Duration::from_secs(3600))
         .absolute_timeout(Duration::from_secs(3600))
+        .revocations(Arc::new(MemoryRevocations::new()))
+}
+
+/// [`settings`], building the middleware.
+pub(crate) fn sessions(keyring: Keyring) -> SessionCodecBuilder<SessionMiddleware> {
+    settings(keyring)
+}
+
+/// Whether the instance can vouch for its revocation list (`/health`):
+/// with Redis, false once the mirror fails closed. Without this app data
+/// the app is always healthy.
+#[derive(Clone)]
+pub(crate) struct Health(Arc<dyn Fn() -> bool + Send + Sync>);
+
+impl Health {
+    /// A health check asking `probe`.
+    #[cfg_attr(test, allow(dead_code))] // main.rs builds one
+    pub(crate) fn new(probe: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        Self(Arc::new(probe))
+    }
 }
 
 // ------------------------------------------------------------- routes
@@ -97,6 +158,8 @@ pub(crate) fn routes(config: &mut web::ServiceConfig) {
         .route("/me", web::get().to(me))
         .route("/counter", web::post().to(counter))
         .route("/logout", web::post().to(logout))
+        .route("/logout-everywhere", web::post().to(logout_everywhere))
+        .route("/health", web::get().to(health))
         .default_service(web::to(not_found));
 }
 
@@ -169,6 +232,10 @@ pub(crate) struct Login {
 async fn login(session: Session, form: web::Form<Login>) -> Result<HttpResponse> {
     // A real app checks a password here; this demo lets any user id in.
     session.regenerate(); // a new session id at login: no session fixation
+    // The subject: what `/logout-everywhere` revokes.
+    session
+        .with(|session| session.set_subject(&form.user_id.to_string()))
+        .map_err(actix_web::error::ErrorInternalServerError)?;
     session.insert("user_id", form.user_id)?;
     let csrf_token = random_token()?;
     session.insert("csrf", &csrf_token)?;
@@ -211,13 +278,70 @@ async fn counter(session: Session, request: HttpRequest) -> Result<HttpResponse>
     Ok(HttpResponse::Ok().json(json!({ "count": count })))
 }
 
-/// `POST /logout`: ends the session; the response deletes the cookie.
-async fn logout(session: Session, request: HttpRequest) -> Result<HttpResponse> {
+/// `POST /logout`: ends the session: revokes it on the server, so that a
+/// copy of the cookie taken before is refused (by every instance sharing
+/// the list), and the response deletes the cookie in this browser.
+async fn logout(
+    session: Session,
+    codec: web::ReqData<SessionCodec>,
+    request: HttpRequest,
+) -> Result<HttpResponse> {
     if !csrf_ok(&session, &request)? {
         return Ok(HttpResponse::Forbidden().content_type(TEXT).body(FORBIDDEN));
     }
+    revoked(session.with(|session| codec.revoke(session)))?;
     session.purge();
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /logout-everywhere`: revokes every session of the logged-in user
+/// created before now, on every instance, and this one.
+async fn logout_everywhere(
+    session: Session,
+    codec: web::ReqData<SessionCodec>,
+    request: HttpRequest,
+) -> Result<HttpResponse> {
+    if !csrf_ok(&session, &request)? {
+        return Ok(HttpResponse::Forbidden().content_type(TEXT).body(FORBIDDEN));
+    }
+    revoked(session.with(|session| {
+        // This session too, even if it began within the current second
+        // (the subject entry covers sessions created strictly before it).
+        codec.revoke(session)?;
+        match session.subject() {
+            Some(subject) => codec.revoke_subject(subject),
+            None => Ok(()),
+        }
+    }))?;
+    session.purge();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /health`: 200 while the revocation list can vouch for itself, 503
+/// when it fails closed (Redis down past the window).
+async fn health(health: Option<web::Data<Health>>) -> HttpResponse {
+    if health.is_none_or(|health| (health.0)()) {
+        HttpResponse::Ok().content_type(TEXT).body("ok\n")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type(TEXT)
+            .body("failing closed: the revocation list is unavailable\n")
+    }
+}
+
+/// A revoke that Redis did not take is in force on this instance already
+/// (and written back when Redis returns): logged, and the logout goes on.
+/// Any other failure (no list configured) is a 500, so a logout never
+/// looks done when it is not.
+fn revoked(result: Result<(), RevocationError>) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(RevocationError::Unavailable(why)) => {
+            log::warn!("the revocation is not shared yet ({why}); refused here already");
+            Ok(())
+        }
+        Err(error) => Err(actix_web::error::ErrorInternalServerError(error)),
+    }
 }
 
 /// Whether the request is logged in and carries the session's CSRF token

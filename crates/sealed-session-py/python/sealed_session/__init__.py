@@ -12,6 +12,11 @@ Rust crates.
   (:class:`Legacy`) until an end date.
 - :class:`Keyring`: the keys, from the keyring text format
   (``SEALED_SESSION_KEYS``, a key file).
+- :class:`MemoryRevocations`, :class:`RedisRevocations`: logout and
+  sign-out-everywhere that hold against copied cookies
+  (``SessionCodec(revocations=...)``, :meth:`SessionCodec.revoke`), one
+  process or a fleet (Redis, as the Rust services share it: REVOCATION.md).
+- :class:`KeyFileWatcher`: a key file reloaded when it changes.
 - :mod:`sealed_session.flask`: ``app.session_interface =
   SealedSessionInterface()``.
 - :mod:`sealed_session.errors`: one exception class per reason, all
@@ -29,11 +34,16 @@ from ._sealed_session import (
     KEYS_ENV,
     MAX_COOKIE_LEN,
     MAX_DEPTH,
+    MAX_SUBJECT_LEN,
     Codec,
     Finished,
+    KeyFileWatcher,
     Keyring,
     Legacy,
     ManualClock,
+    MemoryRevocations,
+    RedisRevocations,
+    RevocationHealth,
     Saved,
     Session,
     SessionCodec,
@@ -58,6 +68,9 @@ from .errors import (
     MalformedError,
     NotAuthenticError,
     RandomError,
+    RevocationNotSharedError,
+    RevocationUnavailableError,
+    RevokedError,
     SealedSessionError,
     TooDeepError,
     TooLargeError,
@@ -72,11 +85,16 @@ __all__ = [
     "KEYS_ENV",
     "MAX_COOKIE_LEN",
     "MAX_DEPTH",
+    "MAX_SUBJECT_LEN",
     "Codec",
     "Finished",
+    "KeyFileWatcher",
     "Keyring",
     "Legacy",
     "ManualClock",
+    "MemoryRevocations",
+    "RedisRevocations",
+    "RevocationHealth",
     "Saved",
     "Session",
     "SessionCodec",
@@ -100,6 +118,9 @@ __all__ = [
     "MalformedError",
     "NotAuthenticError",
     "RandomError",
+    "RevocationNotSharedError",
+    "RevocationUnavailableError",
+    "RevokedError",
     "SealedSessionError",
     "TooDeepError",
     "TooLargeError",

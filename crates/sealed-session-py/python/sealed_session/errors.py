@@ -22,6 +22,8 @@ __all__ = [
     "LifetimeExceededError",
     "LegacyNoLongerAcceptedError",
     "AmbiguousSessionError",
+    "RevokedError",
+    "RevocationUnavailableError",
     "InvalidSessionError",
     "InvalidJsonError",
     "TooDeepError",
@@ -31,6 +33,7 @@ __all__ = [
     "RandomError",
     "KeyringError",
     "ConfigurationError",
+    "RevocationNotSharedError",
 ]
 
 
@@ -117,6 +120,22 @@ class AmbiguousSessionError(SealedSessionError, ValueError):
     reason = "several authentic session cookies disagree"
 
 
+class RevokedError(SealedSessionError, ValueError):
+    """The session was revoked: logged out (its id) or signed out everywhere
+    (its subject, before it was created). Treated as an expired session: the
+    request gets a new one, and the response deletes the cookie."""
+
+    reason = "session revoked"
+
+
+class RevocationUnavailableError(SealedSessionError, ValueError):
+    """The revocation list cannot vouch for itself (never loaded from Redis,
+    or Redis unreachable for longer than the outage window): sessions that
+    could have been revoked are refused (fail closed)."""
+
+    reason = "revocation list unavailable"
+
+
 class InvalidSessionError(SealedSessionError, ValueError):
     """An authentic plaintext, or a value handed in, is not a session."""
 
@@ -185,3 +204,15 @@ class ConfigurationError(SealedSessionError, ValueError):
         super().__init__(message)
         #: The setting at fault.
         self.setting = setting
+
+
+# --- Revocation ---------------------------------------------------------------
+
+
+class RevocationNotSharedError(SealedSessionError, OSError):
+    """A revocation was not stored in the shared list (Redis did not take
+    it): other instances may keep honouring the session until Redis is back
+    (this instance refuses it at once, and writes the entry back on
+    reconnect). The cookie should still be deleted."""
+
+    reason = "revocation not shared"

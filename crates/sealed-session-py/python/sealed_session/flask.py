@@ -63,6 +63,20 @@ this package's):
                                           (timezone-aware datetimes)
 ``SEALED_SESSION_MIGRATE_KEY``            the EncryptedSession key (32 bytes)
 ``SEALED_SESSION_MIGRATE_COOKIE_NAME``    where the old cookies are (``"session"``)
+``SEALED_SESSION_REVOCATIONS``            a :class:`~sealed_session.MemoryRevocations`
+                                          or :class:`~sealed_session.RedisRevocations`
+                                          (logout and sign-out-everywhere, below)
+``SEALED_SESSION_REDIS_URL``              instead: the Redis the fleet shares its
+                                          revocations through (``redis://...``)
+``SEALED_SESSION_REDIS_PREFIX``           its key prefix (``"sealed-session"``, the
+                                          Rust services' default)
+``SEALED_SESSION_REDIS_OUTAGE_WINDOW``    how long to serve from memory while Redis is
+                                          unreachable, then fail closed (30 s)
+``SEALED_SESSION_KEYS_RELOAD``            ``True``: reload ``SEALED_SESSION_KEYS_FILE``
+                                          when it changes (below)
+``SEALED_SESSION_KEYS_RELOAD_INTERVAL``   how often it is checked (1 s)
+``SEALED_SESSION_KEYS_RELOAD_ON_SIGHUP``  ``True``: and on ``SIGHUP`` (it replaces the
+                                          signal's default action in the process)
 ========================================  ==========================================
 
 ``PERMANENT_SESSION_LIFETIME`` does not set a timeout here (it still bounds
@@ -85,11 +99,47 @@ with the real one: with a session of their own (authentic, sealed by your
 service for the attacker's account), they can log the victim into the
 attacker's account (login CSRF), or make the victim's requests carry no
 session.
+
+**Logout that holds** (REVOCATION.md). Deleting the cookie does not stop a
+copy of it. With a revocation list (``SEALED_SESSION_REDIS_URL`` for a fleet,
+shared with the Rust services; ``SEALED_SESSION_REVOCATIONS`` for a
+:class:`~sealed_session.MemoryRevocations` in one process), name the user at
+login and revoke at logout::
+
+    # login
+    session.regenerate()
+    session.set_subject(user.id)       # for sign-out-everywhere
+    # logout: every copy refused, everywhere; the cookie deleted
+    session.revoke()
+    # sign-out-everywhere: every older session of the user, then this one
+    session.revoke_subject()
+    session.revoke()
+
+A revoked session is treated like an expired one: the request gets a new,
+empty session and the response deletes the cookie; the reason is logged
+(logger ``sealed_session.revocation``). The check is a lookup in memory (the
+Redis list is mirrored and followed through pub/sub), never a network round
+trip. When Redis has been unreachable for longer than the outage window,
+sessions with an id are refused (fail closed) until it is back:
+:meth:`SealedSessionInterface.revocation_health` says so, for a readiness
+probe. A revoke Redis does not take raises
+:class:`~sealed_session.RevocationNotSharedError` (the cookie is deleted
+regardless, and this instance refuses the session).
+
+**Reloading the keys** without a restart: ``SEALED_SESSION_KEYS_RELOAD =
+True`` watches ``SEALED_SESSION_KEYS_FILE`` (a
+:class:`~sealed_session.KeyFileWatcher`). A changed file is loaded and the
+codec rebuilt from it; each request uses one codec from start to end. A new
+file that does not load, or that its group or others may read, keeps the
+keys in force, and why is logged (logger ``sealed_session.reload``).
 """
 
 from __future__ import annotations
 
 import datetime
+import logging
+import os
+import threading
 from typing import Any, Iterable, Mapping, Sequence, Union
 
 from flask import Flask
@@ -97,7 +147,19 @@ from flask.sessions import SecureCookieSession, SessionInterface, SessionMixin
 from flask.wrappers import Request, Response
 
 from . import _sealed_session
-from ._sealed_session import Finished, Keyring, Legacy, ManualClock, Session, SessionCodec
+from ._revocable import RevocableSession
+from ._sealed_session import (
+    Finished,
+    KeyFileWatcher,
+    Keyring,
+    Legacy,
+    ManualClock,
+    MemoryRevocations,
+    RedisRevocations,
+    RevocationHealth,
+    Session,
+    SessionCodec,
+)
 from .errors import ConfigurationError, SealedSessionError
 
 __all__ = [
@@ -128,6 +190,9 @@ FLASK_DEFAULT_LIFETIME = datetime.timedelta(days=31)
 _RENAMED_KEYS = {"SEALED_SESSION_ABSOLUTE_LIFETIME": "SEALED_SESSION_ABSOLUTE_TIMEOUT"}
 
 Duration = Union[datetime.timedelta, int]
+Revocations = Union[MemoryRevocations, RedisRevocations]
+
+_log = logging.getLogger("sealed_session.flask")
 
 # Rust builder settings, as the Flask config keys that set them.
 _SETTING_KEYS = {
@@ -144,10 +209,12 @@ _SETTING_KEYS = {
 }
 
 
-class SealedFlaskSession(SecureCookieSession):
+class SealedFlaskSession(RevocableSession, SecureCookieSession):
     """Flask's session dict, with Flask's ``modified``/``accessed``/
     ``permanent`` semantics, tied to the sealed session it was opened from
-    (its id, creation time and key) for the whole request."""
+    (its id, creation time and key) for the whole request; with
+    :meth:`set_subject`, :meth:`revoke` (logout) and :meth:`revoke_subject`
+    (sign-out-everywhere)."""
 
     def __init__(self, initial: Mapping[str, Any] | None = None, sealed: Session | None = None) -> None:
         super().__init__(initial)
@@ -156,6 +223,9 @@ class SealedFlaskSession(SecureCookieSession):
         #: ``True`` when no cookie opened (a new session).
         self.new = self.sealed.created_at is None
         self._regenerate = False
+        #: The codec that opened it: the request's, kept to its end (a key
+        #: reload in between does not change it).
+        self._codec: SessionCodec | None = None
 
     @property
     def id(self) -> str | None:
@@ -169,8 +239,12 @@ class SealedFlaskSession(SecureCookieSession):
 
     def regenerate(self) -> None:
         """Gives the session a new identity at the end of the request,
-        keeping its data: call it at login, against session fixation."""
+        keeping its data (and its subject): call it at login, against
+        session fixation."""
         self._regenerate = True
+        self.modified = True
+
+    def _mark_changed(self) -> None:
         self.modified = True
 
 
@@ -181,7 +255,9 @@ class SealedSessionInterface(SessionInterface):
     (else ``SEALED_SESSION_KEYS``/``SEALED_SESSION_KEYS_FILE``),
     ``cookie_name``, ``idle_timeout`` and ``absolute_timeout`` (timedeltas or
     seconds), ``legacy`` (a list of :class:`~sealed_session.Legacy`, added to
-    what ``SEALED_SESSION_MIGRATE_*`` configures) and ``clock`` (a
+    what ``SEALED_SESSION_MIGRATE_*`` configures), ``revocations`` (else
+    ``SEALED_SESSION_REVOCATIONS``/``SEALED_SESSION_REDIS_URL``),
+    ``reload_keys`` (else ``SEALED_SESSION_KEYS_RELOAD``) and ``clock`` (a
     :class:`~sealed_session.ManualClock`, for tests).
 
     The app's one codec is built, and the configuration checked, when the
@@ -204,6 +280,8 @@ class SealedSessionInterface(SessionInterface):
         idle_timeout: Duration | None = None,
         absolute_timeout: Duration | None = None,
         legacy: Sequence[Legacy] = (),
+        revocations: Revocations | None = None,
+        reload_keys: bool | None = None,
         clock: ManualClock | None = None,
     ) -> None:
         self.keyring = keyring
@@ -211,6 +289,8 @@ class SealedSessionInterface(SessionInterface):
         self.idle_timeout = idle_timeout
         self.absolute_timeout = absolute_timeout
         self.legacy = list(legacy)
+        self.revocations = revocations
+        self.reload_keys = reload_keys
         self.clock = clock
 
     # --- Flask's SessionInterface -----------------------------------------------
@@ -236,9 +316,12 @@ class SealedSessionInterface(SessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"])
 
     def open_session(self, app: Flask, request: Request) -> SealedFlaskSession:
-        sealed = self.codec(app).load(request.environ.get("HTTP_COOKIE"))
+        codec = self.codec(app)
+        sealed = codec.load(request.environ.get("HTTP_COOKIE"))
         rejected = sealed.rejected
         if rejected is not None:
+            # A revoked session's reason is logged by the Rust crate
+            # (logger ``sealed_session.revocation``).
             app.logger.debug("session cookie rejected: %s", rejected)
         try:
             data = sealed.to_dict()
@@ -248,10 +331,14 @@ class SealedSessionInterface(SessionInterface):
             app.logger.debug("session cookie rejected: %s", error)
             sealed.clear()
             data = {}
-        return self.session_class(data, sealed)
+        session = self.session_class(data, sealed)
+        session._codec = codec
+        return session
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        codec = self.codec(app)
+        # The codec that opened the session: one keyring for the whole
+        # request, even when the key file is reloaded meanwhile.
+        codec = getattr(session, "_codec", None) or self.codec(app)
         if not isinstance(session, SealedFlaskSession):
             # Another interface's session (an app that swapped interfaces
             # mid-request): start a sealed one from its data.
@@ -288,16 +375,132 @@ class SealedSessionInterface(SessionInterface):
     # --- The codec ----------------------------------------------------------------
 
     def codec(self, app: Flask) -> SessionCodec:
-        """The app's one codec, built from its config the first time."""
-        built = app.extensions.get("sealed_session")
-        if built is not None and built[0] is self:
-            return built[1]
-        codec = self.build_codec(app)
-        app.extensions["sealed_session"] = (self, codec)
-        return codec
+        """The app's codec, built from its config the first time, and again
+        after the key file was reloaded (``SEALED_SESSION_KEYS_RELOAD``)."""
+        state = app.extensions.get("sealed_session")
+        if not isinstance(state, _AppState) or state.interface is not self or state.pid != os.getpid():
+            with _STATE_LOCK:
+                state = app.extensions.get("sealed_session")
+                if not isinstance(state, _AppState) or state.interface is not self or state.pid != os.getpid():
+                    # First use, or a process forked from the one that
+                    # started (a pre-forking server that loaded the app
+                    # first): the Redis follower and the key file watcher
+                    # are threads, which a fork does not copy.
+                    state = self._start(app)
+                    app.extensions["sealed_session"] = state
+        watcher = state.watcher
+        if watcher is not None and watcher.generation != state.generation:
+            with state.lock:
+                generation, keyring = watcher.current()
+                if generation != state.generation:
+                    try:
+                        state.codec = self.build_codec(app, keyring=keyring, revocations=state.revocations)
+                    except SealedSessionError as error:
+                        # The keyring loaded but the codec refused it: the
+                        # codec in force stays, and this is not retried.
+                        _log.error("keeping the current keys: the reloaded keyring was refused: %s", error)
+                    state.generation = generation
+        return state.codec
 
-    def build_codec(self, app: Flask) -> SessionCodec:
-        """A new codec from the app's config (see the module docs)."""
+    def revocation_list(self, app: Flask) -> Revocations | None:
+        """The app's revocation list, or ``None`` without one."""
+        self.codec(app)
+        return app.extensions["sealed_session"].revocations
+
+    def revocation_health(self, app: Flask) -> RevocationHealth | None:
+        """The state of the app's Redis link (a
+        :class:`~sealed_session.RevocationHealth`: false while it fails
+        closed), for a health or readiness check; ``None`` without a Redis
+        list."""
+        revocations = self.revocation_list(app)
+        return revocations.health if isinstance(revocations, RedisRevocations) else None
+
+    def key_watcher(self, app: Flask) -> KeyFileWatcher | None:
+        """The :class:`~sealed_session.KeyFileWatcher` of the app's key
+        file (``SEALED_SESSION_KEYS_RELOAD``), or ``None``: its
+        ``last_error`` says why a new file was not loaded."""
+        self.codec(app)
+        return app.extensions["sealed_session"].watcher
+
+    def _start(self, app: Flask) -> _AppState:
+        """The app's state: its revocation list, its key file watcher and
+        its first codec."""
+        config = app.config
+        revocations = self._revocations(app)
+        reload_keys = self.reload_keys if self.reload_keys is not None else config.get("SEALED_SESSION_KEYS_RELOAD", False)
+        watcher = None
+        keyring = None
+        if reload_keys:
+            path = config.get("SEALED_SESSION_KEYS_FILE")
+            if self.keyring is not None or config.get("SEALED_SESSION_KEYS") or not path:
+                raise ConfigurationError(
+                    "SEALED_SESSION_KEYS_RELOAD: reloading needs the keys in a file "
+                    "(SEALED_SESSION_KEYS_FILE), and no SEALED_SESSION_KEYS or keyring=",
+                    setting="SEALED_SESSION_KEYS_RELOAD",
+                )
+            interval = config.get("SEALED_SESSION_KEYS_RELOAD_INTERVAL", 1)
+            if isinstance(interval, datetime.timedelta):
+                interval = interval.total_seconds()
+            watcher = KeyFileWatcher(
+                path,
+                poll_interval=interval,
+                on_sighup=bool(config.get("SEALED_SESSION_KEYS_RELOAD_ON_SIGHUP", False)),
+            )
+            generation, keyring = watcher.current()
+        else:
+            generation = 0
+        codec = self.build_codec(app, keyring=keyring, revocations=revocations)
+        return _AppState(self, codec, revocations, watcher, generation)
+
+    def _revocations(self, app: Flask) -> Revocations | None:
+        if self.revocations is not None:
+            return self.revocations
+        config = app.config
+        configured = config.get("SEALED_SESSION_REVOCATIONS")
+        url = config.get("SEALED_SESSION_REDIS_URL")
+        if configured is not None and url:
+            raise ConfigurationError(
+                "SEALED_SESSION_REDIS_URL: set it or SEALED_SESSION_REVOCATIONS, not both",
+                setting="SEALED_SESSION_REDIS_URL",
+            )
+        if configured is not None:
+            if not isinstance(configured, (MemoryRevocations, RedisRevocations)):
+                raise ConfigurationError(
+                    "SEALED_SESSION_REVOCATIONS: expected a MemoryRevocations or a RedisRevocations, "
+                    f"not {type(configured).__name__}",
+                    setting="SEALED_SESSION_REVOCATIONS",
+                )
+            return configured
+        if not url:
+            return None
+        window = config.get("SEALED_SESSION_REDIS_OUTAGE_WINDOW")
+        try:
+            return RedisRevocations(
+                str(url),
+                prefix=config.get("SEALED_SESSION_REDIS_PREFIX"),
+                outage_window=window,
+            )
+        except ConfigurationError as error:
+            key = {
+                "url": "SEALED_SESSION_REDIS_URL",
+                "prefix": "SEALED_SESSION_REDIS_PREFIX",
+                "outage_window": "SEALED_SESSION_REDIS_OUTAGE_WINDOW",
+            }.get(error.setting, error.setting)
+            raise ConfigurationError(f"{key}: {error}", setting=key) from None
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError(
+                f"SEALED_SESSION_REDIS_OUTAGE_WINDOW: {error}", setting="SEALED_SESSION_REDIS_OUTAGE_WINDOW"
+            ) from None
+
+    def build_codec(
+        self,
+        app: Flask,
+        *,
+        keyring: Keyring | None = None,
+        revocations: Revocations | None = None,
+    ) -> SessionCodec:
+        """A new codec from the app's config (see the module docs), with
+        ``keyring`` (else the configured one) and ``revocations``."""
         config = app.config
         for old, new in _RENAMED_KEYS.items():
             if old in config:
@@ -327,7 +530,7 @@ class SealedSessionInterface(SessionInterface):
         same_site = config.get("SESSION_COOKIE_SAMESITE") or "Lax"
         try:
             return SessionCodec(
-                self._keyring(app),
+                keyring if keyring is not None else self._keyring(app),
                 cookie_name=self.get_cookie_name(app),
                 path=self.get_cookie_path(app) or "/",
                 domain=self.get_cookie_domain(app),
@@ -340,6 +543,7 @@ class SealedSessionInterface(SessionInterface):
                 refresh=refresh,
                 legacy=self.legacy + _configured_legacy(app),
                 clock=self.clock,
+                revocations=revocations,
             )
         except ConfigurationError as error:
             key = _SETTING_KEYS.get(error.setting, error.setting)
@@ -371,6 +575,31 @@ class SealedSessionInterface(SessionInterface):
             "make a key file with `python -m sealed_session keygen --out FILE`",
             setting="SEALED_SESSION_KEYS",
         )
+
+
+_STATE_LOCK = threading.Lock()
+
+
+class _AppState:
+    """What an app's interface keeps in ``app.extensions["sealed_session"]``."""
+
+    def __init__(
+        self,
+        interface: SealedSessionInterface,
+        codec: SessionCodec,
+        revocations: Revocations | None,
+        watcher: KeyFileWatcher | None,
+        generation: int,
+    ) -> None:
+        self.interface = interface
+        #: The process it was started in.
+        self.pid = os.getpid()
+        self.codec = codec
+        self.revocations = revocations
+        self.watcher = watcher
+        #: The watcher's generation the codec was built from.
+        self.generation = generation
+        self.lock = threading.Lock()
 
 
 class SealedSession:

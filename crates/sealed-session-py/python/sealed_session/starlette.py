@@ -47,6 +47,11 @@ with ``python -m sealed_session keygen``.
 ``starlette_migration`` migrating the cookies of Starlette's ``SessionMiddleware``,
                         see below
 ``legacy``              more :class:`~sealed_session.Legacy` sources
+``revocations``         a :class:`~sealed_session.MemoryRevocations` or
+                        :class:`~sealed_session.RedisRevocations`: logout
+                        (``request.session.revoke()``) and sign-out-everywhere
+                        (``revoke_subject()``) that hold against copied cookies,
+                        as the Flask interface does
 ======================  ============================================================
 
 **What goes on the response** is decided in Rust, by the one lifecycle every
@@ -97,7 +102,17 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.sessions import Session as StarletteSession
 
 from . import _sealed_session
-from ._sealed_session import Finished, Keyring, Legacy, ManualClock, Session, SessionCodec
+from ._revocable import RevocableSession
+from ._sealed_session import (
+    Finished,
+    Keyring,
+    Legacy,
+    ManualClock,
+    MemoryRevocations,
+    RedisRevocations,
+    Session,
+    SessionCodec,
+)
 from .errors import ConfigurationError, SealedSessionError
 
 __all__ = ["DEFAULT_COOKIE_NAME", "SealedSessionMiddleware", "SealedStarletteSession"]
@@ -119,15 +134,23 @@ Duration = Union[datetime.timedelta, int]
 _MIGRATION_KEYS = {"secret_key", "since", "until", "session_cookie", "max_age", "path", "domain"}
 
 
-class SealedStarletteSession(StarletteSession):
+class SealedStarletteSession(RevocableSession, StarletteSession):
     """Starlette's session dict (``accessed``/``modified`` as Starlette
-    tracks them), tied to the sealed session it was opened from."""
+    tracks them), tied to the sealed session it was opened from; with
+    :meth:`set_subject`, :meth:`revoke` (logout) and :meth:`revoke_subject`
+    (sign-out-everywhere), which may wait for Redis (up to its
+    ``io_timeout``): in an async handler, run them in a thread
+    (``await anyio.to_thread.run_sync(request.session.revoke)``)."""
 
     def __init__(self, initial: Mapping[str, Any] | None = None, sealed: Session | None = None) -> None:
         super().__init__(initial or {})
         #: The sealed session underneath.
         self.sealed: Session = sealed if sealed is not None else Session()
         self._regenerate = False
+        self._codec: SessionCodec | None = None
+
+    def _mark_changed(self) -> None:
+        self.mark_modified()
 
     @property
     def id(self) -> str | None:
@@ -170,6 +193,7 @@ class SealedSessionMiddleware:
         starlette_migration: Mapping[str, Any] | None = None,
         legacy: Sequence[Legacy] = (),
         clock: ManualClock | None = None,
+        revocations: MemoryRevocations | RedisRevocations | None = None,
         secret_key: Any = None,
     ) -> None:
         if secret_key is not None:
@@ -203,6 +227,7 @@ class SealedSessionMiddleware:
             "partitioned": partitioned,
             "legacy": sources,
             "clock": clock,
+            "revocations": revocations,
         }
         for name, value in (
             ("idle_timeout", idle_timeout),
@@ -265,7 +290,9 @@ class SealedSessionMiddleware:
             # got Flask's tags wrong): a new session, and the cookie deleted.
             sealed.clear()
             data = {}
-        return SealedStarletteSession(data, sealed)
+        session = SealedStarletteSession(data, sealed)
+        session._codec = self.codec
+        return session
 
     def finish(self, session: SealedStarletteSession, status: int) -> Finished:
         """What the response with ``status`` carries for ``session``."""

@@ -182,3 +182,141 @@ async fn the_axum_login_example_logs_in_and_out() {
     child.wait().unwrap();
     outcome.unwrap();
 }
+
+/// The fleet flags: `--keys FILE` (a key file others may read stops
+/// start-up, and says why), `--port`, `--fail-closed-after` only with
+/// `--redis`, and the other examples refuse them.
+#[cfg(unix)]
+#[test]
+fn the_fleet_flags_are_checked_at_start() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir =
+        std::env::temp_dir().join(format!("sealed-session-fleet-flags-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys.txt");
+    std::fs::write(&file, KEYS).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = example("axum_app")
+        .arg("--keys")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert!(stderr.contains("(mode 0644)"), "{stderr}");
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = example("axum_app");
+    command
+        .arg("--keys")
+        .arg(&file)
+        .args(["--port", &port.to_string()]);
+    let (line, stderr) = starts(command);
+    assert_eq!(line.trim(), format!("listening on http://127.0.0.1:{port}"));
+    assert_eq!(stderr, "");
+
+    for (name, args, error) in [
+        (
+            "axum_app",
+            &["--fail-closed-after", "5"][..],
+            "error: --fail-closed-after needs --redis; usage: ",
+        ),
+        (
+            "axum_app",
+            &["--redis"][..],
+            "error: --redis needs a value; usage: ",
+        ),
+        (
+            "axum_app",
+            &[
+                "--redis",
+                "redis://127.0.0.1:1/",
+                "--fail-closed-after",
+                "soon",
+            ][..],
+            "error: not a number of seconds: soon",
+        ),
+        (
+            "axum_flask_shared",
+            &["--redis", "redis://127.0.0.1:1/"][..],
+            "error: only axum_app takes --keys, --redis and --fail-closed-after",
+        ),
+    ] {
+        let output = example(name).args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{name} {args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.starts_with(error), "{name} {args:?}: {stderr}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `axum_app --keys FILE` watches the file: a replacement others may read
+/// is not loaded, and stderr says why (the running keys stay); a good one
+/// is loaded, and stderr says so.
+#[cfg(unix)]
+#[test]
+fn a_replaced_key_file_is_reloaded_or_refused_with_the_reason_on_stderr() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let dir =
+        std::env::temp_dir().join(format!("sealed-session-reload-log-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("keys.txt");
+    let replace = |text: &str, mode: u32| {
+        let temp = file.with_extension("tmp");
+        std::fs::write(&temp, text).unwrap();
+        std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(mode)).unwrap();
+        std::fs::rename(&temp, &file).unwrap();
+    };
+    replace(KEYS, 0o600);
+    let log = dir.join("stderr.txt");
+    let mut child = example("axum_app")
+        .arg("--keys")
+        .arg(&file)
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+    // Waits (bounded: the watcher polls every second) for `text` on stderr.
+    let stderr_says = |text: &str| {
+        let deadline = std::time::Instant::now() + core::time::Duration::from_secs(20);
+        loop {
+            let stderr = std::fs::read_to_string(&log).unwrap();
+            if stderr.contains(text) || std::time::Instant::now() > deadline {
+                return stderr;
+            }
+            std::thread::sleep(core::time::Duration::from_millis(50));
+        }
+    };
+
+    replace("2 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n", 0o644);
+    let stderr = stderr_says("keeping the current keyring");
+    assert!(
+        stderr.contains("WARN sealed_session::reload: keeping the current keyring: ")
+            && stderr.contains("(mode 0644)"),
+        "{stderr}"
+    );
+    replace("2 AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\n", 0o600);
+    let stderr = stderr_says("keyring reloaded");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        stderr.contains(&format!(
+            "INFO sealed_session::reload: keyring reloaded from {}",
+            file.display()
+        )),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -244,4 +244,54 @@ mod tests {
         session.clear();
         assert_eq!(session.subject(), None);
     }
+
+    /// A typed session names its subject as a JSON one does: it is sealed
+    /// (postcard body, same metadata), and sign-out-everywhere refuses
+    /// it; a typed session of another subject is untouched, and an
+    /// invalid subject is refused before anything changes.
+    #[test]
+    fn a_typed_session_with_a_subject_is_signed_out_everywhere() {
+        use crate::TypedSession;
+        use crate::revocation::RevocationError;
+
+        let clock = Arc::new(crate::ManualClock::new(1_796_659_200));
+        let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([2; 32])))
+            .revocations(Arc::new(MemoryRevocations::new()))
+            .clock(Arc::clone(&clock))
+            .build()
+            .unwrap();
+        let login = |subject: &str| {
+            let mut session = codec.load_as::<TypedSession<u64>, _, str>([]).session;
+            session.regenerate();
+            session.set(7);
+            session.set_subject(subject).unwrap();
+            format!("__Host-session={}", codec.seal(&session).unwrap())
+        };
+        let (mine, other) = (login("user-42"), login("user-7"));
+        let opened = codec.load_as::<TypedSession<u64>, _, _>([mine.as_str()]);
+        assert_eq!(opened.rejected, None);
+        assert_eq!(opened.session.subject(), Some("user-42"));
+        assert_eq!(opened.session.get(), Some(&7));
+
+        let mut session = opened.session;
+        assert!(matches!(
+            session.set_subject(""),
+            Err(RevocationError::Subject)
+        ));
+        assert!(matches!(
+            session.set_subject(&"x".repeat(256)),
+            Err(RevocationError::Subject)
+        ));
+        assert_eq!(session.subject(), Some("user-42"));
+        assert!(!session.modified());
+
+        clock.advance(10);
+        codec.revoke_subject("user-42").unwrap();
+        let replayed = codec.load_as::<TypedSession<u64>, _, _>([mine.as_str()]);
+        assert_eq!(replayed.rejected, Some(SessionError::Revoked));
+        assert!(replayed.session.get().is_none() && replayed.session.subject().is_none());
+        let untouched = codec.load_as::<TypedSession<u64>, _, _>([other.as_str()]);
+        assert_eq!(untouched.rejected, None);
+        assert_eq!(untouched.session.subject(), Some("user-7"));
+    }
 }
