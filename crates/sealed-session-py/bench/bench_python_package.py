@@ -29,9 +29,17 @@ back into a dict (JSON included in every subject):
 
 Then whole requests: a Flask app whose view reads and changes a ~1 KiB
 session, through Flask's test client, with ``SealedSessionInterface`` and
-with Flask's default interface; and a Starlette app with the same view,
+with Flask's default interface; a Starlette app with the same view,
 called as ASGI in process (one driver for both, no HTTP), with
-``SealedSessionMiddleware`` and with Starlette's ``SessionMiddleware``.
+``SealedSessionMiddleware`` and with Starlette's ``SessionMiddleware``;
+and a FastAPI app with the same view served over HTTP by uvicorn on
+127.0.0.1 (one server process per middleware, both up at once) under one
+load generator: ``--connections`` keep-alive HTTP/1.1 connections from
+another process, each a browser with its own session cookie, a fixed
+``--http-requests`` per middleware and round, the two middlewares'
+rounds interleaved; beside the requests per second, the server process's
+CPU time per request (``/proc``, Linux), which other processes' load
+leaves alone.
 
 Sizes are the length of the session's compact tagged JSON. Each figure is
 the median over --samples batches of about --sample-ms each, in
@@ -46,11 +54,16 @@ import argparse
 import asyncio
 import base64
 import datetime
+import http.client
 import importlib.metadata
 import json
+import os
 import platform
+import socket
 import statistics
+import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -60,6 +73,8 @@ sys.path.insert(0, str(HERE.parents[2] / "tests" / "python"))
 
 import encrypted_session as es  # noqa: E402
 from bench_timing import calibrate  # noqa: E402
+from fastapi import FastAPI, Request  # noqa: E402
+from fastapi.responses import PlainTextResponse as Text  # noqa: E402
 from flask import Flask, session  # noqa: E402
 from flask.sessions import SecureCookieSessionInterface  # noqa: E402
 from itsdangerous import TimestampSigner  # noqa: E402
@@ -115,20 +130,29 @@ def payload(size: int) -> dict[str, Any]:
     return base
 
 
-def interleaved_medians(calls: dict[str, Callable[[], Any]], samples: int, sample_ms: float) -> dict[str, float]:
-    """Median time per call in microseconds, each name's batches interleaved
-    with the others' (round after round), so that a change in the machine's
-    load during the run weighs on every subject alike and the ratios hold."""
+def interleaved_medians(
+    calls: dict[str, Callable[[], Any]], samples: int, sample_ms: float
+) -> dict[str, tuple[float, float]]:
+    """Median CPU time and wall-clock time per call in microseconds, each
+    name's batches interleaved with the others' (round after round), so
+    that a change in the machine's load during the run weighs on every
+    subject alike and the ratios hold. The CPU time (``time.process_time``,
+    as ``bench_timing.median_us`` reads it) leaves out the time other
+    processes hold the CPU, which on a shared machine is most of the wall
+    clock's noise."""
     batches = {name: calibrate(call, sample_ms) for name, call in calls.items()}
-    per_call: dict[str, list[float]] = {name: [] for name in calls}
+    cpu: dict[str, list[float]] = {name: [] for name in calls}
+    wall: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(samples):
         for name, call in calls.items():
             batch = batches[name]
             start = time.perf_counter()
+            start_cpu = time.process_time()
             for _ in range(batch):
                 call()
-            per_call[name].append((time.perf_counter() - start) / batch * 1e6)
-    return {name: statistics.median(times) for name, times in per_call.items()}
+            cpu[name].append((time.process_time() - start_cpu) / batch * 1e6)
+            wall[name].append((time.perf_counter() - start) / batch * 1e6)
+    return {name: (statistics.median(cpu[name]), statistics.median(wall[name])) for name in calls}
 
 
 def subjects(size: int) -> dict[str, tuple[Callable[[], Any], Callable[[], Any], str]]:
@@ -299,13 +323,164 @@ def asgi_rates(requests: int, samples: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in rates.items()}
 
 
+def fastapi_app(middleware: str):
+    """A FastAPI app whose view reads and changes a ~1 KiB session (set by
+    ``/start``), with ``middleware``."""
+    start_data = json.loads(json.dumps(payload(1024)))  # JSON only, as Starlette needs
+    app = FastAPI()
+    if middleware == "sealed_session":
+        app.add_middleware(SealedSessionMiddleware, keyring=sealed_session.Keyring(KEY), session_cookie="bench", https_only=False)
+    else:
+        app.add_middleware(SessionMiddleware, secret_key=SECRET_KEY, session_cookie="bench")
+
+    @app.get("/start")
+    def start(request: Request) -> Text:
+        request.session.update(start_data)
+        request.session["count"] = 0
+        return Text("ok")
+
+    @app.get("/count")
+    def count(request: Request) -> Text:
+        request.session["count"] = request.session.get("count", 0) + 1
+        return Text(str(request.session["count"]))
+
+    return app
+
+
+def serve(middleware: str) -> None:
+    """``--serve``: uvicorn on 127.0.0.1 (a port of the system's choice,
+    printed on stdout) with the FastAPI app, until killed."""
+    import uvicorn
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by accepted connections: a response written in two parts
+    # (head, body) is not held back for the client's delayed ACK.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)  # connections wait in the backlog until uvicorn is up
+    print(sock.getsockname()[1], flush=True)
+    # Connections stay open while the other middleware's round runs.
+    config = uvicorn.Config(
+        fastapi_app(middleware), log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=600
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+class Browser:
+    """One keep-alive connection with its own session cookie, as a browser
+    keeps it."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        self.conn.connect()
+        self.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.cookie = ""
+
+    def get(self, path: str) -> bytes:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        self.conn.request("GET", path, headers=headers)
+        response = self.conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise SystemExit(f"GET {path}: {response.status}")
+        for name, value in response.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("bench="):
+                self.cookie = value.split(";", 1)[0]
+        return body
+
+
+def server_cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) a process has used, from
+    ``/proc/<pid>/stat`` (Linux), or ``None``."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def http_rates(requests: int, connections: int, rounds: int) -> dict[str, Any]:
+    """Requests per second of the FastAPI app under uvicorn, with each
+    middleware, under one load generator (this process's threads, one
+    keep-alive connection and one session each): a fixed count per round,
+    the middlewares interleaved round by round (median)."""
+    servers = {}
+    try:
+        for name in ("sealed_session", "Starlette default"):
+            server = subprocess.Popen(
+                [sys.executable, __file__, "--serve", name], stdout=subprocess.PIPE, text=True
+            )
+            servers[name] = (server, int(server.stdout.readline()))
+        browsers = {}
+        for name, (_, port) in servers.items():
+            browsers[name] = [Browser(port) for _ in range(connections)]
+            for browser in browsers[name]:
+                browser.get("/start")
+                assert browser.get("/count") == b"1"
+        rates: dict[str, list[float]] = {name: [] for name in servers}
+        cpu_us: dict[str, list[float]] = {name: [] for name in servers}
+        per_connection = max(1, requests // connections)
+        failures: list[BaseException] = []
+        for _ in range(rounds):
+            for name in servers:
+
+                def run(browser: Browser) -> None:
+                    try:
+                        for _ in range(per_connection):
+                            browser.get("/count")
+                    except BaseException as error:  # noqa: BLE001 (reported below)
+                        failures.append(error)
+
+                threads = [threading.Thread(target=run, args=(b,)) for b in browsers[name]]
+                start_cpu = server_cpu_seconds(servers[name][0].pid)
+                start_time = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                elapsed = time.perf_counter() - start_time
+                if failures:
+                    raise SystemExit(f"{name}: {failures[0]!r}")
+                rates[name].append(per_connection * connections / elapsed)
+                end_cpu = server_cpu_seconds(servers[name][0].pid)
+                if start_cpu is not None and end_cpu is not None:
+                    cpu_us[name].append((end_cpu - start_cpu) / (per_connection * connections) * 1e6)
+        expected = str(2 + per_connection * rounds).encode()
+        for name in servers:
+            for browser in browsers[name]:
+                assert browser.get("/count") == expected, name  # every request read and changed the session
+        return {
+            "server": f"uvicorn {importlib.metadata.version('uvicorn')} (h11, asyncio), FastAPI {importlib.metadata.version('fastapi')}",
+            "connections": connections,
+            "requests_per_round": per_connection * connections,
+            "rounds": rounds,
+            "rates": {name: statistics.median(values) for name, values in rates.items()},
+            # The server's CPU time per request: what the wall clock's
+            # requests/s become when other processes hold the CPU.
+            "server_cpu_us": {name: statistics.median(values) for name, values in cpu_us.items() if values},
+        }
+    finally:
+        for server, _ in servers.values():
+            server.terminate()
+            server.wait()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=15)
     parser.add_argument("--sample-ms", type=float, default=20.0)
     parser.add_argument("--requests", type=int, default=500, help="requests per sample")
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    parser.add_argument("--http-requests", type=int, default=1000, help="HTTP requests per middleware and round")
+    parser.add_argument("--connections", type=int, default=4, help="keep-alive connections of the load generator")
+    parser.add_argument("--rounds", type=int, default=9, help="HTTP rounds per middleware")
+    parser.add_argument("--serve", metavar="MIDDLEWARE", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve)
+        return 0
 
     results: dict[str, Any] = {
         "python": platform.python_version(),
@@ -326,11 +501,18 @@ def main(argv: list[str] | None = None) -> int:
             calls[f"{name}/open"] = open_
         medians = interleaved_medians(calls, args.samples, args.sample_ms)
         for name, (_, _, cookie) in cases.items():
-            seal_us, open_us = medians[f"{name}/seal"], medians[f"{name}/open"]
-            row[name] = {"seal_us": seal_us, "open_us": open_us, "total_us": seal_us + open_us, "cookie_len": len(cookie)}
+            (seal_us, seal_wall), (open_us, open_wall) = medians[f"{name}/seal"], medians[f"{name}/open"]
+            row[name] = {
+                "seal_us": seal_us,
+                "open_us": open_us,
+                "total_us": seal_us + open_us,
+                "total_wall_us": seal_wall + open_wall,
+                "cookie_len": len(cookie),
+            }
         results["sizes"][str(size)] = row
     results["requests_per_second"] = request_rates(args.requests, max(5, args.samples // 2))
     results["asgi_requests_per_second"] = asgi_rates(args.requests, max(5, args.samples // 2))
+    results["http"] = http_rates(args.http_requests, args.connections, args.rounds)
 
     if args.json:
         print(json.dumps(results, indent=1))
@@ -345,7 +527,10 @@ def print_tables(results: dict[str, Any]) -> None:
     print(f"Python {results['python']}; {versions}; {build} build; {datetime.date.today()}")
     print()
     names = list(next(iter(results["sizes"].values())))
-    print("µs per seal + open (seal / open), cookie length in characters")
+    print(
+        "µs of CPU time per seal + open (seal / open), cookie length in characters; "
+        "the ratios in CPU time and, in parentheses, in wall-clock time"
+    )
     print()
     print("| subject | " + " | ".join(f"{s} B" for s in results["sizes"]) + " |")
     print("|---|" + "---:|" * len(results["sizes"]))
@@ -356,9 +541,23 @@ def print_tables(results: dict[str, Any]) -> None:
             cells.append(f"{r['total_us']:.1f} ({r['seal_us']:.1f} / {r['open_us']:.1f}), {r['cookie_len']} ch")
         print(f"| {name} | " + " | ".join(cells) + " |")
     for peer in ("EncryptedSession", "Flask default", "Starlette default"):
-        cells = [f"{row[peer]['total_us'] / row['sealed_session']['total_us']:.1f}×" for row in results["sizes"].values()]
+        cells = [
+            f"{row[peer]['total_us'] / row['sealed_session']['total_us']:.1f}× "
+            f"({row[peer]['total_wall_us'] / row['sealed_session']['total_wall_us']:.1f}×)"
+            for row in results["sizes"].values()
+        ]
         print(f"| {peer} / sealed_session | " + " | ".join(cells) + " |")
     print()
+    kib = results["sizes"].get("1024")
+    if kib:
+        ratio = kib["EncryptedSession"]["total_us"] / kib["sealed_session"]["total_us"]
+        wall = kib["EncryptedSession"]["total_wall_us"] / kib["sealed_session"]["total_wall_us"]
+        verdict = "met" if ratio >= 20 else "not met"
+        print(
+            f"P9 (issue 21): the dict round trip at 1 KiB is {ratio:.1f}× faster than EncryptedSession "
+            f"in CPU time ({wall:.1f}× in wall-clock time); goal ≥ 20×: {verdict}."
+        )
+        print()
     rates = results["requests_per_second"]
     print("Flask test client, a view that reads and changes a 1 KiB session")
     print()
@@ -376,6 +575,32 @@ def print_tables(results: dict[str, Any]) -> None:
     for name, rate in rates.items():
         print(f"| {name} | {rate:,.0f} |")
     print(f"| sealed_session / Starlette default | {rates['sealed_session'] / rates['Starlette default']:.2f}× |")
+    run = results["http"]
+    rates = run["rates"]
+    print()
+    print(
+        f"FastAPI app, the same view, over HTTP: {run['server']} on 127.0.0.1, one load generator "
+        f"({run['connections']} keep-alive connections, one session each, {run['requests_per_round']} "
+        f"requests per round, {run['rounds']} rounds interleaved, median; the server process's CPU "
+        f"time per request beside it)"
+    )
+    print()
+    cpu = run.get("server_cpu_us", {})
+    if len(cpu) == len(rates):
+        print("| middleware | requests/s | server CPU µs per request |")
+        print("|---|---:|---:|")
+        for name, rate in rates.items():
+            print(f"| {name} | {rate:,.0f} | {cpu[name]:,.0f} |")
+        print(
+            f"| sealed_session / Starlette default | {rates['sealed_session'] / rates['Starlette default']:.2f}× "
+            f"| {cpu['sealed_session'] / cpu['Starlette default']:.2f}× |"
+        )
+    else:
+        print("| middleware | requests/s |")
+        print("|---|---:|")
+        for name, rate in rates.items():
+            print(f"| {name} | {rate:,.0f} |")
+        print(f"| sealed_session / Starlette default | {rates['sealed_session'] / rates['Starlette default']:.2f}× |")
 
 
 if __name__ == "__main__":

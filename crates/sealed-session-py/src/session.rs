@@ -38,11 +38,7 @@ impl Session {
     fn new(data: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let inner = match data {
             None => sealed_session::Session::new(),
-            Some(data) => {
-                let text = Zeroizing::new(mapping_json(data)?);
-                sealed_session::Session::from_json(text.as_bytes())
-                    .map_err(errors::session_error)?
-            }
+            Some(data) => new_session(data, None)?,
         };
         Ok(Self {
             inner,
@@ -71,11 +67,8 @@ impl Session {
     /// session it loads, and tells :meth:`SessionCodec.finish` whether the
     /// handler read it (``accessed=``).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let text = Zeroizing::new(self.inner.to_flask_json());
-        if text.as_str() == "{}" {
-            return Ok(PyDict::new(py).into_any());
-        }
-        tagged_json::loads(py, &text)
+        // Member by member: no text of the whole object to write and parse.
+        tagged_json::dict_of_members(py, self.inner.flask_members())
     }
 
     /// The data as compact tagged JSON, without ``_permanent``.
@@ -99,9 +92,9 @@ impl Session {
         data: &Bound<'_, PyAny>,
         default: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let text = Zeroizing::new(mapping_json_with(data, default)?);
+        let mut members = session_members(data, default)?;
         self.inner
-            .replace_from_json(text.as_bytes())
+            .replace_from_members(core::mem::take(&mut members.0))
             .map_err(errors::session_error)
     }
 
@@ -202,22 +195,29 @@ impl Session {
     }
 }
 
-/// A dict (or any mapping) as tagged JSON.
-fn mapping_json(data: &Bound<'_, PyAny>) -> PyResult<String> {
-    mapping_json_with(data, None)
-}
-
-fn mapping_json_with(
+/// A new session from a dict (or any mapping).
+fn new_session(
     data: &Bound<'_, PyAny>,
     default: Option<&Bound<'_, PyAny>>,
-) -> PyResult<String> {
+) -> PyResult<sealed_session::Session> {
+    let mut members = session_members(data, default)?;
+    sealed_session::Session::from_members(core::mem::take(&mut members.0))
+        .map_err(errors::session_error)
+}
+
+/// A dict (or any mapping) as the members of a session, each value as its
+/// tagged JSON: what `dumps` writes for it, member by member.
+fn session_members(
+    data: &Bound<'_, PyAny>,
+    default: Option<&Bound<'_, PyAny>>,
+) -> PyResult<tagged_json::Members> {
     let default = default.filter(|default| !default.is_none());
-    if data.cast::<PyDict>().is_ok() {
-        return tagged_json::dumps(data, default);
+    if let Ok(dict) = data.cast::<PyDict>() {
+        return tagged_json::members(dict, default);
     }
     if data.hasattr("keys")? {
         let dict = data.py().get_type::<PyDict>().call1((data,))?;
-        return tagged_json::dumps(&dict, default);
+        return tagged_json::members(dict.cast::<PyDict>()?, default);
     }
     Err(PyTypeError::new_err(format!(
         "session data must be a dict, not {}",
@@ -831,10 +831,7 @@ impl SessionCodec {
         let sealed = if let Ok(session) = session.cast::<Session>() {
             self.inner.seal(&session.borrow().inner)
         } else {
-            let text = Zeroizing::new(mapping_json(session)?);
-            let session = sealed_session::Session::from_json(text.as_bytes())
-                .map_err(errors::session_error)?;
-            self.inner.seal(&session)
+            self.inner.seal(&new_session(session, None)?)
         };
         sealed.map_err(errors::session_error)
     }

@@ -203,3 +203,105 @@ def test_mutation_from_python_during_dumps_cannot_crash():
     data["items"].insert(0, Shrinker())
     text = ss.dumps(data)
     assert json.loads(text) == {"items": [{" m": "x"}]}
+
+
+# The session's own crossing (``Session(dict)``, ``replace``, ``seal(dict)``
+# and ``to_dict``) goes member by member, without the text of the whole
+# session: it must be ``dumps`` and ``loads`` exactly, on every value above,
+# on the outermost object's tags, and on ``_permanent``.
+OUTERMOST = [
+    '{" t": [1, 2]}',
+    '{" di": {"x__": 1}}',
+    '{" di": {" t__": [1]}}',
+    '{" u": "12345678123456781234567812345678"}',
+    '{" m": "<b>x</b>"}',
+    '{" d": "Tue, 14 Nov 2023 22:13:20 GMT"}',
+    '{" t": [1], " t": [2, 3]}',
+    '{" t": [1], "x": 2}',
+    '{"a": {" b": "AAE="}, "b": [{" t": []}]}',
+    "{}",
+]
+
+
+@pytest.mark.parametrize("name", [*VALUES, None])
+def test_the_session_crossing_is_dumps_and_loads(flask_app, name):
+    value = VALUES if name is None else {name: VALUES[name]}
+    session = ss.Session(value)
+    assert session.to_json() == ss.dumps(value)
+    back = session.to_dict()
+    assert back == ss.loads(ss.dumps(value)) == flask_loads(flask_dumps(value))
+    assert [type(v) for v in back.values()] == [type(v) for v in ss.loads(ss.dumps(value)).values()]
+    replaced = ss.Session({"old": 1})
+    replaced.replace(value)
+    assert replaced.to_json() == ss.dumps(value) and replaced.modified
+
+
+@pytest.mark.parametrize("text", OUTERMOST)
+def test_to_dict_untags_the_outermost_object_as_loads(flask_app, text):
+    back = ss.Session.from_json(text).to_dict()
+    assert back == ss.loads(text) == flask_loads(text)
+    assert type(back) is type(ss.loads(text))
+
+
+def test_the_crossing_keeps_permanent_and_errors(flask_app):
+    for data in ({"a": 1, "_permanent": True}, {"_permanent": True}, {"a": (1,), "_permanent": True}):
+        session = ss.Session(data)
+        assert session.permanent and session.to_dict() == data
+        assert session.to_dict() == ss.loads(session.to_flask_json())
+    session = ss.Session({"a": 1, "_permanent": False})
+    assert not session.permanent and session.to_dict() == {"a": 1}
+    for value, error in [
+        ({"s": {1, 2}}, TypeError),
+        ({1: "int key"}, TypeError),
+        ({"nan": float("nan")}, ValueError),
+        ({"lone": "\ud800"}, ValueError),
+        ({"\ud800": 1}, ValueError),
+        ({"deep": [[[[[]]]]] * 1}, None),
+    ]:
+        if error is None:
+            assert ss.Session(value).to_json() == ss.dumps(value)
+            continue
+        with pytest.raises(error) as expected:
+            ss.dumps(value)
+        with pytest.raises(error) as got:
+            ss.Session(value)
+        assert str(got.value) == str(expected.value)
+        kept = ss.Session({"kept": 1})
+        with pytest.raises(error):
+            kept.replace(value)
+        assert kept.to_dict() == {"kept": 1} and not kept.modified
+
+
+def test_no_dict_seals_into_a_cookie_that_does_not_open(flask_app):
+    """Whatever dict goes in, the session is one the Rust crate opens: the
+    member-by-member path keeps every check of Session::from_json."""
+    codec = ss.SessionCodec(ss.Keyring(bytes(range(32))), cookie_name="s", secure=False)
+    # Without its `_permanent`, this is a byte string, which no session is
+    # (it used to seal into a cookie that then did not open).
+    for data in ({" b": "AAE=", "_permanent": True}, {"_permanent": True, " b": "AAE="}):
+        with pytest.raises(ss.InvalidSessionError):
+            codec.seal(data)
+        with pytest.raises(ss.InvalidSessionError):
+            ss.Session(data)
+    with pytest.raises(ss.InvalidBytesError):
+        codec.seal({" b": "!!", "_permanent": True})
+    deep = []
+    for _ in range(98):
+        deep = [deep]
+    cases = [
+        {" b": "AAE="},
+        {" b": b"\x00"},
+        {" t": [1]},
+        {" di": {"x__": 1}},
+        {" b": "AAE=", "_permanent": False, "c": 1},
+        {"deep": deep},
+        VALUES,
+        {**VALUES, "_permanent": True},
+    ]
+    for data in cases:
+        expected = {k: v for k, v in ss.loads(ss.dumps(data)).items() if k != "_permanent"}
+        if data.get("_permanent") is True:
+            expected["_permanent"] = True
+        assert codec.open(codec.seal(data)).to_dict() == expected
+    with pytest.raises(ss.TooDeepError):
+        codec.seal({"deep": [deep]})

@@ -238,7 +238,7 @@ impl Session {
     /// [`SessionError::InvalidBytes`].
     pub fn from_json(text: &[u8]) -> Result<Self, SessionError> {
         let mut entries = json::split(text)?;
-        let permanent = take_permanent(&mut entries);
+        let permanent = take_permanent(&mut entries)?;
         let mut session = Self {
             entries,
             state: State::default(),
@@ -268,7 +268,7 @@ impl Session {
     pub fn from_python_json(text: &[u8]) -> Result<Self, SessionError> {
         let mut entries = json::split(text)?;
         json::from_python(&mut entries)?;
-        let permanent = take_permanent(&mut entries);
+        let permanent = take_permanent(&mut entries)?;
         let mut session = Self {
             entries,
             state: State::default(),
@@ -296,7 +296,88 @@ impl Session {
     /// As [`Session::from_json`].
     pub fn replace_from_json(&mut self, text: &[u8]) -> Result<(), SessionError> {
         let mut entries = json::split(text)?;
-        let permanent = take_permanent(&mut entries);
+        let permanent = take_permanent(&mut entries)?;
+        wipe(&mut self.entries);
+        self.entries = entries;
+        self.state.meta.permanent = permanent;
+        self.state.change();
+        Ok(())
+    }
+
+    /// A session from its members, whose values are already JSON: for
+    /// bindings that turn their own objects into JSON member by member (the
+    /// Python package, from a dict), with no whole text to parse again.
+    /// The checks and rules are those of [`Session::from_json`] on the
+    /// object of these members: every value checked as an opened cookie's
+    /// (at most [`Session::MAX_DEPTH`] levels with the session object, no
+    /// lone surrogate, tagged bytes well formed); for a duplicate key the
+    /// last value wins, at the first key's position; a `_permanent` member
+    /// sets the permanent flag when it is `true`, and is never data; the
+    /// session object is no tagged byte string. A [`RawValue`] is valid
+    /// JSON, so `NaN` and infinities cannot be in one. The session is not
+    /// marked modified.
+    ///
+    /// ```
+    /// use sealed_session::{Session, SessionError};
+    /// use serde_json::value::{RawValue, to_raw_value};
+    ///
+    /// let members = [
+    ///     ("user".to_owned(), to_raw_value("ann")?),
+    ///     ("_permanent".to_owned(), to_raw_value(&true)?),
+    /// ];
+    /// let session = Session::from_members(members)?;
+    /// assert_eq!(session.to_flask_json(), r#"{"user":"ann","_permanent":true}"#);
+    ///
+    /// let bad = RawValue::from_string(r#"{" b":"not base64"}"#.to_owned())?;
+    /// assert_eq!(
+    ///     Session::from_members([("x".to_owned(), bad)]).unwrap_err(),
+    ///     SessionError::InvalidBytes
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`SessionError::TooDeep`], [`SessionError::InvalidJson`] (a lone
+    /// surrogate), [`SessionError::InvalidBytes`], or
+    /// [`SessionError::InvalidSession`] for a session object that is a
+    /// tagged byte string.
+    pub fn from_members<I>(members: I) -> Result<Self, SessionError>
+    where
+        I: IntoIterator<Item = (String, Box<RawValue>)>,
+    {
+        let mut entries = json::collect(members)?;
+        let permanent = take_permanent(&mut entries)?;
+        let mut session = Self {
+            entries,
+            state: State::default(),
+        };
+        session.state.meta.permanent = permanent;
+        Ok(session)
+    }
+
+    /// [`Session::replace_from_json`] from members whose values are already
+    /// JSON, with the checks and rules of [`Session::from_members`]: keeps
+    /// the session's identity, marks it modified; on error the session is
+    /// unchanged.
+    ///
+    /// ```
+    /// use serde_json::value::to_raw_value;
+    ///
+    /// let mut session = sealed_session::Session::from_json(br#"{"a": 1}"#)?;
+    /// session.replace_from_members([("b".to_owned(), to_raw_value(&2)?)])?;
+    /// assert_eq!(session.to_flask_json(), r#"{"b":2}"#);
+    /// assert!(session.modified());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Session::from_members`].
+    pub fn replace_from_members<I>(&mut self, members: I) -> Result<(), SessionError>
+    where
+        I: IntoIterator<Item = (String, Box<RawValue>)>,
+    {
+        let mut entries = json::collect(members)?;
+        let permanent = take_permanent(&mut entries)?;
         wipe(&mut self.entries);
         self.entries = entries;
         self.state.meta.permanent = permanent;
@@ -382,6 +463,34 @@ impl Session {
             json.push_str(r#""_permanent":true}"#);
         }
         json
+    }
+
+    /// The members of [`Session::to_flask_json`], in its order, without
+    /// writing the text: the data's keys and values, then `("_permanent",
+    /// true)` when the session is permanent. For bindings that build their
+    /// own objects member by member (the Python package's dict). Does not
+    /// mark the session accessed.
+    ///
+    /// ```
+    /// let mut session = sealed_session::Session::new();
+    /// session.insert("a", [1, 2])?;
+    /// session.set_permanent(true);
+    /// let members: Vec<(&str, &str)> = session.flask_members().map(|(k, v)| (k, v.get())).collect();
+    /// assert_eq!(members, [("a", "[1,2]"), ("_permanent", "true")]);
+    /// # Ok::<(), sealed_session::SessionError>(())
+    /// ```
+    pub fn flask_members(&self) -> impl Iterator<Item = (&str, &RawValue)> + '_ {
+        let permanent = self
+            .state
+            .meta
+            .permanent
+            .then(|| serde_json::from_str::<&'static RawValue>("true").ok())
+            .flatten()
+            .map(|value| (PERMANENT_KEY, value));
+        self.entries
+            .iter()
+            .map(|(key, value)| (key.as_str(), &**value))
+            .chain(permanent)
     }
 
     /// Appends the compact JSON of the data to `out`.
@@ -1047,7 +1156,7 @@ fn remaining(limit: Limit, json_len: usize) -> usize {
 pub(crate) fn body_entries(bare: bool, body: &[u8]) -> Result<(Entries, bool), SessionError> {
     let mut entries = json::split(body)?;
     if bare {
-        let permanent = take_permanent(&mut entries);
+        let permanent = take_permanent(&mut entries)?;
         return Ok((entries, permanent));
     }
     // After the metadata, the flag is its bit 0 and never a member
@@ -1059,11 +1168,21 @@ pub(crate) fn body_entries(bare: bool, body: &[u8]) -> Result<(Entries, bool), S
 }
 
 /// Takes a top-level `_permanent` member out of `entries`: whether it was
-/// `true`.
-pub(crate) fn take_permanent(entries: &mut Entries) -> bool {
+/// `true`. What remains is checked again as a session object: without its
+/// `_permanent`, `{" b": …, "_permanent": true}` is a byte string, which
+/// no session is.
+///
+/// # Errors
+/// [`SessionError::InvalidSession`] (or [`SessionError::InvalidBytes`])
+/// when what remains is a tagged byte string.
+pub(crate) fn take_permanent(entries: &mut Entries) -> Result<bool, SessionError> {
     match entries.iter().position(|(key, _)| key == PERMANENT_KEY) {
-        Some(at) => entries.remove(at).1.get() == "true",
-        None => false,
+        Some(at) => {
+            let permanent = entries.remove(at).1.get() == "true";
+            json::refuse_bytes_session(entries)?;
+            Ok(permanent)
+        }
+        None => Ok(false),
     }
 }
 

@@ -1,9 +1,10 @@
 //! The CI step of the npm package (`js/`, over `crates/sealed-session-js`):
-//! builds the WASM module, generates its JavaScript glue with the pinned
-//! wasm-bindgen CLI, installs the package's npm dependencies from its
-//! lockfile, compiles the TypeScript (`tsc` checks the types, the glue's
-//! generated `.d.ts` included) and runs the package's tests with Node's
-//! test runner: the API, the FORMAT.md vectors, the scenarios and the
+//! installs the package's npm dependencies from its lockfile, builds the
+//! WASM module (the `wasm` profile), generates its JavaScript glue with the
+//! pinned wasm-bindgen CLI, shrinks the module with binaryen's `wasm-opt
+//! -Oz` (the npm package `binaryen`), compiles the TypeScript (`tsc`
+//! checks the types, the glue's generated `.d.ts` included) and runs the
+//! package's tests with Node's test runner: the API, the FORMAT.md vectors, the scenarios and the
 //! project's conformance table (`tests/conformance`) over HTTP in workerd,
 //! Node, Deno, Bun and Express (the runtimes come from npm packages, see
 //! `js/package.json`), the iron-session migration, one session shared
@@ -17,7 +18,7 @@
 //! about four CPU minutes, once per machine).
 
 use std::io::{BufRead as _, BufReader, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
@@ -27,6 +28,9 @@ use crate::workspace::{Workspace, succeeds};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 
+/// The cargo profile of the WASM module (root `Cargo.toml`).
+const PROFILE: &str = "wasm";
+
 /// Runs the whole step; prints how long each part took.
 ///
 /// # Errors
@@ -34,44 +38,7 @@ const TARGET: &str = "wasm32-unknown-unknown";
 /// When an install, the build or a test fails.
 pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
     let started = Instant::now();
-    ensure_node()?;
-    ws.ensure_rustup_target(TARGET)?;
-    let version = pinned_wasm_bindgen(ws)?;
-    ensure_wasm_bindgen(ws, &version)?;
-    let installed = started.elapsed();
-
-    ws.run_cargo(&[
-        "build",
-        "-p",
-        "sealed-session-js",
-        "--target",
-        TARGET,
-        // Not the `size` profile: opt-level 3 seals and opens about three
-        // times faster in WASM, for about 40 KB more gzipped (README.md).
-        "--release",
-    ])?;
-    let module = target_dir(ws)?
-        .join(TARGET)
-        .join("release/sealed_session_js.wasm");
-    let package = ws.root.join("js");
-    let mut bindgen = Command::new("wasm-bindgen");
-    bindgen
-        .args([
-            "--target",
-            "web",
-            "--weak-refs",
-            "--omit-default-module-path",
-        ])
-        .arg("--out-dir")
-        .arg(package.join("wasm"))
-        .arg(&module);
-    ws.run(&mut bindgen)?;
-    let built = started.elapsed();
-
-    if npm_install_needed(&package) {
-        ws.run(npm(&package).arg("ci"))?;
-    }
-    ws.run(npm(&package).args(["run", "build"]))?;
+    let package = build_package(ws)?;
     let compiled = started.elapsed();
 
     // The Rust sides of the shared-session tests (test/node/rust.test.js,
@@ -112,13 +79,99 @@ pub(crate) fn js_package(ws: &Workspace) -> Result<(), String> {
     size.arg("bench/size.mjs").current_dir(&package);
     let sized = ws.run(&mut size);
     println!(
-        "js step: installs {:.1}s, wasm build and bindgen {:.1}s, npm and tsc {:.1}s, tests {:.1}s",
-        installed.as_secs_f64(),
-        (built - installed).as_secs_f64(),
-        (compiled - built).as_secs_f64(),
+        "js step: installs and build {:.1}s, tests {:.1}s",
+        compiled.as_secs_f64(),
         (started.elapsed() - compiled).as_secs_f64()
     );
     result.and(sized)
+}
+
+/// Builds the package in `js/` (returned): the WASM module (the `wasm`
+/// profile: small, with the AES and EAX code at opt-level 3), its glue from
+/// the pinned wasm-bindgen CLI, the module shrunk by binaryen's `wasm-opt
+/// -Oz` (from npm, pinned in the lockfile), and the TypeScript compiled.
+/// Installs what is missing first (see the module docs).
+///
+/// # Errors
+///
+/// When an install or a build step fails.
+pub(crate) fn build_package(ws: &Workspace) -> Result<PathBuf, String> {
+    let started = Instant::now();
+    ensure_node()?;
+    ws.ensure_rustup_target(TARGET)?;
+    let version = pinned_wasm_bindgen(ws)?;
+    ensure_wasm_bindgen(ws, &version)?;
+    let package = ws.root.join("js");
+    if npm_install_needed(&package) {
+        ws.run(npm(&package).arg("ci"))?;
+    }
+    let installed = started.elapsed();
+
+    ws.run_cargo(&[
+        "build",
+        "-p",
+        "sealed-session-js",
+        "--target",
+        TARGET,
+        "--profile",
+        PROFILE,
+    ])?;
+    let module = target_dir(ws)?
+        .join(TARGET)
+        .join(PROFILE)
+        .join("sealed_session_js.wasm");
+    let out = package.join("wasm");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--weak-refs",
+            "--omit-default-module-path",
+        ])
+        .arg("--out-dir")
+        .arg(&out)
+        .arg(&module);
+    ws.run(&mut bindgen)?;
+    // In place; without `-g` it also drops the function names.
+    let bg = out.join("sealed_session_js_bg.wasm");
+    let mut opt = Command::new("node");
+    opt.arg(package.join("node_modules/binaryen/bin/wasm-opt"))
+        .args(["-Oz", "--strip-producers"])
+        .arg(&bg)
+        .arg("-o")
+        .arg(&bg);
+    ws.run(&mut opt)?;
+    let built = started.elapsed();
+
+    ws.run(npm(&package).args(["run", "build"]))?;
+    println!(
+        "js build: installs {:.1}s, wasm build, bindgen and wasm-opt {:.1}s, tsc {:.1}s",
+        installed.as_secs_f64(),
+        (built - installed).as_secs_f64(),
+        (started.elapsed() - built).as_secs_f64()
+    );
+    Ok(package)
+}
+
+/// The package's benchmark for `cargo xtask bench`: builds it, then runs
+/// `js/bench/bench.mjs` (seal and open against iron-session and
+/// iron-webcrypto, in one Node process) and `js/bench/size.mjs` (the
+/// module's size, gzipped); returns their tables as Markdown.
+///
+/// # Errors
+///
+/// When the build or a script fails.
+pub(crate) fn bench_package(ws: &Workspace) -> Result<String, String> {
+    let package = build_package(ws)?;
+    let mut bench = Command::new("node");
+    bench.arg("bench/bench.mjs").current_dir(&package);
+    let speed = crate::bench::capture(&mut bench)?;
+    let mut size = Command::new("node");
+    size.args(["bench/size.mjs", "--markdown"])
+        .current_dir(&package);
+    let size = crate::bench::capture(&mut size)?;
+    Ok(format!("{speed}\n{size}"))
 }
 
 /// The Python package's cross-service test (Flask's side: its

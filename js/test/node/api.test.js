@@ -1,7 +1,8 @@
 // The package's API under Node: FORMAT.md's golden and negative vectors
 // (tests/data/v1-vectors.json), Flask's tagged JSON as real Flask wrote it
 // (tests/data/flask_cookies.json), the options' checks and error names,
-// and the session object.
+// the session object, and the nonces and session ids the randomness pool
+// hands out.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -168,6 +169,30 @@ test('the session object: values, identity, purge, errors', () => {
   const rejected = codec.load('sid=AQACAAAAAGVT8QAJCQkJ');
   assert.equal(rejected.rejected, 'Malformed');
   assert.throws(() => codec.open('AQACAAAAAGVT8QAJCQkJ'), (e) => e instanceof SessionError && e.kind === 'Malformed');
+});
+
+test('nonces and session ids come from the randomness pool once each, across refills', () => {
+  // 300 new sessions draw 300 ids and 300 nonces (9600 bytes): the
+  // 1024-byte pool of crypto.getRandomValues output refills nine times.
+  const codec = new SessionCodec(KEYS, { cookieName: 'sid', secure: false });
+  const drawn = new Set();
+  for (let i = 0; i < 300; i++) {
+    const session = codec.load(undefined);
+    session.set('n', i);
+    const cookie = codec.seal(session);
+    const opened = codec.open(cookie);
+    assert.equal(opened.get('n'), i);
+    const nonce = Buffer.from(cookie, 'base64url').subarray(11, 27);
+    const id = Buffer.from(opened.id, 'base64url');
+    assert.equal(nonce.length, 16);
+    assert.equal(id.length, 16);
+    // A wiped byte handed out again would be zero: 16 of them in a row
+    // from fresh randomness have a chance of 2^-128.
+    assert.ok(nonce.some((b) => b !== 0) && id.some((b) => b !== 0));
+    drawn.add(nonce.toString('hex'));
+    drawn.add(id.toString('hex'));
+  }
+  assert.equal(drawn.size, 600);
 });
 
 test('finish: the lifecycle by status, and Vary', () => {

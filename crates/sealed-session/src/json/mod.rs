@@ -147,10 +147,54 @@ pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
         }
         entries.push((String::from(&**key), RawValue::to_owned(value)));
     }
-    // The session object itself is never a tagged byte string (FORMAT.md
-    // §12.2), even once duplicates are resolved: Flask would load `bytes`,
-    // not a session. Its base64 is checked first, as everywhere, so that
-    // `{" b":"!!"}` fails as malformed bytes.
+    refuse_bytes_session(&entries)?;
+    Ok(entries)
+}
+
+/// The members of a session object whose values are already JSON (a
+/// binding that writes its own objects member by member): each value
+/// checked as [`split`] checks values, duplicates resolved as [`split`]
+/// resolves them (the last value wins, at the first key's position), and
+/// the session object refused when it is a tagged byte string.
+pub(crate) fn collect(
+    members: impl IntoIterator<Item = (String, Box<RawValue>)>,
+) -> Result<Entries, SessionError> {
+    let members = members.into_iter();
+    let mut entries: Entries = Vec::with_capacity(members.size_hint().0);
+    // Small sessions compare keys directly; large ones through an index.
+    let mut index: Option<HashMap<String, usize>> = None;
+    for (key, value) in members {
+        check(&value, 1)?;
+        if let Some(index) = &mut index {
+            if let Some(&at) = index.get(&key) {
+                entries[at].1 = value;
+                continue;
+            }
+            index.insert(key.clone(), entries.len());
+        } else if let Some(entry) = entries.iter_mut().find(|(k, _)| *k == key) {
+            entry.1 = value;
+            continue;
+        } else if entries.len() == 16 {
+            let mut all: HashMap<String, usize> = entries
+                .iter()
+                .enumerate()
+                .map(|(at, (k, _))| (k.clone(), at))
+                .collect();
+            all.insert(key.clone(), entries.len());
+            index = Some(all);
+        }
+        entries.push((key, value));
+    }
+    refuse_bytes_session(&entries)?;
+    Ok(entries)
+}
+
+/// Refuses a session object that is itself a tagged byte string (FORMAT.md
+/// §12.2), once duplicates are resolved and again once Flask's
+/// `_permanent` member is taken out: Flask would load `bytes`, not a
+/// session. Its base64 is checked first, as everywhere, so that
+/// `{" b":"!!"}` fails as malformed bytes.
+pub(crate) fn refuse_bytes_session(entries: &Entries) -> Result<(), SessionError> {
     if let [(key, value)] = entries.as_slice()
         && key == BYTES_TAG
     {
@@ -159,7 +203,7 @@ pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
         check(tag, 0)?;
         return Err(SessionError::InvalidSession);
     }
-    Ok(entries)
+    Ok(())
 }
 
 /// The members of one JSON object, borrowed from the text (keys too, when
@@ -869,6 +913,125 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    /// The members of `text` as owned pairs, unchecked (serde_json's
+    /// syntax only): what a binding hands to `Session::from_members`.
+    fn members_of(text: &str) -> Vec<(String, Box<RawValue>)> {
+        let members: Members<'_> = serde_json::from_str(text).unwrap();
+        members
+            .0
+            .into_iter()
+            .map(|(key, value)| (String::from(&*key), RawValue::to_owned(value)))
+            .collect()
+    }
+
+    /// `Session::from_members` is `Session::from_json` without the parse:
+    /// on every case of the checks above it gives the same session or the
+    /// same error, and each session it builds seals into a cookie that
+    /// opens again to the same data (it can build no session that opening
+    /// refuses).
+    #[test]
+    fn from_members_checks_as_from_json() {
+        use crate::{Key, Keyring, Session, SessionCodec};
+
+        let mut cases: Vec<String> = [
+            r#"{}"#,
+            r#"{"a":1,"b":[1,{"c":null}],"a":3}"#,
+            r#"{"a":1e400,"b":-1e999999,"c":"\ud83d\ude00"}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":["\udc00"]}"#,
+            r#"{"a":{"\ud83d\u0041":1}}"#,
+            r#"{"x":[{" b":"AAE="}],"y":{" b":1,"c":2},"z":{" t":[1,2]}}"#,
+            r#"{"x":{" b":1}}"#,
+            r#"{"x":{" b":"AAF="}}"#,
+            r#"{"x":[[{" b":"!"}]]}"#,
+            r#"{"x":{"\u0020b":"!"}}"#,
+            r#"{" b":"AAE="}"#,
+            r#"{" b":"!!"}"#,
+            r#"{" b":"AAE="," b":"AAE="}"#,
+            r#"{" b":"!!","c":1}"#,
+            r#"{" b":"AAE=","_permanent":true}"#,
+            r#"{"_permanent":true," b":"!!"}"#,
+            r#"{" b":"AAE=","_permanent":false,"c":1}"#,
+            r#"{"a":1,"_permanent":true}"#,
+            r#"{"_permanent":1,"a":1}"#,
+            r#"{"_permanent":true,"_permanent":false}"#,
+            r#"{" t":[1,2]}"#,
+            r#"{" di":{" b__":"AAE="}}"#,
+        ]
+        .iter()
+        .map(|case| (*case).to_owned())
+        .collect();
+        cases.push(nested(MAX_DEPTH));
+        cases.push(nested(MAX_DEPTH + 1));
+        cases.push(nested(1000));
+        let mut many = String::from("{");
+        for i in 0..40 {
+            many.push_str(&format!("\"k{i}\":{i},"));
+        }
+        many.push_str("\"k3\":\"last\",\"k39\":[]}");
+        cases.push(many);
+
+        let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([7; 32])))
+            .build()
+            .unwrap();
+        let mut built = 0;
+        for case in &cases {
+            let parsed = Session::from_json(case.as_bytes());
+            let members = Session::from_members(members_of(case));
+            match (&parsed, &members) {
+                (Ok(parsed), Ok(members)) => {
+                    assert_eq!(parsed.to_flask_json(), members.to_flask_json(), "{case}");
+                    assert!(!members.modified(), "{case}");
+                    let cookie = codec.seal(members).unwrap();
+                    let opened = codec.open(&cookie).unwrap();
+                    assert_eq!(opened.to_flask_json(), members.to_flask_json(), "{case}");
+                    built += 1;
+                }
+                (Err(parsed), Err(members)) => assert_eq!(parsed, members, "{case}"),
+                _ => panic!("{case}: from_json {parsed:?}, from_members {members:?}"),
+            }
+            // Replacing: the same verdict, and the session unchanged on error.
+            let mut session = Session::from_json(br#"{"old":1}"#).unwrap();
+            let replaced = session.replace_from_members(members_of(case));
+            assert_eq!(replaced.err(), parsed.as_ref().err().copied(), "{case}");
+            if parsed.is_err() {
+                assert_eq!(session.to_json_string(), r#"{"old":1}"#);
+                assert!(!session.modified());
+            }
+        }
+        assert_eq!(built, 13);
+        // Not JSON at all: no `RawValue` holds it, so no member can.
+        for text in ["NaN", "Infinity", "-Infinity", "[1,]", "\"\\ud800"] {
+            assert!(RawValue::from_string(text.to_owned()).is_err(), "{text}");
+        }
+    }
+
+    /// Without its `_permanent`, `{" b": …, "_permanent": true}` is a byte
+    /// string: refused wherever the flag is taken out (it sealed before,
+    /// into a cookie that then did not open).
+    #[test]
+    fn a_session_minus_permanent_is_never_a_bytes_tag() {
+        use crate::Session;
+        let text = br#"{" b":"AAE=","_permanent":true}"#;
+        assert_eq!(
+            Session::from_json(text).unwrap_err(),
+            SessionError::InvalidSession
+        );
+        assert_eq!(
+            Session::from_plaintext(text).unwrap_err(),
+            SessionError::InvalidSession
+        );
+        assert_eq!(
+            Session::from_json(br#"{" b":"!!","_permanent":true}"#).unwrap_err(),
+            SessionError::InvalidBytes
+        );
+        let mut session = Session::new();
+        assert_eq!(
+            session.replace_from_json(text).unwrap_err(),
+            SessionError::InvalidSession
+        );
     }
 
     #[test]

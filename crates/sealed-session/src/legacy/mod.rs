@@ -470,7 +470,7 @@ impl LegacySource {
         if from_python {
             json::from_python(&mut entries)?;
         }
-        let permanent = take_permanent(&mut entries);
+        let permanent = take_permanent(&mut entries)?;
         let mut state = State::default();
         state.meta.permanent = permanent;
         if migrating {

@@ -113,7 +113,12 @@ pub(super) fn load_summary(load: Option<&Value>) -> String {
 }
 
 /// `benches/RESULTS.md`: the date, the machine and the report.
-pub(super) fn results_md(report: &str, machine: &Machine, python_package: &str) -> String {
+pub(super) fn results_md(
+    report: &str,
+    machine: &Machine,
+    python_package: &str,
+    js_package: &str,
+) -> String {
     format!(
         "# Benchmark results\n\n\
          Recorded by `cargo xtask bench` on {date}. One run: compare the ratios, not \
@@ -123,13 +128,21 @@ pub(super) fn results_md(report: &str, machine: &Machine, python_package: &str) 
          same run)\n\n\
          Goals (issue 13): at least 20x faster than EncryptedSession at 1 KiB, and no slower \
          than Flask's default signed cookie at every size, while encrypting.\n\n\
-         {python_package}",
+         {python_package}\n\
+         ### The npm package (`js/bench/bench.mjs` and `js/bench/size.mjs`, same run)\n\n\
+         Goals (issue 20): at least 10x faster than iron-session's `sealData`/`unsealData` \
+         at 64 B and 1 KiB, with AES in WebAssembly; the module (WASM and JavaScript) at \
+         most 80 KB gzipped.\n\n\
+         {js_package}",
         date = machine.date,
     )
 }
 
 /// The Python package benchmark's output, in the run's directory.
 pub(super) const PYTHON_PACKAGE: &str = "python_package.md";
+
+/// The npm package benchmark's output, in the run's directory.
+pub(super) const JS_PACKAGE: &str = "js_package.md";
 
 /// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
 pub(crate) fn today() -> String {

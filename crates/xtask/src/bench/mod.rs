@@ -9,7 +9,11 @@
 //!    lengths and compressed sizes into `<target>/bench/`;
 //! 3. `tests/python/bench_python.py` times the Python package's format in
 //!    the venv on the same payloads;
-//! 4. the nonce sources (`nonce/*`), then size by size: `openssl speed
+//! 4. the npm package (`js/`, built as `cargo xtask ci` builds it) times
+//!    seal and open against iron-session and iron-webcrypto in one Node
+//!    process (`js/bench/bench.mjs`) and reports the module's gzipped size
+//!    (`js/bench/size.mjs`);
+//! 5. the nonce sources (`nonce/*`), then size by size: `openssl speed
 //!    -evp aes-256-ctr` and `aes-256-cbc` give the floor of EAX, CTR(n) +
 //!    CBC(n), CBC standing in for CMAC; then the criterion suite
 //!    `benches/benches/sealed_session.rs` times everything else at that
@@ -41,7 +45,7 @@ use crate::python::ensure_python_venv;
 use crate::workspace::{Workspace, display};
 
 pub(crate) use machine::today;
-use machine::{Machine, PYTHON_PACKAGE, results_md};
+use machine::{JS_PACKAGE, Machine, PYTHON_PACKAGE, results_md};
 use results::Results;
 use tables::{report, size_label};
 
@@ -99,8 +103,14 @@ pub(crate) fn bench(ws: &Workspace, args: &BenchArgs) -> Result<(), String> {
     let python_package = fs::read_to_string(out.join(PYTHON_PACKAGE))
         .unwrap_or_else(|_| "(not measured in this run)\n".to_owned());
     print!("{python_package}");
-    fs::write(&path, results_md(&report, &machine, &python_package))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let js_package = fs::read_to_string(out.join(JS_PACKAGE))
+        .unwrap_or_else(|_| "(not measured in this run)\n".to_owned());
+    print!("{js_package}");
+    fs::write(
+        &path,
+        results_md(&report, &machine, &python_package, &js_package),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("\nwritten to {}", path.display());
     Ok(())
 }
@@ -157,6 +167,12 @@ fn measure(ws: &Workspace, out: &Path, criterion_home: &Path) -> Result<(), Stri
         .current_dir(&ws.root);
     write(&out.join(PYTHON_PACKAGE), &capture(&mut package)?)?;
     load.sample("python package");
+
+    // The npm package against iron-session and iron-webcrypto, in one Node
+    // process, and the module's gzipped size: its tables go into
+    // RESULTS.md as the scripts print them.
+    write(&out.join(JS_PACKAGE), &crate::js::bench_package(ws)?)?;
+    load.sample("npm package");
 
     let bench = |filter: &str| {
         let mut command = ws.cargo([
