@@ -26,10 +26,7 @@ pub(crate) const REDIS_SERVER: &str = "/usr/bin/redis-server";
 /// When the install or a test fails.
 pub(crate) fn redis_tests(ws: &Workspace) -> Result<(), String> {
     let started = Instant::now();
-    if !Path::new(REDIS_SERVER).exists() {
-        println!("{REDIS_SERVER} missing: installing Debian's redis-server");
-        apt_install(&["--no-install-recommends", "redis-server"])?;
-    }
+    let redis_server = redis_server()?;
     let python = crate::python::ensure_python_venv(ws)?;
     let installed = started.elapsed();
     // The same features as the workspace test step, so its build is reused
@@ -44,7 +41,7 @@ pub(crate) fn redis_tests(ws: &Workspace) -> Result<(), String> {
         "fleet",
     ]);
     run.args(["--", "--ignored", "--nocapture"])
-        .env("REDIS_SERVER", REDIS_SERVER)
+        .env("REDIS_SERVER", redis_server)
         .env("SEALED_SESSION_PYTHON", &python);
     let result = ws.run(&mut run);
     println!(
@@ -53,4 +50,18 @@ pub(crate) fn redis_tests(ws: &Workspace) -> Result<(), String> {
         (started.elapsed() - installed).as_secs_f64()
     );
     result
+}
+
+/// The path of Debian's redis-server, installed first when missing (also
+/// for `cargo xtask load`'s Redis-backed mode).
+///
+/// # Errors
+///
+/// When the install fails.
+pub(crate) fn redis_server() -> Result<&'static str, String> {
+    if !Path::new(REDIS_SERVER).exists() {
+        println!("{REDIS_SERVER} missing: installing Debian's redis-server");
+        apt_install(&["--no-install-recommends", "redis-server"])?;
+    }
+    Ok(REDIS_SERVER)
 }

@@ -45,8 +45,10 @@ commands:
   bench [--no-run]            benchmark against the peers and the AES-NI floor, print
                               one table and record it in benches/RESULTS.md
                               (--no-run: tabulate the last run again)
-  load                        the axum app with our layer, PrivateCookieJar, MemoryStore
-                              and no sessions under load; record benches/LOAD.md
+  load                        the axum app with our layer (alone and with Redis-backed
+                              revocation), PrivateCookieJar, MemoryStore,
+                              tower-sessions-cookie-store and no sessions under load
+                              (redis-server installed if missing); record benches/LOAD.md
   help                        print this message
 ";
 
