@@ -16,7 +16,7 @@ use crate::portability::apt_install;
 use crate::workspace::Workspace;
 
 /// Where Debian's package puts the server.
-pub(crate) const REDIS_SERVER: &str = "/usr/bin/redis-server";
+const REDIS_SERVER: &str = "/usr/bin/redis-server";
 
 /// Installs redis-server when missing and makes the venv, then runs the
 /// Redis and fleet tests with `--ignored`; prints how long each part took.

@@ -91,13 +91,7 @@ fn venv_python(venv: &Path) -> PathBuf {
 /// redis-server install, the wheel or pytest fails.
 pub(crate) fn python_package(ws: &Workspace) -> Result<(), String> {
     let python = ensure_python_venv(ws)?;
-    if !Path::new(crate::fleet::REDIS_SERVER).exists() {
-        println!(
-            "{} missing: installing Debian's redis-server",
-            crate::fleet::REDIS_SERVER
-        );
-        crate::portability::apt_install(&["--no-install-recommends", "redis-server"])?;
-    }
+    let redis_server = crate::fleet::redis_server()?;
     ws.run_cargo(&[
         "build",
         "-p",
@@ -151,7 +145,7 @@ pub(crate) fn python_package(ws: &Workspace) -> Result<(), String> {
             .env("SEALED_SESSION_KEYS_FILE", &keys)
             .env("SEALED_SESSION_CONFORMANCE", &runner)
             .env("SEALED_SESSION_REVOCATION_PEER", &peer)
-            .env("REDIS_SERVER", crate::fleet::REDIS_SERVER)
+            .env("REDIS_SERVER", redis_server)
             .current_dir(&ws.root);
         ws.run(&mut package)
     })();
