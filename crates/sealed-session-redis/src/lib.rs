@@ -40,7 +40,7 @@
 use core::fmt;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
-use std::collections::HashSet;
+use std::collections::HashMap;
 extern crate alloc;
 
 use alloc::sync::Arc;
@@ -563,7 +563,10 @@ fn resync(inner: &Inner, connection: &mut redis::Connection) -> redis::RedisResu
     let prefix = &inner.options.prefix;
     let pattern = format!("{prefix}:[su]:*");
     let mut cursor: u64 = 0;
-    let mut seen: HashSet<String> = HashSet::new();
+    // What Redis holds, key by key, as stored: an entry is written back when
+    // Redis lacks it or holds an older one (the mirror keeps the newer of
+    // the two, so a different value here is a newer one).
+    let mut stored: HashMap<String, String> = HashMap::new();
     let (mut loaded, mut written) = (0usize, 0usize);
     loop {
         let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
@@ -581,7 +584,7 @@ fn resync(inner: &Inner, connection: &mut redis::Connection) -> redis::RedisResu
                     entry.apply(&inner.mirror, now());
                     loaded += 1;
                 }
-                seen.insert(key);
+                stored.insert(key, value);
             }
         }
         cursor = next;
@@ -598,12 +601,9 @@ fn resync(inner: &Inner, connection: &mut redis::Connection) -> redis::RedisResu
     let mut pipe = redis::pipe();
     for (id, expires_at) in sessions {
         let key = session_key(prefix, &id);
-        if !seen.contains(&key) {
-            pipe.cmd("SET")
-                .arg(&key)
-                .arg(expires_at.to_string())
-                .arg("NX")
-                .ignore();
+        let value = expires_at.to_string();
+        if stored.get(&key) != Some(&value) {
+            pipe.cmd("SET").arg(&key).arg(value).ignore();
             pipe.cmd("PEXPIREAT")
                 .arg(&key)
                 .arg(expires_at.saturating_mul(1000))
@@ -617,9 +617,12 @@ fn resync(inner: &Inner, connection: &mut redis::Connection) -> redis::RedisResu
     }
     for (subject, entry) in subjects {
         let key = subject_key(prefix, &subject);
-        if !seen.contains(&key) {
-            let value = format!("{} {}", entry.before, entry.expires_at);
-            pipe.cmd("SET").arg(&key).arg(value).arg("NX").ignore();
+        let value = format!("{} {}", entry.before, entry.expires_at);
+        if stored.get(&key) != Some(&value) {
+            // Another instance may have written back first, from an older
+            // mirror (a sign-out-everywhere taken here during the outage
+            // is newer): overwrite, and publish so that it learns it.
+            pipe.cmd("SET").arg(&key).arg(value).ignore();
             pipe.cmd("PEXPIREAT")
                 .arg(&key)
                 .arg(entry.expires_at.saturating_mul(1000))

@@ -295,6 +295,48 @@ fn an_outage_serves_then_fails_closed_then_recovers_without_forgetting() {
     );
 }
 
+/// A sign-out-everywhere taken during an outage, for a subject Redis
+/// already holds an older entry for: the instance that took it writes its
+/// newer entry back over whatever another instance wrote back first, and
+/// publishes it, so that an instance which reconnected earlier refuses too.
+#[test]
+#[ignore = "needs redis-server; run by `cargo xtask ci`"]
+fn a_newer_sign_out_everywhere_from_the_outage_wins_over_an_older_write_back() {
+    let mut server = Server::start("subject-write-back");
+    let window = Duration::from_secs(30);
+    let (a, b) = (instance(&server, window), instance(&server, window));
+    let t = now();
+    let id = SessionId::from_bytes([7; 16]);
+    a.revoke_subject("u", t - 100, t + 3600).unwrap();
+    assert!(wait_for(
+        || b.check(facts(&id, Some("u"), t - 200), t) == Verdict::Revoked(RevokedBy::Subject)
+    ));
+    // A session created after the first sign-out: valid everywhere.
+    assert_eq!(b.check(facts(&id, Some("u"), t - 50), t), Verdict::Valid);
+
+    server.kill();
+    assert!(wait_for(|| !a.health().connected));
+    // Signed out again during the outage: kept by `a` alone.
+    assert!(a.revoke_subject("u", t, t + 3600).is_err());
+    server.restart();
+    // The older entry, as `b`'s write-back would put it there first (the
+    // instances reconnect after a pause, the test's client at once).
+    let mut redis = server.client();
+    let _: () = redis::cmd("SET")
+        .arg(b.subject_key("u"))
+        .arg(format!("{} {}", t - 100, t + 3600))
+        .query(&mut redis)
+        .unwrap();
+    assert!(wait_for(
+        || b.check(facts(&id, Some("u"), t - 50), t) == Verdict::Revoked(RevokedBy::Subject)
+    ));
+    let value: String = redis::cmd("GET")
+        .arg(b.subject_key("u"))
+        .query(&mut redis)
+        .unwrap();
+    assert_eq!(value, format!("{t} {}", t + 3600));
+}
+
 /// Propagation delay over many revocations, loopback: printed, never
 /// asserted against a time (only bounded so a lost message fails).
 #[test]
