@@ -159,20 +159,28 @@ pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
 pub(crate) fn collect(
     members: impl IntoIterator<Item = (String, Box<RawValue>)>,
 ) -> Result<Entries, SessionError> {
-    let members = members.into_iter();
-    let mut entries: Entries = Vec::with_capacity(members.size_hint().0);
+    let mut members = members.into_iter();
+    // Wiped on every way out but success, as a `Session` wipes on drop:
+    // what was collected, a value a duplicate key replaces, and the members
+    // not yet read when a value is refused.
+    let mut entries = Wiped(Vec::with_capacity(members.size_hint().0));
     // Small sessions compare keys directly; large ones through an index.
     let mut index: Option<HashMap<String, usize>> = None;
-    for (key, value) in members {
-        check(&value, 1)?;
+    while let Some((key, value)) = members.next() {
+        if let Err(error) = check(&value, 1) {
+            entries.0.push((key, value));
+            entries.0.extend(members);
+            return Err(error);
+        }
+        let entries = &mut entries.0;
         if let Some(index) = &mut index {
             if let Some(&at) = index.get(&key) {
-                entries[at].1 = value;
+                wipe_value(core::mem::replace(&mut entries[at].1, value));
                 continue;
             }
             index.insert(key.clone(), entries.len());
         } else if let Some(entry) = entries.iter_mut().find(|(k, _)| *k == key) {
-            entry.1 = value;
+            wipe_value(core::mem::replace(&mut entry.1, value));
             continue;
         } else if entries.len() == 16 {
             let mut all: HashMap<String, usize> = entries
@@ -185,8 +193,23 @@ pub(crate) fn collect(
         }
         entries.push((key, value));
     }
-    refuse_bytes_session(&entries)?;
-    Ok(entries)
+    refuse_bytes_session(&entries.0)?;
+    Ok(core::mem::take(&mut entries.0))
+}
+
+/// Entries wiped when dropped (see [`session::wipe`](crate::session::wipe)).
+struct Wiped(Entries);
+
+impl Drop for Wiped {
+    fn drop(&mut self) {
+        crate::session::wipe(&mut self.0);
+    }
+}
+
+/// Wipes one member's JSON text before freeing it.
+fn wipe_value(value: Box<RawValue>) {
+    let mut text: Box<str> = value.into();
+    zeroize::Zeroize::zeroize(&mut text);
 }
 
 /// Refuses a session object that is itself a tagged byte string (FORMAT.md
