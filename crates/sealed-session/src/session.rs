@@ -113,6 +113,20 @@ impl State {
         }
     }
 
+    /// Names the session's subject (checked; a change is a write), for
+    /// `Session::set_subject` and `TypedSession::set_subject`.
+    pub(crate) fn set_subject(
+        &mut self,
+        subject: &str,
+    ) -> Result<(), crate::revocation::RevocationError> {
+        crate::revocation::check_subject(subject)?;
+        if self.meta.subject.as_deref() != Some(subject) {
+            self.meta.subject = Some(subject.into());
+            self.change();
+        }
+        Ok(())
+    }
+
     /// The session id, read by the application.
     pub(crate) fn id(&self) -> Option<SessionId> {
         self.touch();
@@ -1049,12 +1063,7 @@ impl Session {
     /// [`RevocationError::Subject`](crate::revocation::RevocationError::Subject)
     /// for an empty subject or one over 255 bytes.
     pub fn set_subject(&mut self, subject: &str) -> Result<(), crate::revocation::RevocationError> {
-        crate::revocation::check_subject(subject)?;
-        if self.state.meta.subject.as_deref() != Some(subject) {
-            self.state.meta.subject = Some(subject.into());
-            self.state.change();
-        }
-        Ok(())
+        self.state.set_subject(subject)
     }
 
     /// The subject named at login, if any.

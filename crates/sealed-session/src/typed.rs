@@ -159,12 +159,7 @@ impl<T> TypedSession<T> {
     /// [`RevocationError::Subject`](crate::revocation::RevocationError::Subject)
     /// for an empty subject or one over 255 bytes.
     pub fn set_subject(&mut self, subject: &str) -> Result<(), crate::revocation::RevocationError> {
-        crate::revocation::check_subject(subject)?;
-        if self.state.meta.subject.as_deref() != Some(subject) {
-            self.state.meta.subject = Some(subject.into());
-            self.state.change();
-        }
-        Ok(())
+        self.state.set_subject(subject)
     }
 
     /// See [`Session::subject`](crate::Session::subject).
