@@ -400,6 +400,19 @@ impl Drop for Server {
     }
 }
 
+/// Whether a Redis server answers `PING` on 127.0.0.1:`port`.
+fn answers_ping(port: u16) -> bool {
+    use std::io::{Read as _, Write as _};
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
+}
+
 /// The redis-server this task started, on a free loopback port, without
 /// persistence, in a directory of its own; killed on drop.
 struct Redis {
@@ -436,13 +449,25 @@ impl Redis {
         let child = command
             .spawn()
             .map_err(|e| format!("cannot start `{}`: {e}", display(&command)))?;
-        let redis = Self { child, port, dir };
+        let mut redis = Self { child, port, dir };
         let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        // Ours answering, not whatever took the port after it was free:
+        // the child must still run, and the port must answer PING.
+        while !answers_ping(port) {
+            if let Ok(Some(status)) = redis.child.try_wait() {
+                return Err(format!(
+                    "redis-server exited ({status}) before listening on {port}"
+                ));
+            }
             if Instant::now() >= deadline {
-                return Err(format!("redis-server did not listen on port {port}"));
+                return Err(format!("redis-server did not answer on port {port}"));
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+        if let Ok(Some(status)) = redis.child.try_wait() {
+            return Err(format!(
+                "redis-server exited ({status}); port {port} is someone else's"
+            ));
         }
         Ok(redis)
     }
