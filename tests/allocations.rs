@@ -24,6 +24,8 @@ fn main() {
     println!("ok     the buffer API never allocates");
     opening_a_bomb_allocates_within_the_bound();
     println!("ok     opening a bomb allocates within the bound");
+    reading_a_session_allocates_its_storage_and_its_list();
+    println!("ok     reading a session allocates its storage and its list");
 }
 
 fn the_buffer_api_never_allocates() {
@@ -95,4 +97,57 @@ fn opening_a_bomb_allocates_within_the_bound() {
         "allocated {} bytes, bound {bound}",
         stats.bytes_allocated
     );
+}
+
+/// Issue 22: the std read path allocates nothing beyond the session's own
+/// storage. Loading an app's session of 1 KiB of JSON (eight members, one
+/// with 39 strings) from a `Cookie` header with other cookies around it
+/// takes exactly two allocations: the decoded envelope, decrypted in place,
+/// which becomes the session's storage, and the list of its members (spans
+/// into that storage). Reading a member as a type allocates only what that
+/// type holds.
+fn reading_a_session_allocates_its_storage_and_its_list() {
+    use sealed_session::{ManualClock, Session, SessionCodec};
+
+    let codec = SessionCodec::builder(Keyring::new(1, &Key::from_bytes([5; 32])))
+        .clock(ManualClock::new(1_800_000_000))
+        .build()
+        .unwrap();
+    let recent: Vec<String> = (0..39u64)
+        .map(|i| format!("/shop/item/{}", 1_042_337 + i * 7_919))
+        .collect();
+    let mut session = Session::new();
+    session.insert("user_id", 48_213).unwrap();
+    session
+        .insert("email", "augusta.ada.lovelace@example.com")
+        .unwrap();
+    session
+        .insert("csrf_token", "7d1f0b9ac34e58a2c0ffee15deadbeef01234567")
+        .unwrap();
+    session.insert("n", 0).unwrap();
+    session.insert("roles", ["member", "editor"]).unwrap();
+    session.insert("recent", &recent).unwrap();
+    session.insert("tz", "America/Los_Angeles").unwrap();
+    session.insert("locale", "en-GB").unwrap();
+    assert_eq!(session.to_json_string().len(), 1024);
+    let value = codec.seal(&session).unwrap();
+    let header = format!("theme=dark; __Host-session={value}; lang=en-GB");
+
+    let region = Region::new(GLOBAL);
+    let loaded = codec.load([header.as_str()]);
+    let after_load = region.change();
+    let user: Option<u64> = loaded.session.get("user_id").unwrap();
+    let after_get = region.change();
+    assert_eq!(loaded.rejected, None);
+    assert_eq!(user, Some(48_213));
+    assert_eq!(loaded.session.len(), 8);
+    assert_eq!(after_load.allocations, 2, "{after_load:?}");
+    assert_eq!(after_load.reallocations, 0, "{after_load:?}");
+    // The storage (the decoded envelope, about three quarters of the
+    // cookie's text) and a list of eight members.
+    assert!(
+        after_load.bytes_allocated < value.len() + 8 * 64,
+        "{after_load:?}"
+    );
+    assert_eq!(after_get.allocations, 2, "a u64 needs no allocation: {after_get:?}");
 }

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::error::SessionError;
-use crate::session::{Session, State, body_entries};
+use crate::session::{Session, State, body_members};
 use crate::typed::TypedSession;
 
 /// A kind of session the [`SessionCodec`](crate::SessionCodec) carries in
@@ -69,7 +69,7 @@ impl Encoded<'_> {
 // call it.
 #[allow(private_interfaces)]
 pub(crate) mod sealed {
-    use super::{Encoded, Session, SessionError, State};
+    use super::{Encoded, Session, SessionError, State, Zeroizing};
 
     /// The codec's view of a session kind. Not public API.
     pub trait Body: Sized {
@@ -81,12 +81,17 @@ pub(crate) mod sealed {
         fn empty(state: State) -> Self;
         /// Whether the session holds no data (saving it may delete).
         fn holds_nothing(&self) -> bool;
-        /// The session from an authentic payload's body; `bare` when the
-        /// payload had no metadata prefix (a plain JSON object).
+        /// The session from an authentic payload, whose body starts at
+        /// `offset`: 0 when the payload had no metadata prefix (a bare
+        /// JSON object). The plaintext may become the session's storage.
         ///
         /// # Errors
         /// When the body is not a session of this kind.
-        fn from_body(bare: bool, body: &[u8], state: State) -> Result<Self, SessionError>;
+        fn from_body(
+            plaintext: Zeroizing<Vec<u8>>,
+            offset: usize,
+            state: State,
+        ) -> Result<Self, SessionError>;
         /// The JSON session a legacy cookie opened to, as this kind;
         /// `None` for kinds that legacy formats cannot carry.
         fn from_legacy(session: Session) -> Option<Self>;
@@ -117,13 +122,17 @@ impl sealed::Body for Session {
     }
 
     fn holds_nothing(&self) -> bool {
-        self.entries().is_empty()
+        Session::holds_nothing(self)
     }
 
-    fn from_body(bare: bool, body: &[u8], mut state: State) -> Result<Self, SessionError> {
-        let (entries, permanent) = body_entries(bare, body)?;
+    fn from_body(
+        plaintext: Zeroizing<Vec<u8>>,
+        offset: usize,
+        mut state: State,
+    ) -> Result<Self, SessionError> {
+        let (members, permanent) = body_members(plaintext, offset)?;
         state.meta.permanent |= permanent;
-        Ok(Self::from_parts(entries, state))
+        Ok(Self::from_members_parsed(members, state))
     }
 
     fn from_legacy(session: Session) -> Option<Self> {
@@ -157,8 +166,13 @@ impl<T: Serialize + DeserializeOwned> sealed::Body for TypedSession<T> {
         self.value().is_none()
     }
 
-    fn from_body(bare: bool, body: &[u8], state: State) -> Result<Self, SessionError> {
-        if bare {
+    fn from_body(
+        plaintext: Zeroizing<Vec<u8>>,
+        offset: usize,
+        state: State,
+    ) -> Result<Self, SessionError> {
+        let body = &plaintext[offset..];
+        if offset == 0 {
             // A bare JSON object is not a typed session.
             return Err(SessionError::InvalidSession);
         }

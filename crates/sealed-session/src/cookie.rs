@@ -79,6 +79,26 @@ where
     })
 }
 
+/// [`cookie_values`] into `out`, in order, until it is full; how many
+/// were written. For a caller that keeps them on the stack.
+pub(crate) fn values_into<'h>(
+    headers: impl IntoIterator<Item = &'h [u8]>,
+    name: &str,
+    out: &mut [&'h str],
+) -> usize {
+    let mut count = 0;
+    for header in headers {
+        for value in pairs(header).filter_map(|pair| value_of(pair, name.as_bytes())) {
+            let Some(slot) = out.get_mut(count) else {
+                return count;
+            };
+            *slot = value;
+            count += 1;
+        }
+    }
+    count
+}
+
 /// The `;`-separated pairs of one header, found with `memchr`.
 fn pairs(header: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut start = 0;

@@ -7,10 +7,10 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::error::SessionError;
-use crate::json::{self, Entries, Style, float_guard};
+use crate::json::{self, Entries, Members, Style, float_guard};
 use crate::payload::{Meta, SessionId};
 
 /// See [`Session::PERMANENT_KEY`].
@@ -198,7 +198,7 @@ impl State {
 /// ```
 #[derive(Clone, Default)]
 pub struct Session {
-    entries: Entries,
+    members: Members,
     pub(crate) state: State,
 }
 
@@ -251,10 +251,10 @@ impl Session {
     /// [`SessionError::InvalidJson`], [`SessionError::TooDeep`] or
     /// [`SessionError::InvalidBytes`].
     pub fn from_json(text: &[u8]) -> Result<Self, SessionError> {
-        let mut entries = json::split(text)?;
-        let permanent = take_permanent(&mut entries)?;
+        let mut members = Members::parse(Zeroizing::new(text.to_vec()), 0)?;
+        let permanent = members.take_permanent()?;
         let mut session = Self {
-            entries,
+            members,
             state: State::default(),
         };
         session.state.meta.permanent = permanent;
@@ -284,7 +284,7 @@ impl Session {
         json::from_python(&mut entries)?;
         let permanent = take_permanent(&mut entries)?;
         let mut session = Self {
-            entries,
+            members: Members::from_entries(entries),
             state: State::default(),
         };
         session.state.meta.permanent = permanent;
@@ -309,10 +309,9 @@ impl Session {
     /// # Errors
     /// As [`Session::from_json`].
     pub fn replace_from_json(&mut self, text: &[u8]) -> Result<(), SessionError> {
-        let mut entries = json::split(text)?;
-        let permanent = take_permanent(&mut entries)?;
-        wipe(&mut self.entries);
-        self.entries = entries;
+        let mut members = Members::parse(Zeroizing::new(text.to_vec()), 0)?;
+        let permanent = members.take_permanent()?;
+        self.members = members;
         self.state.meta.permanent = permanent;
         self.state.change();
         Ok(())
@@ -362,7 +361,7 @@ impl Session {
         let mut entries = json::collect(members)?;
         let permanent = take_permanent(&mut entries)?;
         let mut session = Self {
-            entries,
+            members: Members::from_entries(entries),
             state: State::default(),
         };
         session.state.meta.permanent = permanent;
@@ -392,8 +391,7 @@ impl Session {
     {
         let mut entries = json::collect(members)?;
         let permanent = take_permanent(&mut entries)?;
-        wipe(&mut self.entries);
-        self.entries = entries;
+        self.members = Members::from_entries(entries);
         self.state.meta.permanent = permanent;
         self.state.change();
         Ok(())
@@ -419,19 +417,29 @@ impl Session {
     /// [`Session::from_json`] for the JSON.
     pub fn from_plaintext(plaintext: &[u8]) -> Result<Self, SessionError> {
         let (mut meta, body) = crate::payload::Meta::read(plaintext)?;
-        let (entries, permanent) = body_entries(plaintext.len() == body.len(), body)?;
+        let offset = plaintext.len() - body.len();
+        let (members, permanent) = body_members(Zeroizing::new(plaintext.to_vec()), offset)?;
         meta.permanent |= permanent;
         let state = State {
             meta,
             ..State::default()
         };
-        Ok(Self { entries, state })
+        Ok(Self { members, state })
     }
 
     /// A session opened from a cookie's body (already split), with its
     /// state.
     pub(crate) fn from_parts(entries: Entries, state: State) -> Self {
-        Self { entries, state }
+        Self {
+            members: Members::from_entries(entries),
+            state,
+        }
+    }
+
+    /// A session of the members parsed from an authentic plaintext, with
+    /// its state.
+    pub(crate) fn from_members_parsed(members: Members, state: State) -> Self {
+        Self { members, state }
     }
 
     /// The session's data as compact JSON (the members as they are stored,
@@ -471,7 +479,7 @@ impl Session {
         let mut json = self.to_json_string();
         if self.state.meta.permanent {
             json.pop();
-            if !self.entries.is_empty() {
+            if !self.members.is_empty() {
                 json.push(',');
             }
             json.push_str(r#""_permanent":true}"#);
@@ -501,23 +509,20 @@ impl Session {
             .then(|| serde_json::from_str::<&'static RawValue>("true").ok())
             .flatten()
             .map(|value| (PERMANENT_KEY, value));
-        self.entries
-            .iter()
-            .map(|(key, value)| (key.as_str(), &**value))
-            .chain(permanent)
+        self.members.iter_raw().chain(permanent)
     }
 
     /// Appends the compact JSON of the data to `out`.
     pub(crate) fn write_json(&self, out: &mut Vec<u8>) {
         out.push(b'{');
-        for (i, (key, value)) in self.entries.iter().enumerate() {
+        for (i, (key, value)) in self.members.iter().enumerate() {
             if i > 0 {
                 out.push(b',');
             }
             // Writing a `&str` into a vector cannot fail.
             let _ = serde_json::to_writer(&mut *out, key);
             out.push(b':');
-            out.extend_from_slice(value.get().as_bytes());
+            out.extend_from_slice(value.as_bytes());
         }
         out.push(b'}');
     }
@@ -526,9 +531,9 @@ impl Session {
     /// escaped key takes at most six bytes per byte), so that a buffer
     /// sized with it never reallocates and leaves no unwiped copy behind.
     pub(crate) fn json_len_bound(&self) -> usize {
-        self.entries
+        self.members
             .iter()
-            .map(|(key, value)| key.len() * 6 + 4 + value.get().len())
+            .map(|(key, value)| key.len() * 6 + 4 + value.len())
             .sum::<usize>()
             + 2
     }
@@ -585,9 +590,9 @@ impl Session {
     fn python_json(&self, style: Style) -> Result<String, SessionError> {
         let permanent = RawValue::from_string("true".to_owned()).unwrap_or_default();
         let mut members: Vec<(String, &RawValue)> = self
-            .entries
-            .iter()
-            .map(|(key, value)| (key.clone(), &**value))
+            .members
+            .iter_raw()
+            .map(|(key, value)| (key.to_owned(), value))
             .collect();
         if self.state.meta.permanent {
             members.push((PERMANENT_KEY.to_owned(), &permanent));
@@ -626,11 +631,13 @@ impl Session {
     /// field) is narrowed by serde itself, beyond this check: `1e39` there
     /// reads as infinity.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionError> {
-        self.get_raw(key)
+        self.state.touch();
+        self.members
+            .get(key)
             .map(|value| {
                 // Through the guard, a float that overflows the type asked
                 // for is an error, never `inf`.
-                float_guard::from_str(value.get()).map_err(|_| SessionError::WrongType)
+                float_guard::from_str(value).map_err(|_| SessionError::WrongType)
             })
             .transpose()
     }
@@ -649,10 +656,7 @@ impl Session {
     #[must_use]
     pub fn get_raw(&self, key: &str) -> Option<&RawValue> {
         self.state.touch();
-        self.entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, value)| &**value)
+        self.members.get_raw(key)
     }
 
     /// The byte string under `key` (stored tagged, `{" b": …}`); `None`
@@ -787,15 +791,11 @@ impl Session {
         let value =
             serde_json::value::to_raw_value(&value).map_err(|_| SessionError::Unserializable)?;
         if let Some(limit) = self.state.limit {
-            let old = self
-                .entries
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(k, v)| member_len(k, v));
-            let new = member_len(key, &value);
+            let old = self.members.get(key).map(|v| member_len(key, v));
+            let new = member_len(key, value.get());
             let len = match old {
                 Some(old) => self.json_len() - old + new,
-                None if self.entries.is_empty() => self.json_len() + new,
+                None if self.members.is_empty() => self.json_len() + new,
                 None => self.json_len() + 1 + new,
             };
             if padded(limit, len) > limit.max_payload {
@@ -807,8 +807,8 @@ impl Session {
 
     /// The exact length of [`Session::write_json`]'s output.
     pub(crate) fn json_len(&self) -> usize {
-        let members: usize = self.entries.iter().map(|(k, v)| member_len(k, v)).sum();
-        2 + members + self.entries.len().saturating_sub(1)
+        let members: usize = self.members.iter().map(|(k, v)| member_len(k, v)).sum();
+        2 + members + self.members.len().saturating_sub(1)
     }
 
     /// Stores `bytes` under `key`, tagged as Flask does (`{" b": …}`), and
@@ -850,9 +850,9 @@ impl Session {
     /// ```
     pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
         self.state.touch();
-        let at = self.entries.iter().position(|(k, _)| k == key)?;
+        let value = self.members.remove(key)?;
         self.state.change();
-        Some(self.entries.remove(at).1)
+        Some(value)
     }
 
     /// Whether `key` is present. Marks the session accessed.
@@ -884,7 +884,7 @@ impl Session {
     #[must_use]
     pub fn len(&self) -> usize {
         self.state.touch();
-        self.entries.len()
+        self.members.len()
     }
 
     /// Whether the session holds no key. Marks the session accessed.
@@ -901,7 +901,7 @@ impl Session {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.state.touch();
-        self.entries.is_empty()
+        self.members.is_empty()
     }
 
     /// The keys and their JSON texts, in order. Marks the session accessed.
@@ -918,9 +918,7 @@ impl Session {
     /// ```
     pub fn iter(&self) -> impl Iterator<Item = (&str, &RawValue)> + '_ {
         self.state.touch();
-        self.entries
-            .iter()
-            .map(|(key, value)| (key.as_str(), &**value))
+        self.members.iter_raw()
     }
 
     /// The keys in order. Marks the session accessed.
@@ -935,7 +933,8 @@ impl Session {
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
-        self.iter().map(|(key, _)| key)
+        self.state.touch();
+        self.members.iter().map(|(key, _)| key)
     }
 
     /// Removes every key and forgets the session's identity (id, creation
@@ -955,8 +954,8 @@ impl Session {
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     pub fn clear(&mut self) {
-        if self.state.clear(!self.entries.is_empty()) {
-            wipe(&mut self.entries);
+        if self.state.clear(!self.members.is_empty()) {
+            self.members.clear();
         }
     }
 
@@ -1105,23 +1104,20 @@ impl Session {
         self.state.reseal_advised
     }
 
-    /// The members, for the codec, without marking the session accessed.
-    pub(crate) fn entries(&self) -> &Entries {
-        &self.entries
+    /// Whether the session holds no member, for the codec, without
+    /// marking the session accessed.
+    pub(crate) fn holds_nothing(&self) -> bool {
+        self.members.is_empty()
     }
 
     fn insert_checked(&mut self, key: &str, value: Box<RawValue>) -> Option<Box<RawValue>> {
         self.state.change();
-        if let Some((_, slot)) = self.entries.iter_mut().find(|(k, _)| k == key) {
-            return Some(core::mem::replace(slot, value));
-        }
-        self.entries.push((key.to_owned(), value));
-        None
+        self.members.insert(key, value)
     }
 }
 
 /// The length of `"key":value` as [`Session::write_json`] writes it.
-fn member_len(key: &str, value: &RawValue) -> usize {
+fn member_len(key: &str, value: &str) -> usize {
     /// Counts what is written to it.
     struct Count(usize);
     impl std::io::Write for Count {
@@ -1136,7 +1132,7 @@ fn member_len(key: &str, value: &RawValue) -> usize {
     let mut count = Count(0);
     // Writing a `&str` cannot fail.
     let _ = serde_json::to_writer(&mut count, key);
-    count.0 + 1 + value.get().len()
+    count.0 + 1 + value.len()
 }
 
 /// The payload length of a session whose JSON is `json_len` bytes, padded.
@@ -1162,18 +1158,21 @@ fn remaining(limit: Limit, json_len: usize) -> usize {
 
 /// The members of a payload's body; a bare JSON object (no metadata) is a
 /// Flask session dict, whose `_permanent` member is the permanent flag.
-pub(crate) fn body_entries(bare: bool, body: &[u8]) -> Result<(Entries, bool), SessionError> {
-    let mut entries = json::split(body)?;
-    if bare {
-        let permanent = take_permanent(&mut entries)?;
-        return Ok((entries, permanent));
+pub(crate) fn body_members(
+    plaintext: Zeroizing<Vec<u8>>,
+    offset: usize,
+) -> Result<(Members, bool), SessionError> {
+    let mut members = Members::parse(plaintext, offset)?;
+    if offset == 0 {
+        let permanent = members.take_permanent()?;
+        return Ok((members, permanent));
     }
     // After the metadata, the flag is its bit 0 and never a member
     // (FORMAT.md §12.2): a Flask reader would take the member for the flag.
-    if entries.iter().any(|(key, _)| key == PERMANENT_KEY) {
+    if members.get(PERMANENT_KEY).is_some() {
         return Err(SessionError::InvalidSession);
     }
-    Ok((entries, false))
+    Ok((members, false))
 }
 
 /// Takes a top-level `_permanent` member out of `entries`: whether it was
@@ -1204,11 +1203,6 @@ pub(crate) fn wipe(entries: &mut Entries) {
     }
 }
 
-impl Drop for Session {
-    fn drop(&mut self) {
-        wipe(&mut self.entries);
-    }
-}
 
 impl fmt::Debug for Session {
     /// Keys and the lengths of their values, never the values.
@@ -1221,16 +1215,16 @@ impl fmt::Debug for Session {
     /// # Ok::<(), sealed_session::SessionError>(())
     /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        struct Lengths<'a>(&'a Entries);
+        struct Lengths<'a>(&'a Members);
         impl fmt::Debug for Lengths<'_> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.debug_map()
-                    .entries(self.0.iter().map(|(key, value)| (key, value.get().len())))
+                    .entries(self.0.iter().map(|(key, value)| (key, value.len())))
                     .finish()
             }
         }
         f.debug_struct("Session")
-            .field("value_lengths", &Lengths(&self.entries))
+            .field("value_lengths", &Lengths(&self.members))
             .field("id", &self.state.meta.id)
             .field("permanent", &self.state.meta.permanent)
             .field("created_at", &self.state.meta.created_at)

@@ -86,22 +86,29 @@ impl SessionCodec {
         I: IntoIterator<Item = &'h H>,
         H: AsRef<[u8]> + ?Sized + 'h,
     {
-        let headers: Vec<&[u8]> = cookie_headers.into_iter().map(AsRef::as_ref).collect();
+        // The headers are kept for a second pass only when legacy cookies
+        // are read (a migration): otherwise nothing is allocated for them.
+        let mut headers: Vec<&[u8]> = Vec::new();
+        // One pass over the headers for the session's own name, up to one
+        // value past the cap, on the stack.
+        let mut found = [""; Self::MAX_CANDIDATES + 1];
+        let count = if self.inner.legacy.is_empty() {
+            let headers = cookie_headers.into_iter().map(AsRef::as_ref);
+            cookie::values_into(headers, self.cookie_name(), &mut found)
+        } else {
+            headers = cookie_headers.into_iter().map(AsRef::as_ref).collect();
+            cookie::values_into(headers.iter().copied(), self.cookie_name(), &mut found)
+        };
         let now = self.inner.clock.now();
         let mut rejected = None;
-        // One pass over the headers for the session's own name.
-        let mut values: Vec<&str> =
-            cookie::cookie_values(headers.iter().copied(), self.cookie_name())
-                .take(Self::MAX_CANDIDATES + 1)
-                .collect();
         // Values past the cap are neither tried nor deleted: one of them
         // may be the user's own.
-        let mut ambiguous = values.len() > Self::MAX_CANDIDATES;
-        values.truncate(Self::MAX_CANDIDATES);
+        let mut ambiguous = count > Self::MAX_CANDIDATES;
+        let values = &found[..count.min(Self::MAX_CANDIDATES)];
         // A value under the session's own name was presented and failed.
         let mut own_rejected = false;
         let mut best: Option<S> = None;
-        for &value in &values {
+        for &value in values {
             match self.open_v1::<S>(value, now) {
                 Ok(session) => match &best {
                     None => best = Some(session),
@@ -345,6 +352,6 @@ impl SessionCodec {
 
     fn open_v1<S: SessionBody>(&self, value: &str, now: u64) -> Result<S, SessionError> {
         let (plaintext, offset, state) = self.open_payload(value, now)?;
-        S::from_body(offset == 0, &plaintext[offset..], state)
+        S::from_body(plaintext, offset, state)
     }
 }

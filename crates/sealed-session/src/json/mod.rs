@@ -15,6 +15,9 @@
 //! "<base64>"}`, converted at that format's boundary.
 
 pub(crate) mod float_guard;
+mod members;
+
+pub(crate) use members::Members;
 
 use core::fmt;
 use std::collections::HashMap;
@@ -127,7 +130,7 @@ pub(crate) fn tagged_bytes(bytes: &[u8]) -> Box<RawValue> {
 pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
     // UTF-8 checked once here, not again for every key and value.
     let text = core::str::from_utf8(plaintext).map_err(|_| SessionError::InvalidJson)?;
-    let members: Members<'_> = serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
+    let members: Object<'_> = serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
     let mut entries: Entries = Vec::with_capacity(members.0.len());
     // Small sessions compare keys directly; large ones through an index.
     let mut index: Option<HashMap<&str, usize>> = None;
@@ -218,10 +221,19 @@ fn wipe_value(value: Box<RawValue>) {
 /// session. Its base64 is checked first, as everywhere, so that
 /// `{" b":"!!"}` fails as malformed bytes.
 pub(crate) fn refuse_bytes_session(entries: &Entries) -> Result<(), SessionError> {
-    if let [(key, value)] = entries.as_slice()
+    match entries.as_slice() {
+        [(key, value)] => refuse_bytes_session_of(Some((key, value.get()))),
+        _ => Ok(()),
+    }
+}
+
+/// [`refuse_bytes_session`] for the one member of an object (`None`: the
+/// object has none, or several), as key and value text.
+pub(crate) fn refuse_bytes_session_of(only: Option<(&str, &str)>) -> Result<(), SessionError> {
+    if let Some((key, value)) = only
         && key == BYTES_TAG
     {
-        let tag = format!("{{\"{BYTES_TAG}\":{}}}", value.get());
+        let tag = format!("{{\"{BYTES_TAG}\":{value}}}");
         let tag: &RawValue = serde_json::from_str(&tag).map_err(|_| SessionError::InvalidJson)?;
         check(tag, 0)?;
         return Err(SessionError::InvalidSession);
@@ -231,9 +243,18 @@ pub(crate) fn refuse_bytes_session(entries: &Entries) -> Result<(), SessionError
 
 /// The members of one JSON object, borrowed from the text (keys too, when
 /// they hold no escape).
-struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
+struct Object<'a>(Vec<(Key<'a>, &'a RawValue)>);
 
-/// An object key: borrowed from the text, or unescaped.
+impl Drop for Key<'_> {
+    fn drop(&mut self) {
+        if let Self::Owned(key) = self {
+            zeroize::Zeroize::zeroize(key);
+        }
+    }
+}
+
+/// An object key: borrowed from the text, or unescaped (and then wiped
+/// when dropped).
 enum Key<'a> {
     Borrowed(&'a str),
     Owned(String),
@@ -278,23 +299,23 @@ impl<'de> de::Deserialize<'de> for Key<'de> {
     }
 }
 
-impl<'de> de::Deserialize<'de> for Members<'de> {
+impl<'de> de::Deserialize<'de> for Object<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct MembersVisitor;
 
         impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
+            type Value = Object<'de>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Object<'de>, A::Error> {
                 let mut members = Vec::new();
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     members.push((key, map.next_value::<&'de RawValue>()?));
                 }
-                Ok(Members(members))
+                Ok(Object(members))
             }
         }
 
@@ -411,6 +432,11 @@ pub(crate) fn check(value: &RawValue, depth_above: usize) -> Result<(), SessionE
     Ok(())
 }
 
+/// The bytes tag as an object key, `" b"`, searched for in every value:
+/// the searcher is built once, not per value.
+static BYTES_TAG_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(br#"" b""#));
+
 /// Whether [`check`] could reject `text` (valid JSON syntax), by three
 /// quick scans that each over-approximate what it looks for: nesting
 /// deeper than [`MAX_DEPTH`] needs at least that many `[` or `{` bytes
@@ -431,7 +457,7 @@ fn may_fail_check(text: &[u8], depth_above: usize) -> bool {
         .sum();
     depth_above + opening > MAX_DEPTH
         || memchr::memchr(b'\\', text).is_some()
-        || memchr::memmem::find(text, br#"" b""#).is_some()
+        || BYTES_TAG_KEY.find(text).is_some()
 }
 
 /// The index just past the string that starts at `text[start]` (a `"`),
@@ -588,12 +614,12 @@ pub(crate) fn rewrite(
     let text = value.get().trim_ascii_start();
     match text.as_bytes().first() {
         Some(b'{') => {
-            let members: Members<'_> =
+            let members: Object<'_> =
                 serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
             let members: Vec<(String, &RawValue)> = members
                 .0
-                .into_iter()
-                .map(|(key, value)| (String::from(&*key), value))
+                .iter()
+                .map(|(key, value)| (String::from(&**key), *value))
                 .collect();
             rewrite_object(&members, style, out)
         }
@@ -941,11 +967,11 @@ mod tests {
     /// The members of `text` as owned pairs, unchecked (serde_json's
     /// syntax only): what a binding hands to `Session::from_members`.
     fn members_of(text: &str) -> Vec<(String, Box<RawValue>)> {
-        let members: Members<'_> = serde_json::from_str(text).unwrap();
+        let members: Object<'_> = serde_json::from_str(text).unwrap();
         members
             .0
-            .into_iter()
-            .map(|(key, value)| (String::from(&*key), RawValue::to_owned(value)))
+            .iter()
+            .map(|(key, value)| (String::from(&**key), RawValue::to_owned(value)))
             .collect()
     }
 
