@@ -281,10 +281,14 @@ pub(super) const DEFLATE_CONFIGS: [&str; 15] = [
 ];
 
 /// The nonce sources of `nonce/<id>/16`: id and label.
-pub(super) const NONCES: [(&str, &str); 4] = [
+pub(super) const NONCES: [(&str, &str); 6] = [
     (
         "os_random",
-        "`OsRandom`: thread-local ChaCha20 + a `getpid` check per draw (the std default, fork-safe)",
+        "`OsRandom`: thread-local ChaCha20 + a fork-generation check per draw (the std default, fork-safe)",
+    ),
+    (
+        "chacha20_getpid",
+        "before issue 22: the same generator + a `getpid` check per draw (the old `OsRandom`, fork-safe)",
     ),
     (
         "getrandom",
@@ -292,35 +296,48 @@ pub(super) const NONCES: [(&str, &str); 4] = [
     ),
     (
         "chacha20_tls",
-        "thread-local ChaCha20 without the check (the old `OsNonce`; **not** fork-safe), reference",
+        "thread-local ChaCha20 without any check (**not** fork-safe), reference",
+    ),
+    (
+        "fork_generation",
+        "`sealed_session_fork::generation()` alone: the check now (a relaxed atomic load)",
     ),
     (
         "getpid",
-        "`std::process::id()` alone: the check's system call",
+        "`std::process::id()` alone: the check's system call before issue 22",
     ),
 ];
 
-/// The open-time split of the last run before the std redesign (recorded
-/// in `benches/RESULTS.md` on 2026-11-22, at commit 5f66ca9), µs: session
-/// open, core `open_to_vec`, base64 (chunked) and our EAX alone on that
-/// cookie where measured, inflate, and the JSON parse (`Session::from_json`,
-/// then a full parse under serde_json's `arbitrary_precision` and
-/// `preserve_order`). The 4 KiB cookie was compressed (the old default), and
-/// base64 and EAX were then timed only on the uncompressed envelope.
+/// Which commit [`SPLIT_BEFORE`] was measured at, for the table.
+pub(super) const SPLIT_BEFORE_RUN: &str = "before issue 22 (065f904)";
+
+/// The open-time split before issue 22's request-path work, µs: session
+/// open, core `open_to_vec`, base64, our EAX alone, inflate, and
+/// `Session::from_json` (a string and a boxed value per member then). The
+/// `open_split` bench of commit 065f904 (base64 then: base64ct, in
+/// 256-character chunks), run on 2026-12-07 on the machine of that day's
+/// `benches/RESULTS.md`, quiet (load average 0.5), beside this tree's.
 pub(super) const SPLIT_BEFORE: [(usize, [Option<f64>; 6]); 2] = [
     (
         930,
         [
-            Some(7.81),
-            Some(1.75),
-            Some(0.72),
-            Some(1.39),
+            Some(4.20),
+            Some(2.19),
+            Some(0.88),
+            Some(1.73),
             None,
-            Some(5.94),
+            Some(1.77),
         ],
     ),
     (
         4096,
-        [Some(40.7), Some(7.80), None, None, Some(5.53), Some(34.0)],
+        [
+            Some(16.30),
+            Some(10.15),
+            Some(1.10),
+            Some(1.96),
+            Some(7.54),
+            Some(5.25),
+        ],
     ),
 ];

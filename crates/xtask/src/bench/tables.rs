@@ -216,6 +216,9 @@ pub(super) fn cpu_table(s: &mut String, r: &Results) {
     s.push('\n');
 }
 
+/// Rows of the nonce table that time a fork check alone, not a draw.
+const CHECKS_ONLY: [&str; 2] = ["fork_generation", "getpid"];
+
 /// The nonce sources, and what each adds to a seal.
 pub(super) fn nonce_table(s: &mut String, r: &Results) {
     s.push_str(
@@ -233,12 +236,12 @@ pub(super) fn nonce_table(s: &mut String, r: &Results) {
             s,
             "| {label} | {} | {} | {} | {} |",
             ns.map_or_else(String::new, |n| format!("{n:.1}")),
-            if id == "getpid" {
+            if CHECKS_ONLY.contains(&id) {
                 String::new()
             } else {
                 fmt_ns(ns)
             },
-            if id == "getpid" {
+            if CHECKS_ONLY.contains(&id) {
                 String::new()
             } else {
                 fmt_ns(ns.map(|n| 2.0 * n))
@@ -246,26 +249,31 @@ pub(super) fn nonce_table(s: &mut String, r: &Results) {
             opt_percent(draw(id).zip(seal_64).map(|(d, seal)| d / seal)),
         );
     }
-    if let (Some(os), Some(getrandom), Some(chacha), Some(getpid)) = (
+    if let (Some(os), Some(before), Some(getrandom), Some(chacha), Some(generation), Some(getpid)) = (
         draw("os_random"),
+        draw("chacha20_getpid"),
         draw("getrandom"),
         draw("chacha20_tls"),
+        draw("fork_generation"),
         draw("getpid"),
     ) {
         let _ = writeln!(
             s,
-            "\nBoth fork-safe candidates, side by side: `OsRandom` {:.0} ns, one `getrandom` \
-             call {:.0} ns per draw ({:.1}× `OsRandom`). Fork safety costs `OsRandom` {:.0} ns \
-             per draw over the same generator without the check ({:.0} ns), nearly all of it \
-             the `getpid` system call ({:.0} ns alone). The kernel here offers `getrandom` in \
-             the vDSO, but glibc uses it only from 2.41; with an older glibc each \
-             `getrandom::fill` is a system call.",
+            "\nPer draw, before and after issue 22: `OsRandom` {:.1} ns now, {:.1} ns with the \
+             `getpid` check it made before ({:.1}× faster). Fork safety now costs {:.1} ns over \
+             the same generator without any check ({:.1} ns): the fork-generation load alone is \
+             {:.1} ns, where the `getpid` system call was {:.1} ns. One `getrandom` call, the \
+             other fork-safe candidate: {:.0} ns ({:.0}× `OsRandom`; the kernel here offers \
+             `getrandom` in the vDSO, but glibc uses it only from 2.41).",
             os * 1000.0,
-            getrandom * 1000.0,
-            getrandom / os,
+            before * 1000.0,
+            before / os,
             (os - chacha) * 1000.0,
             chacha * 1000.0,
+            generation * 1000.0,
             getpid * 1000.0,
+            getrandom * 1000.0,
+            getrandom / os,
         );
     }
     s.push('\n');
@@ -278,11 +286,14 @@ pub(super) fn open_split_table(s: &mut String, r: &Results) {
         "### Open-time split, µs\n\n\
          One std session open and its parts, on the same cookie: 930 B with the defaults, \
          4 KiB compressed (the only way it fits). \"core\" is `Codec::open_to_vec` (base64, \
-         EAX, inflate, copies and wipes); base64 is the chunked decode as the core does it; \
-         EAX is ours alone with the key expanded per call (the core's is expanded once); \
-         JSON is `Session::from_json` (now: the raw split of the top-level object and its \
-         checks; before: a full parse with `arbitrary_precision` and `preserve_order`). \
-         \"rest\" = open − core − JSON: metadata, the absolute timeout, wiping.\n\n\
+         EAX, inflate, copies and wipes); base64 is the decode as the core does it (now \
+         base64-simd; before, base64ct in chunks); EAX is ours alone with the key expanded \
+         per call (the core's is expanded once); JSON is `Session::from_json` (now: one \
+         serde_json pass recording each member as spans into the text, and its checks; \
+         before: a string and a boxed value per member). \"rest\" = open − core − JSON: \
+         metadata, the absolute timeout, wiping; in an open the JSON is parsed in the \
+         decrypted buffer itself, where `from_json` copies it first. The \"before\" rows \
+         are the same bench at the commit named, run on this machine the same day.\n\n\
          | cookie | run | open | core | base64 | EAX | inflate | JSON | rest |\n\
          |---|---|---:|---:|---:|---:|---:|---:|---:|\n",
     );
@@ -302,7 +313,7 @@ pub(super) fn open_split_table(s: &mut String, r: &Results) {
             cells.push(opt_us(rest(v)));
             cells.join(" | ")
         };
-        let _ = writeln!(s, "| {label} | before (2026-11-22) | {} |", cells(&before));
+        let _ = writeln!(s, "| {label} | {SPLIT_BEFORE_RUN} | {} |", cells(&before));
         let stage = |name| r.criterion("open_split", name, size);
         let after = [
             stage("session"),
@@ -314,10 +325,7 @@ pub(super) fn open_split_table(s: &mut String, r: &Results) {
         ];
         let _ = writeln!(s, "| {label} | this run | {} |", cells(&after));
     }
-    s.push_str(
-        "\nBefore: the 4 KiB cookie's base64 and EAX were not timed on its own (compressed) \
-         text; the core column holds them.\n\n",
-    );
+    s.push('\n');
 }
 
 pub(super) fn length_table(s: &mut String, r: &Results) {
