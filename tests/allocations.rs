@@ -149,5 +149,8 @@ fn reading_a_session_allocates_its_storage_and_its_list() {
         after_load.bytes_allocated < value.len() + 8 * 64,
         "{after_load:?}"
     );
-    assert_eq!(after_get.allocations, 2, "a u64 needs no allocation: {after_get:?}");
+    assert_eq!(
+        after_get.allocations, 2,
+        "a u64 needs no allocation: {after_get:?}"
+    );
 }

@@ -1203,7 +1203,6 @@ pub(crate) fn wipe(entries: &mut Entries) {
     }
 }
 
-
 impl fmt::Debug for Session {
     /// Keys and the lengths of their values, never the values.
     ///

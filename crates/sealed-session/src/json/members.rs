@@ -141,9 +141,7 @@ impl Members {
     }
 
     fn position(&self, key: &str) -> Option<usize> {
-        self.list
-            .iter()
-            .position(|member| self.key(member) == key)
+        self.list.iter().position(|member| self.key(member) == key)
     }
 
     /// The JSON text of the value under `key`.
@@ -432,7 +430,11 @@ mod tests {
         let mut members = parse(r#"{"a": 1, "b": {"c": 2}}"#).unwrap();
         let old = members.insert("a", RawValue::from_string("5".into()).unwrap());
         assert_eq!(old.unwrap().get(), "1");
-        assert!(members.insert("z", RawValue::from_string("6".into()).unwrap()).is_none());
+        assert!(
+            members
+                .insert("z", RawValue::from_string("6".into()).unwrap())
+                .is_none()
+        );
         assert_eq!(members.remove("b").unwrap().get(), r#"{"c": 2}"#);
         assert!(members.remove("b").is_none());
         assert_eq!(
