@@ -361,8 +361,13 @@ fn ctr_and_omac<B: BlockCipherEncBackend<BlockSize = U16>>(
     let (body, last) = msg.split_at_mut((msg.len() - 1) / 16 * 16);
     let (blocks, _) = body.as_chunks_mut::<16>();
     let par = <B as ParBlocksSizeUser>::ParBlocksSize::USIZE;
-    // Backends that gain from batching (software AES, AES-NI without VAES)
-    // take whole batches first; wide ones (VAES: 30 or 64 blocks) none.
+    // Software AES (the `aes` crate's fixslice backend, 2 or 4 blocks a
+    // batch): each MAC step rides in a batch with the keystream.
+    if par <= RIDING_MAX_PAR {
+        return ctr_and_omac_riding(aes, k, counter, state, blocks, last, direction);
+    }
+    // Backends that gain from batching (AES-NI without VAES) take whole
+    // batches first; wide ones (VAES: 30 or 64 blocks) none.
     let batched = if (2..=8).contains(&par) {
         blocks.len() / par * par
     } else {
@@ -405,6 +410,100 @@ fn ctr_and_omac<B: BlockCipherEncBackend<BlockSize = U16>>(
     if direction == Direction::Decrypt {
         apply(last, &ks);
     }
+    state
+}
+
+/// The widest batch [`ctr_and_omac_riding`] serves: the software
+/// backends' (4 blocks with 64-bit words, 2 with 32-bit ones). Hardware
+/// backends batch 8 or more and encrypt one block fast.
+const RIDING_MAX_PAR: usize = 4;
+
+/// [`ctr_and_omac`] for software AES. There one block costs about what a
+/// whole batch does (the bitsliced rounds run over every lane, and a single
+/// block's narrower words are no cheaper, or dearer where the machine has
+/// no such width, as in WebAssembly), so each MAC step takes a batch of
+/// its own and carries keystream blocks for the blocks after it in the
+/// other lanes: one batch per block of the message, where a batch of
+/// keystream per `par` blocks and a single block per MAC step took
+/// `1 + 1/par` batches' worth.
+///
+/// `counter` is the first keystream block's counter and `state` the MAC
+/// state before the message, as [`ctr_and_omac`] set them up; `blocks` the
+/// message's whole blocks but the last, `last` its final 1 to 16 bytes.
+#[inline(always)]
+fn ctr_and_omac_riding<B: BlockCipherEncBackend<BlockSize = U16>>(
+    aes: &B,
+    k: &CipherKey,
+    mut counter: u128,
+    mut state: Block,
+    blocks: &mut [Block],
+    last: &mut [u8],
+    direction: Direction,
+) -> Block {
+    /// Keystream made ahead, a ring: room for a batch beyond the one in use.
+    const AHEAD: usize = 2 * RIDING_MAX_PAR;
+    let mut ahead = [[0u8; 16]; AHEAD];
+    let (mut head, mut queued) = (0usize, 0usize);
+    let mut lanes = ParBlocks::<B>::default();
+    for block in blocks.iter_mut() {
+        if queued == 0 {
+            // Before the first block only: a batch of keystream alone.
+            for lane in lanes.iter_mut() {
+                lane.copy_from_slice(&counter.to_be_bytes());
+                counter = counter.wrapping_add(1);
+            }
+            aes.encrypt_par_blocks((&mut lanes).into());
+            for lane in lanes.iter() {
+                ahead[(head + queued) % AHEAD].copy_from_slice(lane);
+                queued += 1;
+            }
+        }
+        let ks = ahead[head];
+        head = (head + 1) % AHEAD;
+        queued -= 1;
+        if direction == Direction::Encrypt {
+            *block = xor(block, &ks);
+        }
+        // Lane 0: this block's MAC step; the others: keystream for later
+        // blocks, while the ring has room (a lane left over encrypts what
+        // it held, and its output is dropped).
+        lanes[0].copy_from_slice(&xor(&state, block));
+        let mut made = 0;
+        for lane in lanes.iter_mut().skip(1) {
+            if queued + made == AHEAD {
+                break;
+            }
+            lane.copy_from_slice(&counter.to_be_bytes());
+            counter = counter.wrapping_add(1);
+            made += 1;
+        }
+        aes.encrypt_par_blocks((&mut lanes).into());
+        state.copy_from_slice(&lanes[0]);
+        for lane in lanes.iter().skip(1).take(made) {
+            ahead[(head + queued) % AHEAD].copy_from_slice(lane);
+            queued += 1;
+        }
+        if direction == Direction::Decrypt {
+            *block = xor(block, &ks);
+        }
+    }
+    let mut ks = if queued > 0 {
+        ahead[head]
+    } else {
+        let mut ks = counter.to_be_bytes();
+        encrypt(aes, &mut ks);
+        ks
+    };
+    if direction == Direction::Encrypt {
+        apply(last, &ks);
+    }
+    finish(aes, k, &mut state, last);
+    if direction == Direction::Decrypt {
+        apply(last, &ks);
+    }
+    ks.zeroize();
+    ahead.iter_mut().for_each(Zeroize::zeroize);
+    lanes.iter_mut().for_each(|lane| lane.zeroize());
     state
 }
 
@@ -531,27 +630,33 @@ mod tests {
         }
     }
 
-    /// A backend that encrypts `ParBlocksSize` = 4 blocks per batch through
-    /// the real cipher, block by block: it drives the batched path of
-    /// [`ctr_and_omac`] (software AES, AES-NI without VAES) on this machine,
-    /// whatever backend the `aes` crate picks here.
-    struct Batched<'a>(&'a Aes256Enc);
+    /// A backend that encrypts `P` blocks per batch through the real
+    /// cipher, block by block: with `P` = 2 or 4 it drives the riding path
+    /// of [`ctr_and_omac`] (software AES), with 8 the batched one (AES-NI
+    /// without VAES), on this machine, whatever backend the `aes` crate
+    /// picks here.
+    struct Batched<'a, P>(&'a Aes256Enc, core::marker::PhantomData<P>);
 
-    impl BlockSizeUser for Batched<'_> {
+    impl<P> BlockSizeUser for Batched<'_, P> {
         type BlockSize = U16;
     }
 
-    impl ParBlocksSizeUser for Batched<'_> {
-        type ParBlocksSize = aes::cipher::consts::U4;
+    impl<P: aes::cipher::array::ArraySize> ParBlocksSizeUser for Batched<'_, P> {
+        type ParBlocksSize = P;
     }
 
-    impl BlockCipherEncBackend for Batched<'_> {
+    impl<P: aes::cipher::array::ArraySize> BlockCipherEncBackend for Batched<'_, P> {
         fn encrypt_block(&self, block: aes::cipher::InOut<'_, '_, aes::Block>) {
             self.0.encrypt_block_inout(block);
         }
     }
 
-    fn batched_encrypt(k: &CipherKey, nonce: &[u8], aad: &[u8], msg: &mut [u8]) -> Block {
+    fn batched_encrypt<P: aes::cipher::array::ArraySize>(
+        k: &CipherKey,
+        nonce: &[u8],
+        aad: &[u8],
+        msg: &mut [u8],
+    ) -> Block {
         let mut tag = [0u8; TAG_LEN];
         let job = Job {
             key: k,
@@ -560,11 +665,11 @@ mod tests {
             msg,
             op: Op::Encrypt(&mut tag),
         };
-        job.call(&Batched(&k.aes));
+        job.call(&Batched::<P>(&k.aes, core::marker::PhantomData));
         tag
     }
 
-    fn batched_decrypt(
+    fn batched_decrypt<P: aes::cipher::array::ArraySize>(
         k: &CipherKey,
         nonce: &[u8],
         aad: &[u8],
@@ -579,7 +684,7 @@ mod tests {
             msg,
             op: Op::Decrypt { tag, ok: &mut ok },
         };
-        job.call(&Batched(&k.aes));
+        job.call(&Batched::<P>(&k.aes, core::marker::PhantomData));
         ok
     }
 
@@ -589,6 +694,13 @@ mod tests {
     /// ciphertext as it was.
     #[test]
     fn batched_and_blockwise_paths_agree_and_failures_restore_the_ciphertext() {
+        use aes::cipher::consts::{U2, U4, U8};
+        paths_agree::<U2>();
+        paths_agree::<U4>();
+        paths_agree::<U8>();
+    }
+
+    fn paths_agree<P: aes::cipher::array::ArraySize>() {
         let k = CipherKey::new(&[0x42; 32]);
         let nonce = [0x24u8; 16];
         let aad = *b"header and context";
@@ -601,13 +713,13 @@ mod tests {
             let (mut a, mut b) = (plain, plain);
             let (a, b) = (&mut a[..len], &mut b[..len]);
             let tag = k.encrypt(&nonce, &[&aad], a);
-            assert_eq!(batched_encrypt(&k, &nonce, &aad, b), tag, "len {len}");
+            assert_eq!(batched_encrypt::<P>(&k, &nonce, &aad, b), tag, "len {len}");
             assert_eq!(a, b, "len {len}");
 
             let mut opened = [0u8; 1200];
             let opened = &mut opened[..len];
             opened.copy_from_slice(a);
-            assert!(batched_decrypt(&k, &nonce, &aad, opened, &tag));
+            assert!(batched_decrypt::<P>(&k, &nonce, &aad, opened, &tag));
             assert_eq!(opened, &plain[..len]);
             opened.copy_from_slice(a);
             assert_eq!(k.decrypt(&nonce, &[&aad], opened, &tag), Ok(()));
@@ -619,7 +731,7 @@ mod tests {
             kept.copy_from_slice(a);
             assert_eq!(k.decrypt(&nonce, &[&aad], kept, &bad), Err(()));
             assert_eq!(kept, a, "len {len}");
-            assert!(!batched_decrypt(&k, &nonce, &aad, kept, &bad));
+            assert!(!batched_decrypt::<P>(&k, &nonce, &aad, kept, &bad));
             assert_eq!(kept, a, "len {len}");
         }
     }
