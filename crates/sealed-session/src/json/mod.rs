@@ -444,7 +444,12 @@ static BYTES_TAG_KEY: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
 /// backslash; a bytes tag needs an object key `" b"`, written as exactly
 /// those four bytes or with an escape (a backslash again). A session whose
 /// values have none of these (nearly all) skips the byte-by-byte pass.
+/// A value with no `[`, `{` or `\` at all (a number, a literal, a string
+/// without escapes: most values) is settled by one SIMD scan for the three.
 fn may_fail_check(text: &[u8], depth_above: usize) -> bool {
+    if memchr::memchr3(b'[', b'{', b'\\', text).is_none() {
+        return depth_above > MAX_DEPTH;
+    }
     // Counted in byte lanes, 127 bytes at a time: this loop vectorizes.
     let opening: usize = text
         .chunks(127)
