@@ -676,7 +676,8 @@ impl Session {
     /// [`SessionError::WrongType`] when the value is not a tagged byte
     /// string.
     pub fn get_bytes(&self, key: &str) -> Result<Option<Vec<u8>>, SessionError> {
-        self.get_raw(key).map(json::bytes_of).transpose()
+        self.state.touch();
+        self.members.get(key).map(json::bytes_of).transpose()
     }
 
     /// Stores `value` under `key` and returns the previous value. A new key
@@ -867,7 +868,8 @@ impl Session {
     /// ```
     #[must_use]
     pub fn contains_key(&self, key: &str) -> bool {
-        self.get_raw(key).is_some()
+        self.state.touch();
+        self.members.get(key).is_some()
     }
 
     /// The number of keys. Marks the session accessed.

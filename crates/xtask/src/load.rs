@@ -40,8 +40,10 @@ use crate::workspace::{Workspace, display, succeeds};
 /// rounds rather than a few long ones: on a busy machine a median of seven
 /// resists a disturbed run better than one of three.
 const ROUNDS: usize = 7;
-/// Measured requests per run.
-const REQUESTS: usize = 6_000;
+/// Measured requests per run: about half a second's worth on a quiet
+/// machine, where 6000 (a second's worth under load) made runs of 70 ms,
+/// too short to resolve differences of a microsecond.
+const REQUESTS: usize = 40_000;
 /// Unmeasured requests before them, on the same connections.
 const WARMUP: usize = 500;
 /// Keep-alive connections per run (closed loop: one request in flight on each).
@@ -716,14 +718,30 @@ fn report(runs: &[Run], m: &Machine) -> String {
         m.measured_s / 60.0,
         runs.len()
     );
+    // The test's own server and generator keep the 1-minute load average
+    // between 1 and 2 on two CPUs; more means other work ran beside it.
+    let busiest = runs.iter().map(|r| r.load1).fold(0.0_f64, f64::max);
+    let quiet = if busiest <= 2.5 {
+        format!(
+            "The machine was quiet: nothing but the test ran (its server and generator keep \
+             the 1-minute load average near 1 to 2 on two CPUs; the highest read before a \
+             run: {busiest:.2}). Every figure below has next to it the 1-minute load average \
+             read before its runs (median over the rounds)."
+        )
+    } else {
+        format!(
+            "**The machine was not quiet**: other work shared its two CPUs (the 1-minute \
+             load average read before a run reached {busiest:.2}; the test alone keeps it \
+             near 1 to 2), so every figure below has next to it the 1-minute load average \
+             read before its runs (median over the rounds); at a load over 2 the server \
+             waited for a CPU now and then, which shows in req/s and p99 much more than in \
+             server CPU per request."
+        )
+    };
     let _ = writeln!(
         s,
         "Machine: {}, {} CPUs; {}. Load average (1, 5, 15 min) {} before, {} after. \
-         **The machine was not quiet**: other work (niced fuzzers, builds) shared its two \
-         CPUs, so every figure below has next to it the 1-minute load average read before \
-         its runs (median over the rounds); at a load over 2 the server waited for a CPU \
-         now and then, which shows in req/s and p99 much more than in server CPU per \
-         request.\n",
+         {quiet}\n",
         m.cpu, m.cores, m.rustc, m.load_before, m.load_after
     );
     let pinning = if m.pinned {
@@ -840,11 +858,11 @@ fn report(runs: &[Run], m: &Machine) -> String {
     }
     let _ = writeln!(
         s,
-        "p99 in the milliseconds is the machine, not the servers: other work gets CPU 0 \
-         for a scheduler slice now and then, and every request in flight waits. It moves \
-         req/s a lot between rounds; the server's CPU time per request moves less (and for \
-         all variants of a round together), which is why the differences and ratios are \
-         taken within a round.\n"
+        "A p99 in the milliseconds is the machine, not the servers: when other work gets \
+         CPU 0 for a scheduler slice, every request in flight waits. It moves req/s more \
+         between rounds than the server's CPU time per request (which moves for all \
+         variants of a round together), which is why the differences and ratios are taken \
+         within a round.\n"
     );
 
     p8(&mut s, runs);

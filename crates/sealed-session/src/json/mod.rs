@@ -582,8 +582,8 @@ pub(crate) fn from_python(entries: &mut Entries) -> Result<(), SessionError> {
 }
 
 /// Decodes a value that must be a tagged byte string.
-pub(crate) fn bytes_of(value: &RawValue) -> Result<Vec<u8>, SessionError> {
-    serde_json::from_str::<Bytes>(value.get())
+pub(crate) fn bytes_of(value: &str) -> Result<Vec<u8>, SessionError> {
+    serde_json::from_str::<Bytes>(value)
         .map(|bytes| bytes.0)
         .map_err(|_| SessionError::WrongType)
 }
