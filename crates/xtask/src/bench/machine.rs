@@ -105,9 +105,16 @@ pub(super) fn load_summary(load: Option<&Value>) -> String {
         .iter()
         .map(|(at, l)| format!("{at} {l:.2}"))
         .collect();
+    // The benchmarks themselves keep one CPU of two busy: a load average
+    // near 1. More means other work ran beside them.
+    let machine = if max <= 1.6 {
+        "quiet: nothing but the benchmarks ran (they keep one of the two CPUs busy)"
+    } else {
+        "**not quiet**: other work shared the machine's two CPUs with the benchmarks, \
+         which keep one busy"
+    };
     format!(
-        "1-minute load average {min:.2}–{max:.2} while measuring (after each step: {}), on a \
-         machine shared with other engineers' builds",
+        "1-minute load average {min:.2}–{max:.2} while measuring (after each step: {}); {machine}",
         steps.join(", ")
     )
 }
@@ -122,8 +129,8 @@ pub(super) fn results_md(
     format!(
         "# Benchmark results\n\n\
          Recorded by `cargo xtask bench` on {date}. One run: compare the ratios, not \
-         absolute times across runs or machines. The machine is shared and noisy; medians \
-         are quoted.\n\n{report}\n\
+         absolute times across runs or machines; medians are quoted, and a ratio near its \
+         target can land on either side of it from one run to the next.\n\n{report}\n\
          ### The Python package (`crates/sealed-session-py/bench/bench_python_package.py`, \
          same run)\n\n\
          Goals (issue 13): at least 20x faster than EncryptedSession at 1 KiB, and no slower \

@@ -166,8 +166,8 @@ pub(super) fn cpu_table(s: &mut String, r: &Results) {
     }
     s.push_str(
         "### CPU-time cross-check of P3 and P4\n\n\
-         Process CPU time (user and system: `OsRandom`'s `getpid` counts; time spent waiting \
-         for a core shared with other builds does not), µs per operation: for Rust the median \
+         Process CPU time (user and system; time spent waiting for a core taken by other \
+         work does not count), µs per operation: for Rust the median \
          of 7 runs of `bench-profile`, each std subject alternating with its `cookie` crate \
          peer; for Python `time.process_time` over the same batches as its wall-clock medians. \
          4 KiB: the compressed std codec.\n\n\
