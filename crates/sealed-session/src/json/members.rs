@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde_json::value::RawValue;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -29,7 +29,9 @@ struct Span {
 #[derive(Clone)]
 enum KeyText {
     Span(Span),
-    Owned(Box<str>),
+    /// A `String`, never shrunk into a `Box<str>`: shrinking reallocates,
+    /// and the old buffer would be freed unwiped.
+    Owned(String),
 }
 
 /// A member's value (JSON text): in the stored text, or owned.
@@ -107,7 +109,7 @@ impl Members {
         let list = entries
             .into_iter()
             .map(|(key, value)| Member {
-                key: KeyText::Owned(key.into_boxed_str()),
+                key: KeyText::Owned(key),
                 value: ValueText::Owned(value),
             })
             .collect();
@@ -135,9 +137,11 @@ impl Members {
     /// The members with their values as [`RawValue`]s (each value in the
     /// stored text parsed again to its end).
     pub(crate) fn iter_raw(&self) -> impl Iterator<Item = (&str, &RawValue)> + '_ {
-        self.list
-            .iter()
-            .filter_map(|member| Some((self.key(member), self.raw_of(member)?)))
+        self.list.iter().filter_map(|member| {
+            let raw = self.raw_of(member);
+            debug_assert!(raw.is_some(), "a checked span parses again");
+            Some((self.key(member), raw?))
+        })
     }
 
     fn position(&self, key: &str) -> Option<usize> {
@@ -175,7 +179,7 @@ impl Members {
             }
             None => {
                 self.list.push(Member {
-                    key: KeyText::Owned(key.into()),
+                    key: KeyText::Owned(key.to_owned()),
                     value: ValueText::Owned(value),
                 });
                 None
@@ -254,13 +258,16 @@ fn members_of(text: &str) -> Result<Vec<Member>, SessionError> {
         refused: &mut refused,
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let list = match seed.deserialize(&mut deserializer).and_then(|list| {
+    let parsed = seed.deserialize(&mut deserializer).and_then(|list| {
         deserializer.end()?;
         Ok(list)
-    }) {
-        Ok(list) => list,
-        Err(_) => return Err(refused.unwrap_or(SessionError::InvalidJson)),
-    };
+    });
+    // As in `split`: a syntax error anywhere is `InvalidJson`, before any
+    // value's check; then the first value that fails its check.
+    let list = parsed.map_err(|_| SessionError::InvalidJson)?;
+    if let Some(error) = refused {
+        return Err(error);
+    }
     if let [member] = list.as_slice() {
         refuse_bytes_session_of(Some((
             key_in(text, &member.key),
@@ -271,8 +278,9 @@ fn members_of(text: &str) -> Result<Vec<Member>, SessionError> {
 }
 
 /// Builds the member list while serde_json reads the object; the first
-/// check that fails is kept in `refused` (serde's error carries no
-/// [`SessionError`]).
+/// check that fails is kept in `refused`, and the rest of the object is
+/// still read, so that a syntax error after it is reported instead, as
+/// [`split`](super::split) reports it.
 struct ObjectSeed<'t, 'r> {
     text: &'t str,
     refused: &'r mut Option<SessionError>,
@@ -311,9 +319,10 @@ impl<'de> Visitor<'de> for ObjectSeed<'de, '_> {
         let mut index: Option<KeyIndex> = None;
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let value = map.next_value::<&'de RawValue>()?;
-            if let Err(error) = check(value, 1) {
+            if self.refused.is_none()
+                && let Err(error) = check(value, 1)
+            {
                 *self.refused = Some(error);
-                return Err(de::Error::custom("not a session value"));
             }
             let value = ValueText::Span(self.span(value.get()));
             let known = match &index {
@@ -328,7 +337,7 @@ impl<'de> Visitor<'de> for ObjectSeed<'de, '_> {
             } else {
                 let stored = match &key {
                     Key::Borrowed(key) => KeyText::Span(self.span(key)),
-                    Key::Owned(key) => KeyText::Owned(key.as_str().into()),
+                    Key::Owned(key) => KeyText::Owned(key.as_str().to_owned()),
                 };
                 list.push(Member { key: stored, value });
                 if let Some(index) = &mut index {
@@ -459,6 +468,18 @@ mod tests {
             r#"{"a": {" b": "AA=", "c": 1}}"#,
             "{\"a\": 1,}",
             "\u{feff}{}",
+            // A syntax error after a value that fails its check: the syntax
+            // error is reported, as `split` reports it.
+            &format!(
+                "{{\"a\": {}1{}, \"b\": }}",
+                "[".repeat(101),
+                "]".repeat(101)
+            ),
+            r#"{"a": {" b": "!!"}, "b": }"#,
+            r#"{"a": {" b": "!!"}, "b": 1} x"#,
+            // Two values that fail: the first one's error.
+            r#"{"a": {" b": "!!"}, "b": "\udc00"}"#,
+            r#"{"a": "\udc00", "b": {" b": "!!"}}"#,
         ] {
             assert_eq!(
                 parse(text).err(),
