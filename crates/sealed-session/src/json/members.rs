@@ -119,6 +119,17 @@ impl Members {
         }
     }
 
+    /// Owned copies of the members, in order (the stored text and the
+    /// owned parts are wiped as `self` drops).
+    pub(crate) fn into_entries(self) -> Entries {
+        self.iter()
+            .map(|(key, value)| {
+                let value = RawValue::from_string(value.to_owned()).unwrap_or_default();
+                (key.to_owned(), value)
+            })
+            .collect()
+    }
+
     fn key<'a>(&'a self, member: &'a Member) -> &'a str {
         key_in(&self.text, &member.key)
     }
@@ -456,34 +467,45 @@ mod tests {
         assert_eq!(pairs(&copy).len(), 2);
     }
 
+    /// What the object-by-object parse (`split`, before the spans)
+    /// answered, case by case: a syntax error anywhere is `InvalidJson`
+    /// before any value's check; then the first value that fails its check.
     #[test]
-    fn what_split_refuses_parse_refuses_the_same_way() {
-        for text in [
-            "[1]",
-            "{\"a\": NaN}",
-            "{\"a\": 1} x",
-            "{\"a\": \"\\ud800\"}",
-            r#"{" b": "!!"}"#,
-            r#"{" b": "AA=="}"#,
-            r#"{"a": {" b": "AA=", "c": 1}}"#,
-            "{\"a\": 1,}",
-            "\u{feff}{}",
-            // A syntax error after a value that fails its check: the syntax
-            // error is reported, as `split` reports it.
-            &format!(
-                "{{\"a\": {}1{}, \"b\": }}",
-                "[".repeat(101),
-                "]".repeat(101)
-            ),
-            r#"{"a": {" b": "!!"}, "b": }"#,
-            r#"{"a": {" b": "!!"}, "b": 1} x"#,
-            // Two values that fail: the first one's error.
-            r#"{"a": {" b": "!!"}, "b": "\udc00"}"#,
-            r#"{"a": "\udc00", "b": {" b": "!!"}}"#,
-        ] {
+    fn errors_are_those_the_whole_object_parse_gave() {
+        use SessionError::{InvalidBytes, InvalidJson, InvalidSession, TooDeep};
+        let deep_then_syntax = format!(
+            "{{\"a\": {}1{}, \"b\": }}",
+            "[".repeat(101),
+            "]".repeat(101)
+        );
+        let deep_then_fine = format!(
+            "{{\"a\": {}1{}, \"b\": 1}}",
+            "[".repeat(101),
+            "]".repeat(101)
+        );
+        let cases: [(&str, Option<SessionError>); 16] = [
+            ("[1]", Some(InvalidJson)),
+            ("{\"a\": NaN}", Some(InvalidJson)),
+            ("{\"a\": 1} x", Some(InvalidJson)),
+            ("{\"a\": \"\\ud800\"}", Some(InvalidJson)),
+            (r#"{" b": "!!"}"#, Some(InvalidBytes)),
+            (r#"{" b": "AA=="}"#, Some(InvalidSession)),
+            (r#"{"a": {" b": "AA=", "c": 1}}"#, None),
+            ("{\"a\": 1,}", Some(InvalidJson)),
+            ("\u{feff}{}", Some(InvalidJson)),
+            (&deep_then_syntax, Some(InvalidJson)),
+            (&deep_then_fine, Some(TooDeep)),
+            (r#"{"a": {" b": "!!"}, "b": }"#, Some(InvalidJson)),
+            (r#"{"a": {" b": "!!"}, "b": 1} x"#, Some(InvalidJson)),
+            (r#"{"a": {" b": "!!"}, "b": "\udc00"}"#, Some(InvalidBytes)),
+            (r#"{"a": "\udc00", "b": {" b": "!!"}}"#, Some(InvalidJson)),
+            (r#"{"a": 1, "a": {" b": "!!"}}"#, Some(InvalidBytes)),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).err(), expected, "{text}");
             assert_eq!(
-                parse(text).err(),
                 super::super::split(text.as_bytes()).err(),
+                expected,
                 "{text}"
             );
         }

@@ -127,31 +127,11 @@ pub(crate) fn tagged_bytes(bytes: &[u8]) -> Box<RawValue> {
 /// top, at most [`MAX_DEPTH`] levels, every `{" b": …}` a valid byte
 /// string. For a duplicate key the last value wins, at the first key's
 /// position, as in Python's `json.loads`.
+///
+/// The members are owned copies, for the formats that rewrite them (the
+/// Python package's); an opened envelope keeps [`Members`] instead.
 pub(crate) fn split(plaintext: &[u8]) -> Result<Entries, SessionError> {
-    // UTF-8 checked once here, not again for every key and value.
-    let text = core::str::from_utf8(plaintext).map_err(|_| SessionError::InvalidJson)?;
-    let members: Object<'_> = serde_json::from_str(text).map_err(|_| SessionError::InvalidJson)?;
-    let mut entries: Entries = Vec::with_capacity(members.0.len());
-    // Small sessions compare keys directly; large ones through an index.
-    let mut index: Option<HashMap<&str, usize>> = None;
-    let many = members.0.len() > 16;
-    for (key, value) in &members.0 {
-        check(value, 1)?;
-        if many {
-            let index = index.get_or_insert_with(HashMap::new);
-            if let Some(&at) = index.get(&**key) {
-                entries[at].1 = RawValue::to_owned(value);
-                continue;
-            }
-            index.insert(key, entries.len());
-        } else if let Some(entry) = entries.iter_mut().find(|(k, _)| **k == **key) {
-            entry.1 = RawValue::to_owned(value);
-            continue;
-        }
-        entries.push((String::from(&**key), RawValue::to_owned(value)));
-    }
-    refuse_bytes_session(&entries)?;
-    Ok(entries)
+    Ok(Members::parse(zeroize::Zeroizing::new(plaintext.to_vec()), 0)?.into_entries())
 }
 
 /// The members of a session object whose values are already JSON (a
