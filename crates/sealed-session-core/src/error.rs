@@ -89,6 +89,33 @@ impl ErrorKind {
             Self::DuplicateKeyId => "duplicate key id",
         }
     }
+    /// The kind's name as written in Rust (`"Unauthentic"`), as `Debug`
+    /// prints it: a stable identifier for logs, metrics and other
+    /// languages' error names (the npm package's `SessionError.kind`),
+    /// without the formatting machinery.
+    ///
+    /// ```
+    /// use sealed_session_core::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::IssuedInFuture.name(), "IssuedInFuture");
+    /// ```
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Malformed => "Malformed",
+            Self::UnknownVersion => "UnknownVersion",
+            Self::UnknownKeyId => "UnknownKeyId",
+            Self::Unauthentic => "Unauthentic",
+            Self::Expired => "Expired",
+            Self::IssuedInFuture => "IssuedInFuture",
+            Self::TooLarge => "TooLarge",
+            Self::BufferTooSmall => "BufferTooSmall",
+            Self::ContextTooLong => "ContextTooLong",
+            Self::InvalidKey => "InvalidKey",
+            Self::KeyringFull => "KeyringFull",
+            Self::DuplicateKeyId => "DuplicateKeyId",
+        }
+    }
 }
 
 impl fmt::Display for ErrorKind {

@@ -48,13 +48,15 @@ fn js_error(name: &str, message: &str, fields: &[(&str, &str)]) -> JsValue {
 }
 
 /// The name of a [`SessionError`] as the package reports it: the variant,
-/// or for a cookie that did not open, the core [`ErrorKind`]'s.
+/// or for a cookie that did not open, the core [`ErrorKind`]'s. From the
+/// `name()`s, not `Debug`: the module is built with `-Zfmt-debug=none`
+/// (see `crates/xtask/src/js.rs`), where `Debug` prints nothing.
 ///
 /// [`ErrorKind`]: sealed_session_core::ErrorKind
-fn kind_name(error: &SessionError) -> String {
+fn kind_name(error: &SessionError) -> &'static str {
     match error.cookie_kind() {
-        Some(kind) => format!("{kind:?}"),
-        None => format!("{error:?}"),
+        Some(kind) => kind.name(),
+        None => error.name(),
     }
 }
 
@@ -63,7 +65,7 @@ fn session_error(error: &SessionError) -> JsValue {
     js_error(
         "SessionError",
         error.as_str(),
-        &[("kind", &kind_name(error))],
+        &[("kind", kind_name(error))],
     )
 }
 
@@ -315,7 +317,7 @@ impl RawSession {
     #[wasm_bindgen(getter)]
     #[must_use]
     pub fn rejected(&self) -> Option<String> {
-        self.rejected.as_ref().map(kind_name)
+        self.rejected.as_ref().map(|e| kind_name(e).to_owned())
     }
 
     /// The members as one compact JSON object (Flask's tagged JSON).
@@ -361,7 +363,7 @@ impl Finished {
     #[wasm_bindgen(getter, js_name = saveError)]
     #[must_use]
     pub fn save_error(&self) -> Option<String> {
-        self.save_error.as_ref().map(kind_name)
+        self.save_error.as_ref().map(|e| kind_name(e).to_owned())
     }
 }
 

@@ -114,6 +114,38 @@ impl SessionError {
             Self::RevocationUnavailable => "revocation list unavailable",
         }
     }
+    /// The variant's name as written in Rust (`"LifetimeExceeded"`, and
+    /// `"Cookie"` for every [`SessionError::Cookie`]: its
+    /// [`ErrorKind::name`] says more), as `Debug` prints it for the
+    /// variants without fields: a stable identifier for logs, metrics and
+    /// other languages' error names, without the formatting machinery.
+    ///
+    /// ```
+    /// use sealed_session::{ErrorKind, SessionError};
+    ///
+    /// assert_eq!(SessionError::LifetimeExceeded.name(), "LifetimeExceeded");
+    /// assert_eq!(SessionError::from(ErrorKind::Expired).name(), "Cookie");
+    /// ```
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::Cookie(_) => "Cookie",
+            Self::LifetimeExceeded => "LifetimeExceeded",
+            Self::LegacyNoLongerAccepted => "LegacyNoLongerAccepted",
+            Self::InvalidSession => "InvalidSession",
+            Self::InvalidJson => "InvalidJson",
+            Self::TooDeep => "TooDeep",
+            Self::InvalidBytes => "InvalidBytes",
+            Self::WrongType => "WrongType",
+            Self::Unserializable => "Unserializable",
+            Self::ReservedKey => "ReservedKey",
+            Self::CookieTooLarge => "CookieTooLarge",
+            Self::Random => "Random",
+            Self::AmbiguousSession => "AmbiguousSession",
+            Self::Revoked => "Revoked",
+            Self::RevocationUnavailable => "RevocationUnavailable",
+        }
+    }
 }
 
 impl From<Error> for SessionError {
@@ -197,3 +229,72 @@ impl fmt::Display for ConfigError {
 }
 
 impl core::error::Error for ConfigError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `name()` is what `Debug` prints, for every kind and variant there is.
+    #[test]
+    fn names_are_the_debug_names() {
+        let kinds = [
+            ErrorKind::Malformed,
+            ErrorKind::UnknownVersion,
+            ErrorKind::UnknownKeyId,
+            ErrorKind::Unauthentic,
+            ErrorKind::Expired,
+            ErrorKind::IssuedInFuture,
+            ErrorKind::TooLarge,
+            ErrorKind::BufferTooSmall,
+            ErrorKind::ContextTooLong,
+            ErrorKind::InvalidKey,
+            ErrorKind::KeyringFull,
+            ErrorKind::DuplicateKeyId,
+        ];
+        for kind in kinds {
+            assert_eq!(kind.name(), format!("{kind:?}"));
+            let error = SessionError::from(kind);
+            assert_eq!(error.name(), "Cookie");
+            assert!(format!("{error:?}").starts_with("Cookie("));
+        }
+        let variants = [
+            SessionError::LifetimeExceeded,
+            SessionError::LegacyNoLongerAccepted,
+            SessionError::InvalidSession,
+            SessionError::InvalidJson,
+            SessionError::TooDeep,
+            SessionError::InvalidBytes,
+            SessionError::WrongType,
+            SessionError::Unserializable,
+            SessionError::ReservedKey,
+            SessionError::CookieTooLarge,
+            SessionError::Random,
+            SessionError::AmbiguousSession,
+            SessionError::Revoked,
+            SessionError::RevocationUnavailable,
+        ];
+        for variant in variants {
+            assert_eq!(variant.name(), format!("{variant:?}"));
+        }
+        // Every variant above, and no other: a new one fails to compile here.
+        for variant in variants {
+            match variant {
+                SessionError::Cookie(_)
+                | SessionError::LifetimeExceeded
+                | SessionError::LegacyNoLongerAccepted
+                | SessionError::InvalidSession
+                | SessionError::InvalidJson
+                | SessionError::TooDeep
+                | SessionError::InvalidBytes
+                | SessionError::WrongType
+                | SessionError::Unserializable
+                | SessionError::ReservedKey
+                | SessionError::CookieTooLarge
+                | SessionError::Random
+                | SessionError::AmbiguousSession
+                | SessionError::Revoked
+                | SessionError::RevocationUnavailable => {}
+            }
+        }
+    }
+}
