@@ -426,7 +426,9 @@ fn ctr_and_omac<B: BlockCipherEncBackend<BlockSize = U16>>(
 }
 
 /// The widest batch [`ctr_and_omac_riding`] serves: the software
-/// backends' (4 blocks with 64-bit words, 2 with 32-bit ones). Hardware
+/// backends' (4 blocks with 64-bit words, 2 with 32-bit ones: the npm
+/// package's WASM module is built with 32-bit words, where each batch is
+/// exactly a MAC step and the next block's keystream). Hardware
 /// backends batch 8 or more and encrypt one block fast.
 const RIDING_MAX_PAR: usize = 4;
 

@@ -57,6 +57,17 @@ const BUILD_STD: [&str; 2] = [
 const SIZE_RUSTFLAGS: &str =
     "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none";
 
+/// The `aes` crate's software backend with 32-bit words: two blocks a
+/// pass instead of four with the 64-bit words it picks for WebAssembly. A
+/// pass costs about the same either way (the bitsliced rounds are the same
+/// number of word operations), and EAX uses two lanes a block (the MAC
+/// step and one keystream block, see `sealed-session-core`'s `eax.rs`),
+/// so the narrower pass wastes none: the envelope at 1 KiB seals and opens
+/// about 10% faster in `js/bench/bench.mjs` (29.5 µs against 32.7 µs
+/// each, 2026-12-07), and the module is 1.7 KB smaller gzipped. `cpubits`
+/// documents the setting for the final artifact; only `aes` reads it here.
+const AES_WORDS: &str = "--cfg cpubits=\"32\"";
+
 /// Runs the whole step; prints how long each part took.
 ///
 /// # Errors
@@ -149,7 +160,7 @@ pub(crate) fn build_package(ws: &Workspace) -> Result<PathBuf, String> {
     let rustflags = std::env::var("RUSTFLAGS").unwrap_or_default();
     build.env(
         "RUSTFLAGS",
-        format!("{rustflags} {SIZE_RUSTFLAGS}").trim_start(),
+        format!("{rustflags} {SIZE_RUSTFLAGS} {AES_WORDS}").trim_start(),
     );
     ws.run(&mut build)?;
     let module = target_dir(ws)?
