@@ -156,8 +156,8 @@ pub(crate) const fn decoded_len(text_len: usize) -> usize {
 /// its run-time detection) and a table-driven scalar loop elsewhere. On the
 /// 1298-character cookie of the 930 B session in the quiet run of
 /// `benches/RESULTS.md` (2026-12-07: "Open-time split" and the medians
-/// table) it decodes in 0.13 µs, where this crate's chunked `base64ct`
-/// decoder took 0.85 µs and one `base64ct` call on the whole text 1.99 µs.
+/// table) it decodes in 0.17 µs, where this crate's chunked `base64ct`
+/// decoder took 0.89 µs and one `base64ct` call on the whole text 2.60 µs.
 /// The tests below hold it to
 /// `base64ct`'s answers on every mutation of valid texts.
 pub(crate) fn decode(text: &[u8], out: &mut [u8]) -> Result<usize, Error> {

@@ -17,8 +17,10 @@
 //!   into its own classes.
 //!
 //! Build: `cargo build -p sealed-session-js --target wasm32-unknown-unknown
-//! --profile wasm`, then `wasm-bindgen --target web` and `wasm-opt -Oz` (see
-//! `crates/xtask/src/js.rs`).
+//! --profile wasm`, with the standard library built from source and the
+//! size flags of `crates/xtask/src/js.rs` (which runs it all), then
+//! `wasm-bindgen --target web` and `wasm-opt -Oz`. The plain build works
+//! too, into a larger module.
 
 // `deny`, not `forbid`: the `#[wasm_bindgen]` expansions are unsafe glue
 // (see Cargo.toml); this crate's own code has no `unsafe`.

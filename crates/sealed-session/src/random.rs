@@ -62,9 +62,9 @@ const RESEED_BYTES: usize = OsRandom::RESEED_BYTES;
 ///
 /// The fork check is two atomic loads per draw. It used to be a `getpid`
 /// system call per draw. In the quiet run of `benches/RESULTS.md`
-/// (2026-12-07), a draw takes 24.3 ns, where it took 179 ns with the
-/// `getpid` check (the system call alone: 191 ns) and one `getrandom`
-/// call takes 359 ns; the same generator without any check, 20.8 ns.
+/// (2026-12-07), a draw takes 20.7 ns, where it took 156 ns with the
+/// `getpid` check (the system call alone: 190 ns) and one `getrandom`
+/// call takes 355 ns; the same generator without any check, 17.0 ns.
 ///
 /// ```
 /// use sealed_session::{OsRandom, SecureRandom};
