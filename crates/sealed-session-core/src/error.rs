@@ -2,6 +2,17 @@
 
 use core::fmt;
 
+/// A `match` on `$value` whose every arm gives the variant's own name
+/// (`stringify!`), so a name cannot drift from its variant; exhaustive like
+/// any `match`, so a new variant must be listed.
+macro_rules! variant_names {
+    ($value:expr; $($variant:ident $(($($field:tt)*))?),+ $(,)?) => {
+        match $value {
+            $(Self::$variant $(($($field)*))? => stringify!($variant),)+
+        }
+    };
+}
+
 /// Why a seal, an open or a key operation failed.
 ///
 /// Everything that depends on a secret (a wrong key, a tampered byte, a
@@ -101,20 +112,20 @@ impl ErrorKind {
     /// ```
     #[must_use]
     pub const fn name(self) -> &'static str {
-        match self {
-            Self::Malformed => "Malformed",
-            Self::UnknownVersion => "UnknownVersion",
-            Self::UnknownKeyId => "UnknownKeyId",
-            Self::Unauthentic => "Unauthentic",
-            Self::Expired => "Expired",
-            Self::IssuedInFuture => "IssuedInFuture",
-            Self::TooLarge => "TooLarge",
-            Self::BufferTooSmall => "BufferTooSmall",
-            Self::ContextTooLong => "ContextTooLong",
-            Self::InvalidKey => "InvalidKey",
-            Self::KeyringFull => "KeyringFull",
-            Self::DuplicateKeyId => "DuplicateKeyId",
-        }
+        variant_names!(self;
+            Malformed,
+            UnknownVersion,
+            UnknownKeyId,
+            Unauthentic,
+            Expired,
+            IssuedInFuture,
+            TooLarge,
+            BufferTooSmall,
+            ContextTooLong,
+            InvalidKey,
+            KeyringFull,
+            DuplicateKeyId,
+        )
     }
 }
 
