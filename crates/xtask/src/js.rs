@@ -50,10 +50,14 @@ const BUILD_STD: [&str; 2] = [
 ///
 /// These and [`BUILD_STD`] are unstable, so the build runs with
 /// `RUSTC_BOOTSTRAP=1` on the workspace's own toolchain rather than on a
-/// nightly: the module then comes from the compiler that builds and tests
-/// everything else, and its size does not move with whichever nightly is
-/// installed. Only this one cargo command sees it; the package's tests
-/// run over its output.
+/// nightly: the module then comes from the same compiler as every other
+/// build, and its size does not move with whichever nightly is installed.
+/// Only this one cargo command sees it, and the package's tests run over
+/// its output. One difference remains, as it would on a nightly: build
+/// scripts that probe for nightly features find them (`thiserror` turns on
+/// `error_generic_member_access`, `proc-macro2` its span API on the host),
+/// so those crates compile a little differently here than in the native
+/// builds.
 const SIZE_RUSTFLAGS: &str =
     "-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none";
 
@@ -64,8 +68,9 @@ const SIZE_RUSTFLAGS: &str =
 /// step and one keystream block, see `sealed-session-core`'s `eax.rs`),
 /// so the narrower pass wastes none: the envelope at 1 KiB seals and opens
 /// about 10% faster in `js/bench/bench.mjs` (29.5 µs against 32.7 µs
-/// each, 2026-12-07), and the module is 1.7 KB smaller gzipped. `cpubits`
-/// documents the setting for the final artifact; only `aes` reads it here.
+/// each, 2026-12-07), and the module is 1.7 KB smaller gzipped. The
+/// `cpubits` crate documents this override ("Overriding the selection
+/// result via `cfg`"); in the module's dependencies only `aes` reads it.
 const AES_WORDS: &str = "--cfg cpubits=\"32\"";
 
 /// Runs the whole step; prints how long each part took.
@@ -143,9 +148,9 @@ pub(crate) fn build_package(ws: &Workspace) -> Result<PathBuf, String> {
     if npm_install_needed(&package) {
         ws.run(npm(&package).arg("ci"))?;
     }
+    ensure_rust_src(ws)?;
     let installed = started.elapsed();
 
-    ensure_rust_src(ws)?;
     let mut build = ws.cargo([
         "build",
         "-p",
@@ -156,12 +161,7 @@ pub(crate) fn build_package(ws: &Workspace) -> Result<PathBuf, String> {
         PROFILE,
     ]);
     build.args(BUILD_STD).env("RUSTC_BOOTSTRAP", "1");
-    // Ours after the user's own, which stay in effect.
-    let rustflags = std::env::var("RUSTFLAGS").unwrap_or_default();
-    build.env(
-        "RUSTFLAGS",
-        format!("{rustflags} {SIZE_RUSTFLAGS} {AES_WORDS}").trim_start(),
-    );
+    add_rustflags(&mut build, &format!("{SIZE_RUSTFLAGS} {AES_WORDS}"))?;
     ws.run(&mut build)?;
     let module = target_dir(ws)?
         .join(TARGET)
@@ -201,6 +201,60 @@ pub(crate) fn build_package(ws: &Workspace) -> Result<PathBuf, String> {
     Ok(package)
 }
 
+/// Gives `build` the rustflags `ours` after the user's own (see
+/// [`rustflags`]).
+///
+/// # Errors
+///
+/// When the variable that is set is not UTF-8.
+fn add_rustflags(build: &mut Command, ours: &str) -> Result<(), String> {
+    let (name, value) = rustflags(
+        std::env::var("CARGO_ENCODED_RUSTFLAGS"),
+        std::env::var("RUSTFLAGS"),
+        ours,
+    )?;
+    build.env(name, value);
+    Ok(())
+}
+
+/// The variable and value that give cargo `ours` after the user's flags:
+/// appended to `CARGO_ENCODED_RUSTFLAGS` (`encoded`) or `RUSTFLAGS`
+/// (`plain`), whichever is set, as cargo reads the first of those it finds
+/// and ignores the rest; with neither, ours alone in `RUSTFLAGS`, which
+/// takes the place of any `rustflags` of the user's cargo configuration for
+/// this build (the workspace sets none).
+///
+/// # Errors
+///
+/// When the variable that is set is not UTF-8.
+fn rustflags(
+    encoded: Result<String, std::env::VarError>,
+    plain: Result<String, std::env::VarError>,
+    ours: &str,
+) -> Result<(&'static str, String), String> {
+    use std::env::VarError;
+    let not_utf8 = |name: &str| format!("{name} is not UTF-8");
+    match encoded {
+        Ok(theirs) => {
+            let joined = theirs
+                .split('\x1f')
+                .chain(ours.split_whitespace())
+                .filter(|flag| !flag.is_empty())
+                .collect::<Vec<_>>()
+                .join("\x1f");
+            return Ok(("CARGO_ENCODED_RUSTFLAGS", joined));
+        }
+        Err(VarError::NotUnicode(_)) => return Err(not_utf8("CARGO_ENCODED_RUSTFLAGS")),
+        Err(VarError::NotPresent) => {}
+    }
+    let theirs = match plain {
+        Ok(theirs) => theirs,
+        Err(VarError::NotPresent) => String::new(),
+        Err(VarError::NotUnicode(_)) => return Err(not_utf8("RUSTFLAGS")),
+    };
+    Ok(("RUSTFLAGS", format!("{theirs} {ours}").trim().to_owned()))
+}
+
 /// Adds the `rust-src` component (the standard library's source, for
 /// [`BUILD_STD`]) to the workspace's toolchain unless it is there.
 ///
@@ -208,7 +262,10 @@ pub(crate) fn build_package(ws: &Workspace) -> Result<PathBuf, String> {
 ///
 /// When rustc or rustup cannot be run.
 fn ensure_rust_src(ws: &Workspace) -> Result<(), String> {
-    let output = Command::new("rustc")
+    // The compiler cargo runs: `RUSTC` when set (rustup's proxy otherwise,
+    // which resolves to the same toolchain as `cargo xtask`'s cargo).
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let output = Command::new(rustc)
         .args(["--print", "sysroot"])
         .current_dir(&ws.root)
         .output()
@@ -361,4 +418,62 @@ fn ensure_wasm_bindgen(ws: &Workspace, version: &str) -> Result<(), String> {
         "--version",
         &format!("={version}"),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::env::VarError;
+    use std::ffi::OsString;
+
+    use super::*;
+
+    const OURS: &str = "-Zfmt-debug=none --cfg cpubits=\"32\"";
+
+    #[test]
+    fn rustflags_follow_the_users() {
+        assert_eq!(
+            rustflags(Err(VarError::NotPresent), Err(VarError::NotPresent), OURS),
+            Ok(("RUSTFLAGS", OURS.to_owned()))
+        );
+        assert_eq!(
+            rustflags(Err(VarError::NotPresent), Ok("-D warnings".into()), OURS),
+            Ok(("RUSTFLAGS", format!("-D warnings {OURS}")))
+        );
+        // The encoded variable wins, as in cargo, and keeps its own
+        // separator (a flag of theirs may hold a space).
+        assert_eq!(
+            rustflags(
+                Ok("-C\x1flink-arg=a b".into()),
+                Ok("-D warnings".into()),
+                OURS
+            ),
+            Ok((
+                "CARGO_ENCODED_RUSTFLAGS",
+                "-C\x1flink-arg=a b\x1f-Zfmt-debug=none\x1f--cfg\x1fcpubits=\"32\"".to_owned()
+            ))
+        );
+        assert_eq!(
+            rustflags(Ok(String::new()), Err(VarError::NotPresent), OURS),
+            Ok((
+                "CARGO_ENCODED_RUSTFLAGS",
+                "-Zfmt-debug=none\x1f--cfg\x1fcpubits=\"32\"".to_owned()
+            ))
+        );
+        assert_eq!(
+            rustflags(
+                Err(VarError::NotUnicode(OsString::new())),
+                Ok(String::new()),
+                OURS
+            ),
+            Err("CARGO_ENCODED_RUSTFLAGS is not UTF-8".to_owned())
+        );
+        assert_eq!(
+            rustflags(
+                Err(VarError::NotPresent),
+                Err(VarError::NotUnicode(OsString::new())),
+                OURS
+            ),
+            Err("RUSTFLAGS is not UTF-8".to_owned())
+        );
+    }
 }
