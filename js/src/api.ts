@@ -87,7 +87,11 @@ export type SessionErrorKind =
   | 'Expired'
   | 'IssuedInFuture'
   | 'TooLarge'
+  | 'BufferTooSmall'
   | 'ContextTooLong'
+  | 'InvalidKey'
+  | 'KeyringFull'
+  | 'DuplicateKeyId'
   | 'LifetimeExceeded'
   | 'LegacyNoLongerAccepted'
   | 'InvalidSession'
@@ -99,6 +103,9 @@ export type SessionErrorKind =
   | 'ReservedKey'
   | 'CookieTooLarge'
   | 'Random'
+  | 'AmbiguousSession'
+  | 'Revoked'
+  | 'RevocationUnavailable'
   | (string & {});
 
 /** A configuration the codec refuses: the option at fault and why. */
